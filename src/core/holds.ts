@@ -1,0 +1,187 @@
+/**
+ * Holds reserve credits before work starts: the credits leave their grants (so renewal
+ * never counts them as unused) and wait in the hold. Capture charges what the work really
+ * used and returns the rest; release returns everything; a hold left open past its expiry
+ * is released automatically. `consume` is hold + capture in one step.
+ */
+import { chargeBudgets, checkBudgets } from './budgets.ts';
+import type { Ctx } from './context.ts';
+import { draw } from './draw-order.ts';
+import { DomainError, invalid, notFound } from './errors.ts';
+import { recordLost, returnCredits, sourcesOf } from './grants.ts';
+import { record } from './journal.ts';
+import { type Hold, type HoldAllocation, nextId, type Usage } from './state.ts';
+
+/** Resolved holds kept in state so a late capture gets `hold_not_open`, not `not_found`. */
+export const RESOLVED_HOLDS_KEPT = 200;
+export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface HoldRequest {
+  amount: number;
+  ttl_seconds: number;
+  member_id: string | null;
+  project_id: string | null;
+}
+
+export function createHold(ctx: Ctx, r: HoldRequest): Hold {
+  if (r.ttl_seconds < 1 || r.ttl_seconds > MAX_HOLD_TTL_SECONDS)
+    throw invalid(`ttl_seconds must be from 1 to ${MAX_HOLD_TTL_SECONDS}`);
+  checkBudgets(ctx, r.amount, r.member_id, r.project_id);
+  const allocations = draw(ctx.state, r.amount, ctx.now);
+  const hold: Hold = {
+    id: nextId(ctx.state, 'hold'),
+    amount: r.amount,
+    allocations,
+    status: 'open',
+    created_at: ctx.now,
+    expires_at: ctx.now + r.ttl_seconds * 1000,
+    resolved_at: null,
+    captured: 0,
+    member_id: r.member_id,
+    project_id: r.project_id,
+  };
+  ctx.state.holds.push(hold);
+  ctx.txns.push(
+    record(
+      ctx.state,
+      {
+        type: 'hold',
+        postings: allocations.flatMap((a) => [
+          {
+            account: a.grant_id === 'credit_line' ? 'credit_line' : `grant:${a.grant_id}`,
+            amount: -a.amount,
+          },
+          { account: `hold:${hold.id}`, amount: a.amount },
+        ]),
+        sources: sourcesOf(ctx, allocations),
+        hold_id: hold.id,
+        description: `${r.amount} credits held`,
+      },
+      ctx.now,
+    ),
+  );
+  return hold;
+}
+
+export function openHold(ctx: Ctx, id: string): Hold {
+  const h = ctx.state.holds.find((x) => x.id === id);
+  if (!h) throw notFound('hold', id);
+  if (h.status !== 'open')
+    throw new DomainError('hold_not_open', `hold ${id} is ${h.status}`, { hold_id: id, status: h.status });
+  return h;
+}
+
+/** Splits a hold's allocations: the first `amount` credits in draw order, and the rest. */
+function split(allocations: HoldAllocation[], amount: number): [HoldAllocation[], HoldAllocation[]] {
+  const charged: HoldAllocation[] = [];
+  const rest: HoldAllocation[] = [];
+  let left = amount;
+  for (const a of allocations) {
+    const n = Math.min(left, a.amount);
+    if (n > 0) charged.push({ grant_id: a.grant_id, amount: n });
+    if (a.amount - n > 0) rest.push({ grant_id: a.grant_id, amount: a.amount - n });
+    left -= n;
+  }
+  return [charged, rest];
+}
+
+export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) {
+  const h = openHold(ctx, id);
+  if (amount > h.amount)
+    throw invalid(`cannot capture ${amount} credits from hold ${id} of ${h.amount}`, { held: h.amount });
+  const [charged, rest] = split(h.allocations, amount);
+  const account = `hold:${h.id}`;
+  h.status = 'captured';
+  h.captured = amount;
+  h.resolved_at = ctx.now;
+  const { back, lost, lostSources } = returnCredits(ctx, account, rest);
+  chargeBudgets(ctx, amount, h.member_id, h.project_id);
+  const txn = record(
+    ctx.state,
+    {
+      type: 'usage',
+      postings: [{ account, amount: -amount }, { account: 'usage', amount }, ...back],
+      sources: sourcesOf(ctx, charged),
+      usage: { ...usage, member_id: h.member_id, project_id: h.project_id },
+      hold_id: h.id,
+      description: describeUsage(usage, amount, h.amount),
+    },
+    ctx.now,
+  );
+  ctx.txns.push(txn);
+  recordLost(ctx, lost, lostSources, h.id);
+  pruneResolved(ctx);
+  return txn;
+}
+
+export function releaseHold(
+  ctx: Ctx,
+  id: string,
+  status: 'released' | 'expired' = 'released',
+  at = ctx.now,
+): Hold {
+  const h = status === 'released' ? openHold(ctx, id) : ctx.state.holds.find((x) => x.id === id)!;
+  const account = `hold:${h.id}`;
+  h.status = status;
+  h.resolved_at = at;
+  const { back, lost, lostSources } = returnCredits({ ...ctx, now: at }, account, h.allocations);
+  ctx.txns.push(
+    record(
+      ctx.state,
+      {
+        type: 'release',
+        postings: back,
+        hold_id: h.id,
+        description: `hold ${h.id} ${status}: ${h.amount} credits returned`,
+      },
+      at,
+    ),
+  );
+  recordLost({ ...ctx, now: at }, lost, lostSources, h.id);
+  pruneResolved(ctx);
+  return h;
+}
+
+/** Hold + capture in one step: the fast path of a charge whose price is known up front. */
+export function consume(ctx: Ctx, amount: number, usage: Usage) {
+  const member_id = usage.member_id ?? null;
+  const project_id = usage.project_id ?? null;
+  checkBudgets(ctx, amount, member_id, project_id);
+  const allocations = draw(ctx.state, amount, ctx.now);
+  chargeBudgets(ctx, amount, member_id, project_id);
+  const txn = record(
+    ctx.state,
+    {
+      type: 'usage',
+      postings: [
+        ...allocations.map((a) => ({
+          account: a.grant_id === 'credit_line' ? 'credit_line' : `grant:${a.grant_id}`,
+          amount: -a.amount,
+        })),
+        { account: 'usage', amount },
+      ],
+      sources: sourcesOf(ctx, allocations),
+      usage: { ...usage, member_id, project_id },
+      description: describeUsage(usage, amount, amount),
+    },
+    ctx.now,
+  );
+  ctx.txns.push(txn);
+  return txn;
+}
+
+function describeUsage(u: Usage, charged: number, held: number): string {
+  const what = `${u.tool} ${u.operation}${u.quantity > 1 ? ` ×${u.quantity}` : ''}`;
+  return charged === held
+    ? `${what}: ${charged} credits`
+    : `${what}: ${charged} of ${held} held credits charged, ${held - charged} released`;
+}
+
+function pruneResolved(ctx: Ctx) {
+  const holds = ctx.state.holds;
+  let resolved = 0;
+  for (const h of holds) if (h.status !== 'open') resolved++;
+  if (resolved <= RESOLVED_HOLDS_KEPT) return;
+  let drop = resolved - RESOLVED_HOLDS_KEPT;
+  ctx.state.holds = holds.filter((h) => h.status === 'open' || drop-- <= 0);
+}

@@ -1,0 +1,15 @@
+/** The public surface of the core: everything other layers may import comes through here. */
+
+export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
+export * from './catalog.ts';
+export { drawOrder, spendable } from './draw-order.ts';
+export * from './errors.ts';
+export { MAX_HOLD_TTL_SECONDS } from './holds.ts';
+export * from './idempotency.ts';
+export * from './journal.ts';
+export * from './ledger.ts';
+export * from './memory-ledger.ts';
+export * from './periods.ts';
+export { forfeitAtRenewal, termsOf } from './renewal.ts';
+export * from './state.ts';
+export * from './verify.ts';

@@ -1,0 +1,253 @@
+/**
+ * The ledger as a state machine: `execute(draft, command, now, catalog)` brings the org up
+ * to `now`, then applies one command. Control flow lives here; the rules live in the
+ * files this one calls. A refusal is returned as a typed error, and a refused command
+ * changes nothing but what time alone changed (expired holds and grants, due renewals),
+ * which is returned too so the caller can persist it.
+ */
+
+import { adjust } from './adjustments.ts';
+import { advance } from './advance.ts';
+import { budgetPeriodStart } from './budgets.ts';
+import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
+import type { Ctx } from './context.ts';
+import { DomainError, invalid, isDomainError, notFound } from './errors.ts';
+import { issueGrant } from './grants.ts';
+import { captureHold, consume, createHold, releaseHold } from './holds.ts';
+import type { DomainEvent, Transaction } from './journal.ts';
+import { cancel, changeTier } from './plan-changes.ts';
+import { completePurchase, createPurchase, refundPurchase } from './purchases.ts';
+import type { Budget, BudgetScope, Enforcement, OrgState, Usage } from './state.ts';
+import { nextId } from './state.ts';
+
+/** Limits on everything (TigerBeetle's rule): no single command may move more than this. */
+export const MAX_CREDITS_PER_COMMAND = 1_000_000_000;
+export const MAX_QUANTITY = 10_000;
+
+export interface PricedItem {
+  tool: string;
+  operation: string;
+  quantity: number;
+}
+
+export type Command =
+  | {
+      type: 'hold';
+      amount?: number;
+      items?: PricedItem[];
+      ttl_seconds: number;
+      member_id?: string | null;
+      project_id?: string | null;
+    }
+  | { type: 'capture'; hold_id: string; amount?: number; usage: Usage }
+  | { type: 'release'; hold_id: string }
+  | { type: 'consume'; usage: Usage; amount?: number }
+  | { type: 'change_tier'; tier: TierId; allocation?: number; rollover_cap?: number; overage_limit?: number }
+  | { type: 'cancel' }
+  | { type: 'purchase_create'; pack: string }
+  | { type: 'purchase_complete'; purchase_id: string; payment_id: string }
+  | { type: 'purchase_refund'; purchase_id: string }
+  | { type: 'adjust'; amount: number; reason: string }
+  | { type: 'set_budget'; scope: BudgetScope; scope_id: string; limit: number; enforcement: Enforcement }
+  | { type: 'delete_budget'; budget_id: string }
+  | { type: 'tick' };
+
+export interface CreateOrg {
+  id: string;
+  name: string;
+  tier: TierId;
+  allocation?: number;
+  rollover_cap?: number;
+  overage_limit?: number;
+}
+
+export type Outcome =
+  | { ok: true; result: unknown; txns: Transaction[]; events: DomainEvent[] }
+  | { ok: false; error: DomainError; txns: Transaction[]; events: DomainEvent[] };
+
+/** The price of some work, from the catalog: a whole number of credits fixed before it starts. */
+export function priceOf(catalog: Catalog, items: PricedItem[]): number {
+  let total = 0;
+  for (const it of items) {
+    const op = findOperation(catalog, it.tool, it.operation);
+    if (!op) throw new DomainError('not_found', `unknown operation ${it.operation} of tool ${it.tool}`);
+    if (!Number.isInteger(it.quantity) || it.quantity < 1 || it.quantity > MAX_QUANTITY)
+      throw invalid(`quantity must be an integer from 1 to ${MAX_QUANTITY}`);
+    total += op.credits * it.quantity;
+  }
+  if (total > MAX_CREDITS_PER_COMMAND)
+    throw invalid(`a single charge is limited to ${MAX_CREDITS_PER_COMMAND} credits`);
+  return total;
+}
+
+function credits(n: unknown, what: string, min = 1): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > MAX_CREDITS_PER_COMMAND)
+    throw invalid(`${what} must be an integer from ${min} to ${MAX_CREDITS_PER_COMMAND}`);
+  return n;
+}
+
+export function createOrg(c: CreateOrg, now: number, catalog: Catalog): Outcome & { state: OrgState } {
+  const state: OrgState = {
+    id: c.id,
+    name: c.name,
+    created_at: now,
+    seq: 0,
+    free_granted: false,
+    overage_used: 0,
+    subscription: {
+      tier: 'free',
+      status: 'none',
+      anchor: null,
+      period_index: 0,
+      period_start: null,
+      period_end: null,
+      pending_tier: null,
+      cancel_at_period_end: false,
+      custom_allocation: null,
+      custom_rollover_cap: null,
+      overage_limit: 0,
+    },
+    grants: [],
+    holds: [],
+    budgets: [],
+    purchases: [],
+  };
+  const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
+  try {
+    if (c.tier === 'free') {
+      grantFreeCredits(ctx);
+    } else {
+      changeTier(ctx, c.tier, {
+        allocation: c.allocation,
+        rollover_cap: c.rollover_cap,
+        overage_limit: c.overage_limit,
+      });
+    }
+  } catch (e) {
+    if (isDomainError(e)) return { ok: false, error: e, txns: [], events: [], state };
+    throw e;
+  }
+  return { ok: true, result: state, txns: ctx.txns, events: ctx.events, state };
+}
+
+/** Free credits come once per org, ever: created on Free, never again after a cancel. */
+function grantFreeCredits(ctx: Ctx) {
+  if (ctx.state.free_granted) return;
+  ctx.state.free_granted = true;
+  const n = tierOf(ctx.catalog, 'free').allocation;
+  if (n > 0)
+    issueGrant(ctx, {
+      source: 'free',
+      amount: n,
+      expires_at: null,
+      type: 'free_grant',
+      description: `${n} free credits`,
+    });
+}
+
+export function execute(state: OrgState, cmd: Command, now: number, catalog: Catalog): Outcome {
+  const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
+  advance(ctx);
+  const timeTxns = ctx.txns.length;
+  const timeEvents = ctx.events.length;
+  try {
+    const result = run(ctx, cmd);
+    return { ok: true, result, txns: ctx.txns, events: ctx.events };
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    // Every rule checks before it mutates, so a refusal has changed nothing past this point.
+    return {
+      ok: false,
+      error: e,
+      txns: ctx.txns.slice(0, timeTxns),
+      events: ctx.events.slice(0, timeEvents),
+    };
+  }
+}
+
+/** The copying variant: value in, value out. */
+export function apply(state: OrgState, cmd: Command, now: number, catalog: Catalog) {
+  const draft = structuredClone(state);
+  const out = execute(draft, cmd, now, catalog);
+  return { ...out, state: draft };
+}
+
+function run(ctx: Ctx, cmd: Command): unknown {
+  switch (cmd.type) {
+    case 'tick':
+      return null;
+    case 'hold': {
+      const amount =
+        cmd.items !== undefined ? priceOf(ctx.catalog, cmd.items) : credits(cmd.amount, 'amount');
+      return createHold(ctx, {
+        amount,
+        ttl_seconds: cmd.ttl_seconds,
+        member_id: cmd.member_id ?? null,
+        project_id: cmd.project_id ?? null,
+      });
+    }
+    case 'capture': {
+      const h = ctx.state.holds.find((x) => x.id === cmd.hold_id);
+      const amount = cmd.amount === undefined ? (h?.amount ?? 0) : credits(cmd.amount, 'amount', 0);
+      return captureHold(ctx, cmd.hold_id, amount, cmd.usage);
+    }
+    case 'release':
+      return releaseHold(ctx, cmd.hold_id);
+    case 'consume': {
+      const amount =
+        cmd.amount !== undefined ? credits(cmd.amount, 'amount') : priceOf(ctx.catalog, [cmd.usage]);
+      return consume(ctx, amount, cmd.usage);
+    }
+    case 'change_tier': {
+      for (const k of ['allocation', 'rollover_cap', 'overage_limit'] as const)
+        if (cmd[k] !== undefined) credits(cmd[k], k, 0);
+      changeTier(ctx, cmd.tier, cmd);
+      return ctx.state.subscription;
+    }
+    case 'cancel':
+      cancel(ctx);
+      return ctx.state.subscription;
+    case 'purchase_create':
+      return createPurchase(ctx, cmd.pack);
+    case 'purchase_complete':
+      return completePurchase(ctx, cmd.purchase_id, cmd.payment_id);
+    case 'purchase_refund':
+      return refundPurchase(ctx, cmd.purchase_id);
+    case 'adjust':
+      if (!Number.isInteger(cmd.amount) || Math.abs(cmd.amount) > MAX_CREDITS_PER_COMMAND)
+        throw invalid(`amount must be a non-zero integer within ±${MAX_CREDITS_PER_COMMAND}`);
+      return adjust(ctx, cmd.amount, cmd.reason);
+    case 'set_budget':
+      return setBudget(ctx, cmd);
+    case 'delete_budget': {
+      const i = ctx.state.budgets.findIndex((b) => b.id === cmd.budget_id);
+      if (i < 0) throw notFound('budget', cmd.budget_id);
+      return ctx.state.budgets.splice(i, 1)[0];
+    }
+  }
+}
+
+/** One budget per (scope, scope_id): setting it again changes the limit, keeping what was spent. */
+function setBudget(ctx: Ctx, cmd: Extract<Command, { type: 'set_budget' }>): Budget {
+  credits(cmd.limit, 'limit', 0);
+  if (cmd.scope === 'member' && !tierOf(ctx.catalog, ctx.state.subscription.tier).team)
+    throw new DomainError('tier_not_allowed', `member budgets need a tier with team access`);
+  const existing = ctx.state.budgets.find((b) => b.scope === cmd.scope && b.scope_id === cmd.scope_id);
+  if (existing) {
+    existing.limit = cmd.limit;
+    existing.enforcement = cmd.enforcement;
+    return existing;
+  }
+  const b: Budget = {
+    id: nextId(ctx.state, 'bud'),
+    scope: cmd.scope,
+    scope_id: cmd.scope_id,
+    limit: cmd.limit,
+    enforcement: cmd.enforcement,
+    period_start: budgetPeriodStart(ctx.state, ctx.now),
+    spent: 0,
+    alerted: 0,
+  };
+  ctx.state.budgets.push(b);
+  return b;
+}

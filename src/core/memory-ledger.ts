@@ -1,0 +1,76 @@
+/**
+ * The ledger held in memory: orgs, journal and idempotency records in plain maps. It is
+ * the reference the stores are compared with and the harness the rule tests drive. It
+ * does no I/O; the durable stores in src/store/ wrap the same `execute`.
+ */
+import type { Catalog } from './catalog.ts';
+import { DomainError, notFound } from './errors.ts';
+import { decide, fingerprint, type IdempotencyRecord } from './idempotency.ts';
+import type { DomainEvent, Transaction } from './journal.ts';
+import { type Command, type CreateOrg, createOrg, execute } from './ledger.ts';
+import type { OrgState } from './state.ts';
+import { verify } from './verify.ts';
+
+export class MemoryLedger {
+  readonly orgs = new Map<string, OrgState>();
+  readonly journal: Transaction[] = [];
+  readonly events: DomainEvent[] = [];
+  private readonly keys = new Map<string, IdempotencyRecord>();
+
+  constructor(readonly catalog: Catalog) {}
+
+  createOrg(c: CreateOrg, now: number): OrgState {
+    if (this.orgs.has(c.id)) throw new DomainError('conflict', `org ${c.id} exists`);
+    const out = createOrg(c, now, this.catalog);
+    if (!out.ok) throw out.error;
+    this.orgs.set(c.id, out.state);
+    this.journal.push(...out.txns);
+    this.events.push(...out.events);
+    return out.state;
+  }
+
+  org(id: string): OrgState {
+    const s = this.orgs.get(id);
+    if (!s) throw notFound('org', id);
+    return s;
+  }
+
+  /** Runs a command; throws the DomainError of a refusal. With a key, runs it at most once. */
+  run<T = unknown>(orgId: string, cmd: Command, now: number, idempotencyKey?: string): T {
+    const state = this.org(orgId);
+    let fp = '';
+    if (idempotencyKey !== undefined) {
+      fp = fingerprint(cmd);
+      const d = decide(this.keys.get(`${orgId}\u0000${idempotencyKey}`), fp, now);
+      if (!d.run) {
+        if (d.replay.status !== 200) {
+          const e = d.replay.body as { code: DomainError['code']; message: string };
+          throw new DomainError(e.code, e.message, d.replay.body as Record<string, unknown>);
+        }
+        return structuredClone(d.replay.body) as T;
+      }
+    }
+    const out = execute(state, cmd, now, this.catalog);
+    this.journal.push(...out.txns);
+    this.events.push(...out.events);
+    if (idempotencyKey !== undefined) {
+      this.keys.set(`${orgId}\u0000${idempotencyKey}`, {
+        key: idempotencyKey,
+        fingerprint: fp,
+        status: out.ok ? 200 : 400,
+        body: structuredClone(out.ok ? out.result : out.error.toJSON()),
+        created_at: now,
+      });
+    }
+    if (!out.ok) throw out.error;
+    return structuredClone(out.result) as T;
+  }
+
+  transactions(orgId: string, visibleOnly = true): Transaction[] {
+    return this.journal.filter((t) => t.org_id === orgId && (!visibleOnly || t.visible));
+  }
+
+  verify() {
+    return verify([...this.orgs.values()], this.journal);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The state of one org: a plain JSON-serialisable value. Times are epoch milliseconds.
+ * Everything a rule needs to decide is here; history (the journal) is output, not state.
+ */
+import type { Money, TierId } from './catalog.ts';
+
+export const GRANT_SOURCES = ['free', 'subscription', 'rollover', 'purchase', 'adjustment'] as const;
+export type GrantSource = (typeof GRANT_SOURCES)[number];
+
+export interface Grant {
+  id: string;
+  source: GrantSource;
+  amount: number;
+  /** Credits still in the grant; credits moved into an open hold are not counted here. */
+  remaining: number;
+  granted_at: number;
+  expires_at: number | null;
+  /** Set when the grant stops counting (expired at renewal or by date, or revoked by a refund). */
+  closed_at: number | null;
+  closed_reason: 'expired' | 'revoked' | null;
+  purchase_id?: string;
+}
+
+/** The pseudo-grant of an Enterprise credit line (overage), drawn after every real grant. */
+export const CREDIT_LINE = 'credit_line';
+
+export interface HoldAllocation {
+  grant_id: string;
+  amount: number;
+}
+
+export type HoldStatus = 'open' | 'captured' | 'released' | 'expired';
+
+export interface Hold {
+  id: string;
+  amount: number;
+  /** Which grants the held credits came from, in draw order (capture charges from the front). */
+  allocations: HoldAllocation[];
+  status: HoldStatus;
+  created_at: number;
+  expires_at: number;
+  resolved_at: number | null;
+  captured: number;
+  member_id: string | null;
+  project_id: string | null;
+}
+
+export interface Subscription {
+  tier: TierId;
+  status: 'active' | 'none';
+  /** Start of period 0 of the current subscription; null on Free. */
+  anchor: number | null;
+  period_index: number;
+  period_start: number | null;
+  period_end: number | null;
+  pending_tier: TierId | null;
+  cancel_at_period_end: boolean;
+  /** Enterprise contract terms (null = the catalog's defaults). */
+  custom_allocation: number | null;
+  custom_rollover_cap: number | null;
+  overage_limit: number;
+}
+
+export type BudgetScope = 'member' | 'project';
+export type Enforcement = 'hard' | 'soft';
+
+export interface Budget {
+  id: string;
+  scope: BudgetScope;
+  scope_id: string;
+  limit: number;
+  enforcement: Enforcement;
+  /** Start of the billing period that `spent` counts; a new period starts from zero. */
+  period_start: number;
+  spent: number;
+  /** Highest threshold (80, 100) already reported this period, so each crossing fires once. */
+  alerted: number;
+}
+
+export interface Purchase {
+  id: string;
+  pack: string;
+  credits: number;
+  price: Money;
+  status: 'pending' | 'completed' | 'refunded';
+  payment_id: string | null;
+  grant_id: string | null;
+  revoked: number;
+  created_at: number;
+  completed_at: number | null;
+  refunded_at: number | null;
+}
+
+export interface OrgState {
+  id: string;
+  name: string;
+  created_at: number;
+  /** One counter for every id minted in this org, so ids sort in creation order. */
+  seq: number;
+  free_granted: boolean;
+  /** Credits drawn from the Enterprise credit line and not yet repaid by a new grant. */
+  overage_used: number;
+  subscription: Subscription;
+  grants: Grant[];
+  /** Open holds, plus recently resolved ones so a late capture gets `hold_not_open`. */
+  holds: Hold[];
+  budgets: Budget[];
+  purchases: Purchase[];
+}
+
+export interface Usage {
+  tool: string;
+  operation: string;
+  quantity: number;
+  params?: Record<string, string | number>;
+  member_id?: string | null;
+  project_id?: string | null;
+  job_id?: string | null;
+  metadata?: Record<string, string | number | boolean | null>;
+}
+
+export function nextId(state: OrgState, prefix: string): string {
+  state.seq += 1;
+  return `${prefix}_${state.id.replace(/^org_/, '')}_${state.seq.toString(36).padStart(6, '0')}`;
+}
+
+export const isLive = (g: Grant, now: number) =>
+  g.closed_at === null && (g.expires_at === null || g.expires_at > now);
+
+/** Credits not yet spent and not expired, including held ones, less any credit line used. */
+export function balanceOf(state: OrgState): number {
+  let sum = 0;
+  for (const g of state.grants) if (g.closed_at === null) sum += g.remaining;
+  return sum + heldOf(state) - state.overage_used;
+}
+
+export function heldOf(state: OrgState): number {
+  let sum = 0;
+  for (const h of state.holds) if (h.status === 'open') sum += h.amount;
+  return sum;
+}
+
+export function availableOf(state: OrgState, now: number): number {
+  let sum = 0;
+  for (const g of state.grants) if (isLive(g, now)) sum += g.remaining;
+  return sum - state.overage_used;
+}
