@@ -11,6 +11,7 @@ import type { Ctx } from './context.ts';
 import { expireGrant } from './grants.ts';
 import { releaseHold } from './holds.ts';
 import { renew } from './renewal.ts';
+import type { OrgState } from './state.ts';
 
 /** Bounds the catch-up so a corrupt anchor cannot loop forever (100 years of periods). */
 const MAX_EVENTS = 100 * 12 * 4;
@@ -56,4 +57,13 @@ export function advance(ctx: Ctx): void {
     }
   }
   throw new Error('invariant violated: too many due events; is the clock or an anchor corrupt?');
+}
+
+/** When the next time-driven event of this org falls due (null: nothing scheduled). */
+export function nextDueAt(state: OrgState): number | null {
+  let at = state.subscription.period_end ?? Number.POSITIVE_INFINITY;
+  for (const h of state.holds) if (h.status === 'open' && h.expires_at < at) at = h.expires_at;
+  for (const g of state.grants)
+    if (g.closed_at === null && g.expires_at !== null && g.expires_at < at) at = g.expires_at;
+  return at === Number.POSITIVE_INFINITY ? null : at;
 }

@@ -1,5 +1,6 @@
 /** The public surface of the core: everything other layers may import comes through here. */
 
+export { nextDueAt } from './advance.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
 export { drawOrder, spendable } from './draw-order.ts';
@@ -12,4 +13,5 @@ export * from './memory-ledger.ts';
 export * from './periods.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
+export * from './team.ts';
 export * from './verify.ts';

@@ -17,8 +17,9 @@ import { captureHold, consume, createHold, releaseHold } from './holds.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
 import { cancel, changeTier } from './plan-changes.ts';
 import { completePurchase, createPurchase, refundPurchase } from './purchases.ts';
-import type { Budget, BudgetScope, Enforcement, OrgState, Usage } from './state.ts';
+import type { Budget, BudgetScope, Enforcement, OrgState, Role, Usage } from './state.ts';
 import { nextId } from './state.ts';
+import { addMember, addProject, checkScope, removeMember } from './team.ts';
 
 /** Limits on everything (TigerBeetle's rule): no single command may move more than this. */
 export const MAX_CREDITS_PER_COMMAND = 1_000_000_000;
@@ -50,6 +51,9 @@ export type Command =
   | { type: 'adjust'; amount: number; reason: string }
   | { type: 'set_budget'; scope: BudgetScope; scope_id: string; limit: number; enforcement: Enforcement }
   | { type: 'delete_budget'; budget_id: string }
+  | { type: 'add_member'; email: string; role: Role }
+  | { type: 'remove_member'; member_id: string }
+  | { type: 'add_project'; name: string }
   | { type: 'tick' };
 
 export interface CreateOrg {
@@ -111,6 +115,8 @@ export function createOrg(c: CreateOrg, now: number, catalog: Catalog): Outcome 
     holds: [],
     budgets: [],
     purchases: [],
+    members: [],
+    projects: [],
   };
   const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
   try {
@@ -177,6 +183,7 @@ function run(ctx: Ctx, cmd: Command): unknown {
     case 'tick':
       return null;
     case 'hold': {
+      checkScope(ctx, cmd.member_id, cmd.project_id);
       const amount =
         cmd.items !== undefined ? priceOf(ctx.catalog, cmd.items) : credits(cmd.amount, 'amount');
       return createHold(ctx, {
@@ -194,6 +201,7 @@ function run(ctx: Ctx, cmd: Command): unknown {
     case 'release':
       return releaseHold(ctx, cmd.hold_id);
     case 'consume': {
+      checkScope(ctx, cmd.usage.member_id, cmd.usage.project_id);
       const amount =
         cmd.amount !== undefined ? credits(cmd.amount, 'amount') : priceOf(ctx.catalog, [cmd.usage]);
       return consume(ctx, amount, cmd.usage);
@@ -218,7 +226,15 @@ function run(ctx: Ctx, cmd: Command): unknown {
         throw invalid(`amount must be a non-zero integer within ±${MAX_CREDITS_PER_COMMAND}`);
       return adjust(ctx, cmd.amount, cmd.reason);
     case 'set_budget':
+      if (cmd.scope === 'member') checkScope(ctx, cmd.scope_id, null);
+      else checkScope(ctx, null, cmd.scope_id);
       return setBudget(ctx, cmd);
+    case 'add_member':
+      return addMember(ctx, cmd.email, cmd.role);
+    case 'remove_member':
+      return removeMember(ctx, cmd.member_id);
+    case 'add_project':
+      return addProject(ctx, cmd.name);
     case 'delete_budget': {
       const i = ctx.state.budgets.findIndex((b) => b.id === cmd.budget_id);
       if (i < 0) throw notFound('budget', cmd.budget_id);

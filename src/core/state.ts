@@ -91,6 +91,21 @@ export interface Purchase {
   refunded_at: number | null;
 }
 
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface Member {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: number;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
 export interface OrgState {
   id: string;
   name: string;
@@ -106,6 +121,9 @@ export interface OrgState {
   holds: Hold[];
   budgets: Budget[];
   purchases: Purchase[];
+  /** People spending from the pool; only tiers with team access may have more than an owner. */
+  members: Member[];
+  projects: Project[];
 }
 
 export interface Usage {
