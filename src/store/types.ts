@@ -1,0 +1,150 @@
+/**
+ * The store: what the app layer needs from a database. Two adapters implement it
+ * (sqlite.ts, postgres.ts) around the same batcher (batcher.ts), which applies the core's
+ * `execute` in memory and commits many operations in one transaction. Stores never
+ * decide a rule; they load, persist and commit.
+ */
+import type {
+  Command,
+  CreateOrg,
+  DomainError,
+  DomainEvent,
+  OrgState,
+  Transaction,
+  TxnType,
+  Violation,
+} from '../core/index.ts';
+
+export interface WriteOptions {
+  now: number;
+  /** Scoped per org. A replay returns the stored outcome with `replayed: true`. */
+  idempotencyKey?: string;
+  /** What the key stands for; defaults to the canonical JSON of the command. */
+  fingerprint?: string;
+}
+
+export type WriteResult =
+  | { ok: true; result: unknown; txns: Transaction[]; replayed: boolean; state: OrgState }
+  | { ok: false; error: DomainError; replayed: boolean };
+
+export interface TransactionFilter {
+  type?: TxnType;
+  member_id?: string;
+  project_id?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** A transaction id: return the ones recorded before it (newest first). */
+  starting_after?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+export type UsageGroup = 'tool' | 'operation' | 'member' | 'project' | 'day';
+
+export interface UsageRow {
+  key: string;
+  credits: number;
+  count: number;
+}
+
+export interface StoreEvent extends DomainEvent {
+  seq: number;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export type Scope = 'read' | 'usage' | 'billing' | 'admin';
+
+export interface ApiKey {
+  id: string;
+  org_id: string;
+  name: string;
+  scopes: Scope[];
+  /** SHA-256 of the secret: the secret itself is shown once and never stored. */
+  hash: string;
+  /** The first characters of the secret, so a person can tell keys apart. */
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface Session {
+  /** SHA-256 of the cookie value. */
+  hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Membership {
+  org_id: string;
+  member_id: string;
+  email: string;
+  role: 'owner' | 'admin' | 'member';
+}
+
+/** Who may sign in, and with what: kept apart from the ledger, in the same database. */
+export interface AuthStore {
+  createUser(u: User): Promise<void>;
+  findUserByEmail(email: string): Promise<User | null>;
+  getUser(id: string): Promise<User | null>;
+  createSession(s: Session): Promise<void>;
+  findSession(hash: string, now: number): Promise<Session | null>;
+  deleteSession(hash: string): Promise<void>;
+  createApiKey(k: ApiKey): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | null>;
+  listApiKeys(orgId: string): Promise<ApiKey[]>;
+  revokeApiKey(orgId: string, id: string, now: number): Promise<boolean>;
+  /** Orgs where a member has this email (kept in step with each org's member list). */
+  membershipsByEmail(email: string): Promise<Membership[]>;
+  /**
+   * Idempotency for mutations outside the ledger (api keys, sign-up): null when the key is
+   * new (and now reserved), else the stored record. `put` completes a reservation.
+   */
+  reserveIdempotency(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    now: number,
+  ): Promise<null | { fingerprint: string; status: number; body: unknown; done: boolean }>;
+  completeIdempotency(scope: string, key: string, status: number, body: unknown): Promise<void>;
+}
+
+export interface Store extends AuthStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations; refuses a database written by a newer schema. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Database reachable and schema current (for /readyz). */
+  ping(): Promise<void>;
+
+  createOrg(c: CreateOrg, opts: WriteOptions): Promise<WriteResult>;
+  /** Runs one ledger command through the group commit; resolves once it is durable. */
+  execute(orgId: string, cmd: Command, opts: WriteOptions): Promise<WriteResult>;
+
+  /** The org as of `now`: due events applied in memory (persisted by the next write). */
+  getOrg(orgId: string, now: number): Promise<OrgState | null>;
+  /** Persists due time-driven events (renewals, expiries) so reads of the log see them. */
+  catchUp(orgId: string, now: number): Promise<void>;
+  /** Org ids with a time-driven event due at or before `now` (for the scheduler and `amisi renew`). */
+  dueOrgs(now: number, limit: number): Promise<string[]>;
+
+  listTransactions(orgId: string, filter: TransactionFilter): Promise<Page<Transaction>>;
+  usageReport(orgId: string, group: UsageGroup, from: number | null, to: number | null): Promise<UsageRow[]>;
+  /** Events after `afterSeq` in order (the outbox that webhooks and mail will read). */
+  events(afterSeq: number, limit: number): Promise<StoreEvent[]>;
+
+  /** Walks every org and its journal through the core's Verifier. */
+  verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]>;
+}
