@@ -23,8 +23,15 @@ export interface WriteOptions {
   fingerprint?: string;
 }
 
+/** The org's credits right after a write (cheap to take; the full state is a read away). */
+export interface BalanceSnapshot {
+  balance: number;
+  held: number;
+  available: number;
+}
+
 export type WriteResult =
-  | { ok: true; result: unknown; txns: Transaction[]; replayed: boolean; state: OrgState }
+  | { ok: true; result: unknown; txns: Transaction[]; replayed: boolean; balance: BalanceSnapshot | null }
   | { ok: false; error: DomainError; replayed: boolean };
 
 export interface TransactionFilter {
