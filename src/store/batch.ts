@@ -1,0 +1,203 @@
+/**
+ * One batch of the group commit, with no I/O: given the states of the orgs it touches
+ * (loaded, and on PostgreSQL locked, by the adapter) and their idempotency records, it
+ * runs each operation through the core's `execute` in arrival order and collects what
+ * must be persisted. Domain refusals are ordinary outcomes; only a programmer error
+ * (an exception that is not a DomainError) aborts the batch so the adapter can retry
+ * it without the operation that caused it.
+ */
+import {
+  availableOf,
+  balanceOf,
+  type Catalog,
+  type Command,
+  type CreateOrg,
+  createOrg,
+  DomainError,
+  type DomainEvent,
+  decide,
+  execute,
+  fingerprint,
+  heldOf,
+  type IdempotencyRecord,
+  isDomainError,
+  type OrgState,
+  type Transaction,
+} from '../core/index.ts';
+import type { WriteOptions, WriteResult } from './types.ts';
+
+export type Op =
+  | { kind: 'exec'; orgId: string; cmd: Command; opts: WriteOptions }
+  | { kind: 'create'; orgId: string; create: CreateOrg; opts: WriteOptions };
+
+export interface LoadedOrg {
+  state: OrgState;
+  /** Incremented on every persist; PostgreSQL uses it to tell whether a cached copy is current. */
+  version: number;
+}
+
+export interface IdemRow extends IdempotencyRecord {
+  org_id: string;
+}
+
+export interface DirtyOrg extends LoadedOrg {
+  isNew: boolean;
+  membersChanged: boolean;
+}
+
+export interface BatchChanges {
+  orgs: Map<string, DirtyOrg>;
+  txns: Transaction[];
+  events: DomainEvent[];
+  idem: IdemRow[];
+}
+
+export class BatchAbort extends Error {
+  constructor(
+    readonly index: number,
+    readonly failure: unknown,
+  ) {
+    super(`operation ${index} of the batch failed: ${String(failure)}`);
+  }
+}
+
+const idemKey = (orgId: string, key: string) => `${orgId}\u0000${key}`;
+
+/** What a stored outcome looks like: JSON-safe and replayable. */
+interface StoredOutcome {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: DomainError['code']; message: string; extra: Record<string, unknown> };
+}
+
+function replay(rec: IdempotencyRecord): WriteResult {
+  const body = rec.body as StoredOutcome;
+  if (body.ok) return { ok: true, result: body.result, txns: [], replayed: true, balance: null };
+  const e = body.error!;
+  return { ok: false, error: new DomainError(e.code, e.message, e.extra), replayed: true };
+}
+
+export function applyBatch(
+  ops: Op[],
+  loaded: Map<string, LoadedOrg>,
+  idem: Map<string, IdempotencyRecord>,
+  catalog: Catalog,
+): { outcomes: WriteResult[]; changes: BatchChanges } {
+  const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], idem: [] };
+  const outcomes: WriteResult[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    try {
+      outcomes.push(applyOne(op, loaded, idem, catalog, changes));
+    } catch (e) {
+      throw new BatchAbort(i, e);
+    }
+  }
+  return { outcomes, changes };
+}
+
+function applyOne(
+  op: Op,
+  loaded: Map<string, LoadedOrg>,
+  idem: Map<string, IdempotencyRecord>,
+  catalog: Catalog,
+  changes: BatchChanges,
+): WriteResult {
+  const { opts } = op;
+  let fp = '';
+  if (opts.idempotencyKey !== undefined) {
+    fp = opts.fingerprint ?? fingerprint(op.kind === 'exec' ? op.cmd : op.create);
+    try {
+      const d = decide(idem.get(idemKey(op.orgId, opts.idempotencyKey)), fp, opts.now);
+      if (!d.run) return replay(d.replay);
+    } catch (e) {
+      if (isDomainError(e)) return { ok: false, error: e, replayed: false };
+      throw e;
+    }
+  }
+
+  let outcome: WriteResult;
+  let entry = loaded.get(op.orgId);
+  if (op.kind === 'create') {
+    if (entry) {
+      outcome = {
+        ok: false,
+        error: new DomainError('conflict', `org ${op.orgId} already exists`),
+        replayed: false,
+      };
+    } else {
+      const out = createOrg(op.create, opts.now, catalog);
+      if (out.ok) {
+        entry = { state: out.state, version: 0 };
+        loaded.set(op.orgId, entry);
+        changes.orgs.set(op.orgId, { ...entry, isNew: true, membersChanged: false });
+        changes.txns.push(...out.txns);
+        changes.events.push(...out.events);
+        outcome = {
+          ok: true,
+          result: structuredClone(out.state),
+          txns: out.txns,
+          replayed: false,
+          balance: snapshot(out.state, opts.now),
+        };
+      } else {
+        outcome = { ok: false, error: out.error, replayed: false };
+      }
+    }
+  } else if (!entry) {
+    outcome = {
+      ok: false,
+      error: new DomainError('not_found', `org ${op.orgId} not found`),
+      replayed: false,
+    };
+  } else {
+    const out = execute(entry.state, op.cmd, opts.now, catalog);
+    if (out.txns.length > 0 || out.ok) {
+      const dirty = changes.orgs.get(op.orgId);
+      const membersChanged = op.cmd.type === 'add_member' || op.cmd.type === 'remove_member';
+      if (dirty) dirty.membersChanged ||= membersChanged;
+      else changes.orgs.set(op.orgId, { ...entry, isNew: false, membersChanged });
+    }
+    changes.txns.push(...out.txns);
+    changes.events.push(...out.events);
+    outcome = out.ok
+      ? {
+          ok: true,
+          // Results may point into the live state, which later operations keep changing.
+          result:
+            out.result === null || typeof out.result !== 'object' ? out.result : structuredClone(out.result),
+          txns: out.txns,
+          replayed: false,
+          balance: snapshot(entry.state, opts.now),
+        }
+      : { ok: false, error: out.error, replayed: false };
+  }
+
+  if (opts.idempotencyKey !== undefined) {
+    const stored: StoredOutcome = outcome.ok
+      ? { ok: true, result: outcome.result }
+      : {
+          ok: false,
+          error: { code: outcome.error.code, message: outcome.error.message, extra: outcome.error.extra },
+        };
+    const rec: IdemRow = {
+      org_id: op.orgId,
+      key: opts.idempotencyKey,
+      fingerprint: fp,
+      status: outcome.ok ? 200 : 400,
+      body: stored,
+      created_at: opts.now,
+    };
+    idem.set(idemKey(op.orgId, opts.idempotencyKey), rec);
+    changes.idem.push(rec);
+    // An org must exist to own a key: a refused create or an unknown org records nothing.
+    if (!loaded.has(op.orgId)) changes.idem.pop();
+  }
+  return outcome;
+}
+
+function snapshot(state: OrgState, now: number) {
+  return { balance: balanceOf(state), held: heldOf(state), available: availableOf(state, now) };
+}
+
+export { idemKey };

@@ -1,0 +1,110 @@
+/**
+ * SQLite schema, one entry per version. Every table keys by org_id first so the data can
+ * later be spread by org. Migrations only ever append: a shipped entry is never edited.
+ */
+export const SQLITE_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    next_due_at INTEGER,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX orgs_due ON orgs (next_due_at) WHERE next_due_at IS NOT NULL;
+
+  CREATE TABLE transactions (
+    org_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    visible INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    member_id TEXT,
+    project_id TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (org_id, seq)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX transactions_id ON transactions (org_id, id);
+  CREATE INDEX transactions_type ON transactions (org_id, type, seq);
+  CREATE INDEX transactions_time ON transactions (org_id, created_at);
+  CREATE INDEX transactions_member ON transactions (org_id, member_id, seq) WHERE member_id IS NOT NULL;
+  CREATE INDEX transactions_project ON transactions (org_id, project_id, seq) WHERE project_id IS NOT NULL;
+
+  CREATE TABLE usage_daily (
+    org_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    tool TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    credits INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (org_id, day, tool, operation, member_id, project_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE idempotency (
+    org_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+
+  CREATE TABLE org_members (
+    org_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (org_id, member_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX org_members_email ON org_members (email);
+
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX api_keys_org ON api_keys (org_id);
+  CREATE TABLE request_idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    done INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,570 @@
+/**
+ * PostgreSQL: for operators who run several stateless instances on one database. A batch
+ * locks its orgs with `SELECT … FOR UPDATE` in sorted id order (so two instances can never
+ * deadlock), reloads only the states whose version moved since this instance cached them,
+ * applies the core's rules in memory, and writes everything back with one statement per
+ * table (`unnest` arrays), then commits. Same rules, same batches as SQLite.
+ */
+import pg from 'pg';
+import {
+  type Catalog,
+  type Command,
+  type CreateOrg,
+  defaultCatalog,
+  execute,
+  type IdempotencyRecord,
+  nextDueAt,
+  type OrgState,
+  type Transaction,
+  Verifier,
+  type Violation,
+} from '../core/index.ts';
+import { applyBatch, idemKey, type LoadedOrg, type Op } from './batch.ts';
+import { APP_MARKER, StoreError } from './errors.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
+import { reportKey } from './report.ts';
+import type {
+  ApiKey,
+  Membership,
+  Page,
+  Session,
+  Store,
+  StoreEvent,
+  TransactionFilter,
+  UsageGroup,
+  UsageRow,
+  User,
+  WriteOptions,
+  WriteResult,
+} from './types.ts';
+import { rollUp, splitRange } from './usage-rollup.ts';
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema to use (created if missing); tests give each run its own. */
+  schema?: string;
+  poolSize?: number;
+  catalog?: Catalog;
+  batch?: Partial<GroupCommitOptions>;
+}
+
+const int8 = (v: string) => Number(v);
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new StoreError(`invalid PostgreSQL schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 8,
+    types,
+    options: `-c search_path=${schema}`,
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (e) {
+    await pool.end();
+    throw new StoreError(`cannot reach PostgreSQL at ${redact(options.url)}: ${(e as Error).message}`);
+  }
+  const store = new PostgresStore(pool, options, schema);
+  await store.migrate();
+  return store;
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  private readonly catalog: Catalog;
+  private readonly cache = new Map<string, LoadedOrg>();
+  private readonly writer: GroupCommit;
+  batchSizes: ((size: number, ms: number) => void) | undefined;
+
+  constructor(
+    readonly pool: pg.Pool,
+    options: PostgresOptions,
+    readonly schema: string,
+  ) {
+    this.catalog = options.catalog ?? defaultCatalog;
+    this.writer = new GroupCommit((ops) => this.commitBatch(ops), {
+      maxBatch: options.batch?.maxBatch ?? 2048,
+      maxQueue: options.batch?.maxQueue ?? 200_000,
+      onBatch: (n, ms) => this.batchSizes?.(n, ms),
+    });
+  }
+
+  async migrate() {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // One migrator at a time across every instance sharing this database.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('amisi_migrate_' || $1))`, [this.schema]);
+      const { rows } = await c.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+        [this.schema],
+      );
+      const names = new Set(rows.map((r) => r.table_name as string));
+      if (names.size > 0 && !names.has('amisi_meta'))
+        throw new StoreError(
+          `schema ${this.schema} holds tables of another application (no amisi_meta); refusing to touch it`,
+        );
+      let version = 0;
+      if (names.has('amisi_meta')) {
+        const meta = await c.query('SELECT key, value FROM amisi_meta');
+        const m = new Map(meta.rows.map((r) => [r.key as string, r.value as string]));
+        if (m.get('app') !== APP_MARKER)
+          throw new StoreError('this database is not an Amisi Credits database');
+        version = Number(m.get('schema_version'));
+      }
+      if (version > POSTGRES_MIGRATIONS.length)
+        throw new StoreError(
+          `the database has schema version ${version}, newer than this build knows (${POSTGRES_MIGRATIONS.length}); upgrade Amisi Credits instead of downgrading the data`,
+        );
+      if (version === 0) {
+        await c.query('CREATE TABLE amisi_meta (key text PRIMARY KEY, value text NOT NULL)');
+        await c.query(`INSERT INTO amisi_meta VALUES ('app', $1), ('schema_version', '0')`, [APP_MARKER]);
+      }
+      for (let v = version; v < POSTGRES_MIGRATIONS.length; v++) await c.query(POSTGRES_MIGRATIONS[v]!);
+      await c.query(`UPDATE amisi_meta SET value = $1 WHERE key = 'schema_version'`, [
+        String(POSTGRES_MIGRATIONS.length),
+      ]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async commitBatch(ops: Op[]): Promise<WriteResult[]> {
+    const ids = [...new Set(ops.map((o) => o.orgId))].sort();
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const versions = ids.map((id) => this.cache.get(id)?.version ?? -1);
+      const locked = await c.query(
+        `SELECT o.id, o.version, CASE WHEN o.version <> c.v THEN o.state END AS state
+           FROM orgs o JOIN unnest($1::text[], $2::bigint[]) AS c(id, v) ON o.id = c.id
+          ORDER BY o.id FOR UPDATE OF o`,
+        [ids, versions],
+      );
+      const loaded = new Map<string, LoadedOrg>();
+      for (const r of locked.rows) {
+        if (r.state === null) loaded.set(r.id, this.cache.get(r.id)!);
+        else {
+          const fresh = { state: JSON.parse(r.state) as OrgState, version: r.version as number };
+          this.cache.set(r.id, fresh);
+          loaded.set(r.id, fresh);
+        }
+      }
+      for (const id of ids) if (!loaded.has(id)) this.cache.delete(id);
+
+      const keyed = ops.filter((o) => o.opts.idempotencyKey !== undefined);
+      const idem = new Map<string, IdempotencyRecord>();
+      if (keyed.length > 0) {
+        const res = await c.query(
+          `SELECT i.org_id, i.key, i.fingerprint, i.status, i.body, i.created_at
+             FROM idempotency i JOIN unnest($1::text[], $2::text[]) AS k(org_id, key)
+               ON i.org_id = k.org_id AND i.key = k.key`,
+          [keyed.map((o) => o.orgId), keyed.map((o) => o.opts.idempotencyKey!)],
+        );
+        for (const r of res.rows) idem.set(idemKey(r.org_id, r.key), { ...r, body: JSON.parse(r.body) });
+      }
+
+      const { outcomes, changes } = applyBatch(ops, loaded, idem, this.catalog);
+      const now = ops[ops.length - 1]!.opts.now;
+
+      const upd = {
+        id: [] as string[],
+        version: [] as number[],
+        due: [] as (number | null)[],
+        state: [] as string[],
+      };
+      const ins = {
+        id: [] as string[],
+        version: [] as number[],
+        due: [] as (number | null)[],
+        state: [] as string[],
+      };
+      const mem = { org: [] as string[], id: [] as string[], email: [] as string[], role: [] as string[] };
+      const memOrgs: string[] = [];
+      for (const [id, o] of changes.orgs) {
+        o.version += 1;
+        const t = o.isNew ? ins : upd;
+        t.id.push(id);
+        t.version.push(o.version);
+        t.due.push(nextDueAt(o.state));
+        t.state.push(JSON.stringify(o.state));
+        loaded.get(id)!.version = o.version;
+        if (o.membersChanged || o.isNew) {
+          memOrgs.push(id);
+          for (const m of o.state.members) {
+            mem.org.push(id);
+            mem.id.push(m.id);
+            mem.email.push(m.email);
+            mem.role.push(m.role);
+          }
+        }
+      }
+      if (ins.id.length > 0)
+        await c.query(
+          `INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at)
+           SELECT id, version, due, state, $5, $5 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, version, due, state)`,
+          [ins.id, ins.version, ins.due, ins.state, now],
+        );
+      if (upd.id.length > 0)
+        await c.query(
+          `UPDATE orgs o SET version = u.version, next_due_at = u.due, state = u.state, updated_at = $5
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, version, due, state)
+            WHERE o.id = u.id`,
+          [upd.id, upd.version, upd.due, upd.state, now],
+        );
+      if (memOrgs.length > 0) {
+        await c.query('DELETE FROM org_members WHERE org_id = ANY($1)', [memOrgs]);
+        await c.query(
+          'INSERT INTO org_members SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])',
+          [mem.org, mem.id, mem.email, mem.role],
+        );
+      }
+      if (changes.txns.length > 0) await this.insertTxns(c, changes.txns);
+      const cells = rollUp(changes.txns);
+      if (cells.length > 0)
+        await c.query(
+          `INSERT INTO usage_daily
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
+           ON CONFLICT (org_id, day, tool, operation, member_id, project_id)
+           DO UPDATE SET credits = usage_daily.credits + excluded.credits, count = usage_daily.count + excluded.count`,
+          [
+            cells.map((x) => x.org_id),
+            cells.map((x) => x.day),
+            cells.map((x) => x.tool),
+            cells.map((x) => x.operation),
+            cells.map((x) => x.member_id),
+            cells.map((x) => x.project_id),
+            cells.map((x) => x.credits),
+            cells.map((x) => x.count),
+          ],
+        );
+      if (changes.events.length > 0)
+        await c.query(
+          'INSERT INTO events (org_id, type, at, data) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])',
+          [
+            changes.events.map((e) => e.org_id),
+            changes.events.map((e) => e.type),
+            changes.events.map((e) => e.at),
+            changes.events.map((e) => JSON.stringify(e.data)),
+          ],
+        );
+      if (changes.idem.length > 0) {
+        // Two operations of one batch may share a key (the second replayed): keep the first record.
+        const seen = new Set<string>();
+        const rows = changes.idem.filter((r) => {
+          const k = idemKey(r.org_id, r.key);
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+        await c.query(
+          `INSERT INTO idempotency SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[])
+           ON CONFLICT (org_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
+             body = excluded.body, created_at = excluded.created_at`,
+          [
+            rows.map((r) => r.org_id),
+            rows.map((r) => r.key),
+            rows.map((r) => r.fingerprint),
+            rows.map((r) => r.status),
+            rows.map((r) => JSON.stringify(r.body)),
+            rows.map((r) => r.created_at),
+          ],
+        );
+      }
+      await c.query('COMMIT');
+      return outcomes;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      for (const id of ids) this.cache.delete(id);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async insertTxns(c: pg.PoolClient, txns: Transaction[]) {
+    await c.query(
+      `INSERT INTO transactions
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[])`,
+      [
+        txns.map((t) => t.org_id),
+        txns.map((t) => Number.parseInt(t.id.slice(t.id.lastIndexOf('_') + 1), 36)),
+        txns.map((t) => t.id),
+        txns.map((t) => t.type),
+        txns.map((t) => t.visible),
+        txns.map((t) => t.amount),
+        txns.map((t) => t.created_at),
+        txns.map((t) => t.usage?.member_id ?? null),
+        txns.map((t) => t.usage?.project_id ?? null),
+        txns.map((t) => JSON.stringify(t)),
+      ],
+    );
+  }
+
+  createOrg(c: CreateOrg, opts: WriteOptions) {
+    return this.writer.submit({ kind: 'create', orgId: c.id, create: c, opts });
+  }
+
+  execute(orgId: string, cmd: Command, opts: WriteOptions) {
+    return this.writer.submit({ kind: 'exec', orgId, cmd, opts });
+  }
+
+  async getOrg(orgId: string, now: number) {
+    const { rows } = await this.pool.query('SELECT state FROM orgs WHERE id = $1', [orgId]);
+    if (rows.length === 0) return null;
+    const state = JSON.parse(rows[0].state) as OrgState;
+    execute(state, { type: 'tick' }, now, this.catalog);
+    return state;
+  }
+
+  async catchUp(orgId: string, now: number) {
+    const { rows } = await this.pool.query('SELECT next_due_at FROM orgs WHERE id = $1', [orgId]);
+    const due = rows[0]?.next_due_at as number | null | undefined;
+    if (due != null && due <= now) await this.execute(orgId, { type: 'tick' }, { now });
+  }
+
+  async dueOrgs(now: number, limit: number) {
+    const { rows } = await this.pool.query(
+      'SELECT id FROM orgs WHERE next_due_at <= $1 ORDER BY next_due_at LIMIT $2',
+      [now, limit],
+    );
+    return rows.map((r) => r.id as string);
+  }
+
+  async listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
+    const args: unknown[] = [orgId];
+    const where = ['org_id = $1', 'visible'];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (f.type) add('type = ?', f.type);
+    if (f.member_id) add('member_id = ?', f.member_id);
+    if (f.project_id) add('project_id = ?', f.project_id);
+    if (f.from != null) add('created_at >= ?', f.from);
+    if (f.to != null) add('created_at < ?', f.to);
+    if (f.starting_after) {
+      const r = await this.pool.query('SELECT seq FROM transactions WHERE org_id = $1 AND id = $2', [
+        orgId,
+        f.starting_after,
+      ]);
+      if (r.rows.length === 0) return { data: [], has_more: false, next_cursor: null };
+      add('seq < ?', r.rows[0].seq);
+    }
+    args.push(f.limit + 1);
+    const { rows } = await this.pool.query(
+      `SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
+      args,
+    );
+    const data = rows.slice(0, f.limit).map((r) => JSON.parse(r.body) as Transaction);
+    const has_more = rows.length > f.limit;
+    return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+  }
+
+  async usageReport(
+    orgId: string,
+    group: UsageGroup,
+    from: number | null,
+    to: number | null,
+  ): Promise<UsageRow[]> {
+    const rows = new Map<string, UsageRow>();
+    const add = (key: string, credits: number, count: number) => {
+      const r = rows.get(key) ?? { key, credits: 0, count: 0 };
+      r.credits += credits;
+      r.count += count;
+      rows.set(key, r);
+    };
+    const { whole, edges } = splitRange(from, to);
+    if (whole) {
+      const res = await this.pool.query(
+        'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day < $3',
+        [orgId, whole[0], whole[1]],
+      );
+      for (const c of res.rows) add(reportKey(group, c), c.credits, c.count);
+    }
+    for (const [lo, hi] of edges) {
+      const res = await this.pool.query(
+        `SELECT body FROM transactions WHERE org_id = $1 AND type = 'usage' AND created_at >= $2 AND created_at < $3`,
+        [orgId, lo, hi],
+      );
+      for (const r of res.rows) {
+        const [cell] = rollUp([JSON.parse(r.body) as Transaction]);
+        if (cell) add(reportKey(group, cell), cell.credits, cell.count);
+      }
+    }
+    return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
+  }
+
+  async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {
+    const { rows } = await this.pool.query('SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [
+      afterSeq,
+      limit,
+    ]);
+    return rows.map((r) => ({
+      seq: r.seq,
+      org_id: r.org_id,
+      type: r.type,
+      at: r.at,
+      data: JSON.parse(r.data),
+    }));
+  }
+
+  async verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]> {
+    const v = new Verifier();
+    const total = Number((await this.pool.query('SELECT count(*) AS n FROM orgs')).rows[0].n);
+    let done = 0;
+    let after = '';
+    for (;;) {
+      const { rows } = await this.pool.query(
+        'SELECT id, state FROM orgs WHERE id > $1 ORDER BY id LIMIT 500',
+        [after],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        let seq = -1;
+        for (;;) {
+          const t = await this.pool.query(
+            'SELECT seq, body FROM transactions WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT 5000',
+            [r.id, seq],
+          );
+          for (const x of t.rows) v.addTransaction(JSON.parse(x.body));
+          if (t.rows.length < 5000) break;
+          seq = t.rows[t.rows.length - 1].seq;
+        }
+        v.checkOrg(JSON.parse(r.state));
+        done++;
+        if (onProgress && (done % 1000 === 0 || done === total)) onProgress(done, total);
+      }
+      after = rows[rows.length - 1].id;
+    }
+    return v.violations;
+  }
+
+  async ping() {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close() {
+    await this.writer.close();
+    await this.pool.end();
+  }
+
+  // --- auth records -------------------------------------------------------------------
+
+  async createUser(u: User) {
+    await this.pool.query('INSERT INTO users VALUES ($1, $2, $3, $4)', [
+      u.id,
+      u.email,
+      u.password_hash,
+      u.created_at,
+    ]);
+  }
+  async findUserByEmail(email: string) {
+    return ((await this.pool.query('SELECT * FROM users WHERE email = $1', [email])).rows[0] as User) ?? null;
+  }
+  async getUser(id: string) {
+    return ((await this.pool.query('SELECT * FROM users WHERE id = $1', [id])).rows[0] as User) ?? null;
+  }
+  async createSession(s: Session) {
+    await this.pool.query('INSERT INTO sessions VALUES ($1, $2, $3, $4, $5)', [
+      s.hash,
+      s.user_id,
+      s.csrf_token,
+      s.created_at,
+      s.expires_at,
+    ]);
+  }
+  async findSession(hash: string, now: number) {
+    return (
+      ((await this.pool.query('SELECT * FROM sessions WHERE hash = $1 AND expires_at > $2', [hash, now]))
+        .rows[0] as Session) ?? null
+    );
+  }
+  async deleteSession(hash: string) {
+    await this.pool.query('DELETE FROM sessions WHERE hash = $1', [hash]);
+  }
+  async createApiKey(k: ApiKey) {
+    await this.pool.query('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      k.id,
+      k.org_id,
+      k.name,
+      JSON.stringify(k.scopes),
+      k.hash,
+      k.prefix,
+      k.created_at,
+      k.revoked_at,
+    ]);
+  }
+  private keyRow(r: Record<string, unknown> | undefined): ApiKey | null {
+    return r ? ({ ...r, scopes: JSON.parse(r.scopes as string) } as ApiKey) : null;
+  }
+  async findApiKeyByHash(hash: string) {
+    return this.keyRow((await this.pool.query('SELECT * FROM api_keys WHERE hash = $1', [hash])).rows[0]);
+  }
+  async listApiKeys(orgId: string) {
+    const { rows } = await this.pool.query(
+      'SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at, id',
+      [orgId],
+    );
+    return rows.map((r) => this.keyRow(r)!);
+  }
+  async revokeApiKey(orgId: string, id: string, now: number) {
+    const r = await this.pool.query(
+      'UPDATE api_keys SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL',
+      [now, orgId, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async membershipsByEmail(email: string): Promise<Membership[]> {
+    const { rows } = await this.pool.query(
+      'SELECT org_id, member_id, email, role FROM org_members WHERE email = $1 ORDER BY org_id',
+      [email],
+    );
+    return rows as Membership[];
+  }
+  async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
+    // Insert-or-read in one statement, so two instances racing on one key agree on who runs it.
+    const ins = await this.pool.query(
+      `INSERT INTO request_idempotency VALUES ($1, $2, $3, NULL, NULL, false, $4)
+       ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL,
+         done = false, created_at = excluded.created_at
+         WHERE request_idempotency.created_at < $4 - 172800000
+       RETURNING 1`,
+      [scope, key, fingerprint, now],
+    );
+    if ((ins.rowCount ?? 0) > 0) return null;
+    const { rows } = await this.pool.query(
+      'SELECT * FROM request_idempotency WHERE scope = $1 AND key = $2',
+      [scope, key],
+    );
+    const r = rows[0];
+    return {
+      fingerprint: r.fingerprint,
+      status: r.status ?? 0,
+      body: r.body === null ? null : JSON.parse(r.body),
+      done: r.done,
+    };
+  }
+  async completeIdempotency(scope: string, key: string, status: number, body: unknown) {
+    await this.pool.query(
+      'UPDATE request_idempotency SET status = $1, body = $2, done = true WHERE scope = $3 AND key = $4',
+      [status, JSON.stringify(body), scope, key],
+    );
+  }
+}

@@ -1,0 +1,506 @@
+/**
+ * The embedded default: one SQLite file, WAL, `synchronous=FULL` (NORMAL can lose
+ * acknowledged commits on power loss). better-sqlite3 is synchronous, so a batch runs
+ * start to finish without yielding; requests that arrive meanwhile queue up and form the
+ * next batch. Org states are cached in memory and checked against their row version at
+ * the start of every batch, so another process (say `amisi renew`) may write the same file.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type Catalog,
+  type Command,
+  type CreateOrg,
+  defaultCatalog,
+  execute,
+  type IdempotencyRecord,
+  nextDueAt,
+  type OrgState,
+  type Transaction,
+  Verifier,
+  type Violation,
+} from '../core/index.ts';
+import { applyBatch, type IdemRow, idemKey, type LoadedOrg, type Op } from './batch.ts';
+import { APP_MARKER, StoreError } from './errors.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
+import { reportKey } from './report.ts';
+import type {
+  ApiKey,
+  Membership,
+  Page,
+  Session,
+  Store,
+  StoreEvent,
+  TransactionFilter,
+  UsageGroup,
+  UsageRow,
+  User,
+  WriteOptions,
+  WriteResult,
+} from './types.ts';
+import { rollUp, splitRange } from './usage-rollup.ts';
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+export interface SqliteOptions {
+  path: string;
+  catalog?: Catalog;
+  batch?: Partial<GroupCommitOptions>;
+}
+
+/** Refuses, before SQLite touches it, a file that is not an SQLite database at all. */
+function checkHeader(path: string) {
+  if (!existsSync(path) || statSync(path).size === 0) return;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    if (n < 16 || buf.toString('latin1') !== SQLITE_HEADER)
+      throw new StoreError(`${path} is not an SQLite database; refusing to use or overwrite it`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function openSqliteStore(options: SqliteOptions): Promise<SqliteStore> {
+  if (options.path !== ':memory:') {
+    mkdirSync(dirname(options.path), { recursive: true });
+    checkHeader(options.path);
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(options.path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    throw new StoreError(
+      `${options.path} cannot be opened as a database (${(e as Error).message}); it was left untouched`,
+    );
+  }
+  const store = new SqliteStore(db, options);
+  await store.migrate();
+  return store;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly catalog: Catalog;
+  private readonly cache = new Map<string, LoadedOrg>();
+  private readonly writer: GroupCommit;
+  private s!: ReturnType<SqliteStore['prepare']>;
+  batchSizes: ((size: number, ms: number) => void) | undefined;
+
+  constructor(
+    readonly db: Database.Database,
+    options: SqliteOptions,
+  ) {
+    this.catalog = options.catalog ?? defaultCatalog;
+    this.writer = new GroupCommit(async (ops) => this.commitBatch(ops), {
+      maxBatch: options.batch?.maxBatch ?? 2048,
+      maxQueue: options.batch?.maxQueue ?? 200_000,
+      onBatch: (n, ms) => this.batchSizes?.(n, ms),
+    });
+  }
+
+  async migrate() {
+    const db = this.db;
+    try {
+      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as {
+        name: string;
+      }[];
+      const names = new Set(tables.map((t) => t.name));
+      if (tables.length > 0 && !names.has('amisi_meta'))
+        throw new StoreError(
+          'this SQLite file belongs to another application (no amisi_meta table); refusing to touch it',
+        );
+      let version = 0;
+      if (names.has('amisi_meta')) {
+        const app = db.prepare(`SELECT value FROM amisi_meta WHERE key = 'app'`).get() as
+          | { value: string }
+          | undefined;
+        if (app?.value !== APP_MARKER)
+          throw new StoreError('this SQLite file is not an Amisi Credits database');
+        const v = db.prepare(`SELECT value FROM amisi_meta WHERE key = 'schema_version'`).get() as {
+          value: string;
+        };
+        version = Number(v.value);
+      }
+      if (version > SQLITE_MIGRATIONS.length)
+        throw new StoreError(
+          `the database has schema version ${version}, newer than this build knows (${SQLITE_MIGRATIONS.length}); upgrade Amisi Credits instead of downgrading the data`,
+        );
+      if (version < SQLITE_MIGRATIONS.length) {
+        db.transaction(() => {
+          if (version === 0) {
+            db.exec('CREATE TABLE amisi_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+            db.prepare(`INSERT INTO amisi_meta VALUES ('app', ?), ('schema_version', '0')`).run(APP_MARKER);
+          }
+          for (let v = version; v < SQLITE_MIGRATIONS.length; v++) db.exec(SQLITE_MIGRATIONS[v]!);
+          db.prepare(`UPDATE amisi_meta SET value = ? WHERE key = 'schema_version'`).run(
+            String(SQLITE_MIGRATIONS.length),
+          );
+        }).immediate();
+      }
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(
+        `the database file is damaged or unreadable (${(e as Error).message}); it was left untouched`,
+      );
+    }
+    this.s = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      orgVersion: db.prepare('SELECT version FROM orgs WHERE id = ?').pluck(),
+      orgRow: db.prepare('SELECT state, version FROM orgs WHERE id = ?'),
+      insertOrg: db.prepare(
+        'INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      updateOrg: db.prepare(
+        'UPDATE orgs SET version = ?, next_due_at = ?, state = ?, updated_at = ? WHERE id = ?',
+      ),
+      idem: db.prepare(
+        'SELECT key, fingerprint, status, body, created_at FROM idempotency WHERE org_id = ? AND key = ?',
+      ),
+      insertIdem: db.prepare('INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)'),
+      insertTxn: db.prepare('INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      upsertUsage: db.prepare(
+        `INSERT INTO usage_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET credits = credits + excluded.credits, count = count + excluded.count`,
+      ),
+      insertEvent: db.prepare('INSERT INTO events (org_id, type, at, data) VALUES (?, ?, ?, ?)'),
+      deleteMembers: db.prepare('DELETE FROM org_members WHERE org_id = ?'),
+      insertMember: db.prepare('INSERT INTO org_members VALUES (?, ?, ?, ?)'),
+      txnSeq: db.prepare('SELECT seq FROM transactions WHERE org_id = ? AND id = ?').pluck(),
+    };
+  }
+
+  /** Current state of an org inside the write transaction: the cache if its version still matches. */
+  private load(orgId: string): LoadedOrg | undefined {
+    const cached = this.cache.get(orgId);
+    const version = this.s.orgVersion.get(orgId) as number | undefined;
+    if (version === undefined) {
+      this.cache.delete(orgId);
+      return undefined;
+    }
+    if (cached && cached.version === version) return cached;
+    const row = this.s.orgRow.get(orgId) as { state: string; version: number };
+    const fresh = { state: JSON.parse(row.state) as OrgState, version: row.version };
+    this.cache.set(orgId, fresh);
+    return fresh;
+  }
+
+  private commitBatch(ops: Op[]): Promise<WriteResult[]> {
+    const touched = new Set(ops.map((o) => o.orgId));
+    try {
+      const outcomes = this.db
+        .transaction(() => {
+          const loaded = new Map<string, LoadedOrg>();
+          for (const id of touched) {
+            const l = this.load(id);
+            if (l) loaded.set(id, l);
+          }
+          const idem = new Map<string, IdempotencyRecord>();
+          for (const op of ops) {
+            const key = op.opts.idempotencyKey;
+            if (key === undefined) continue;
+            const row = this.s.idem.get(op.orgId, key) as
+              | { key: string; fingerprint: string; status: number; body: string; created_at: number }
+              | undefined;
+            if (row) idem.set(idemKey(op.orgId, key), { ...row, body: JSON.parse(row.body) });
+          }
+          const { outcomes, changes } = applyBatch(ops, loaded, idem, this.catalog);
+          const now = ops[ops.length - 1]!.opts.now;
+          for (const [id, o] of changes.orgs) {
+            o.version += 1;
+            const json = JSON.stringify(o.state);
+            if (o.isNew) this.s.insertOrg.run(id, o.version, nextDueAt(o.state), json, now, now);
+            else this.s.updateOrg.run(o.version, nextDueAt(o.state), json, now, id);
+            const cached = loaded.get(id)!;
+            cached.version = o.version;
+            if (o.isNew) this.cache.set(id, cached);
+            if (o.membersChanged || o.isNew) {
+              this.s.deleteMembers.run(id);
+              for (const m of o.state.members) this.s.insertMember.run(id, m.id, m.email, m.role);
+            }
+          }
+          for (const t of changes.txns) this.insertTxn(t);
+          for (const c of rollUp(changes.txns))
+            this.s.upsertUsage.run(
+              c.org_id,
+              c.day,
+              c.tool,
+              c.operation,
+              c.member_id,
+              c.project_id,
+              c.credits,
+              c.count,
+            );
+          for (const e of changes.events)
+            this.s.insertEvent.run(e.org_id, e.type, e.at, JSON.stringify(e.data));
+          for (const r of changes.idem) this.insertIdem(r);
+          return outcomes;
+        })
+        .immediate();
+      return Promise.resolve(outcomes);
+    } catch (e) {
+      // The transaction rolled back, but the cached states were changed in place: forget them.
+      for (const id of touched) this.cache.delete(id);
+      return Promise.reject(e);
+    }
+  }
+
+  private insertTxn(t: Transaction) {
+    const seq = Number.parseInt(t.id.slice(t.id.lastIndexOf('_') + 1), 36);
+    this.s.insertTxn.run(
+      t.org_id,
+      seq,
+      t.id,
+      t.type,
+      t.visible ? 1 : 0,
+      t.amount,
+      t.created_at,
+      t.usage?.member_id ?? null,
+      t.usage?.project_id ?? null,
+      JSON.stringify(t),
+    );
+  }
+
+  private insertIdem(r: IdemRow) {
+    this.s.insertIdem.run(r.org_id, r.key, r.fingerprint, r.status, JSON.stringify(r.body), r.created_at);
+  }
+
+  createOrg(c: CreateOrg, opts: WriteOptions) {
+    return this.writer.submit({ kind: 'create', orgId: c.id, create: c, opts });
+  }
+
+  execute(orgId: string, cmd: Command, opts: WriteOptions) {
+    return this.writer.submit({ kind: 'exec', orgId, cmd, opts });
+  }
+
+  async getOrg(orgId: string, now: number): Promise<OrgState | null> {
+    const row = this.s.orgRow.get(orgId) as { state: string } | undefined;
+    if (!row) return null;
+    const state = JSON.parse(row.state) as OrgState;
+    execute(state, { type: 'tick' }, now, this.catalog);
+    return state;
+  }
+
+  async catchUp(orgId: string, now: number) {
+    const row = this.db.prepare('SELECT next_due_at FROM orgs WHERE id = ?').get(orgId) as
+      | { next_due_at: number | null }
+      | undefined;
+    if (row?.next_due_at != null && row.next_due_at <= now)
+      await this.execute(orgId, { type: 'tick' }, { now });
+  }
+
+  async dueOrgs(now: number, limit: number) {
+    return this.db
+      .prepare('SELECT id FROM orgs WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?')
+      .pluck()
+      .all(now, limit) as string[];
+  }
+
+  async listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
+    const where = ['org_id = ?', 'visible = 1'];
+    const args: unknown[] = [orgId];
+    if (f.type) where.push('type = ?') && args.push(f.type);
+    if (f.member_id) where.push('member_id = ?') && args.push(f.member_id);
+    if (f.project_id) where.push('project_id = ?') && args.push(f.project_id);
+    if (f.from != null) where.push('created_at >= ?') && args.push(f.from);
+    if (f.to != null) where.push('created_at < ?') && args.push(f.to);
+    if (f.starting_after) {
+      const seq = this.s.txnSeq.get(orgId, f.starting_after) as number | undefined;
+      if (seq === undefined) return { data: [], has_more: false, next_cursor: null };
+      where.push('seq < ?') && args.push(seq);
+    }
+    const rows = this.db
+      .prepare(`SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .pluck()
+      .all(...args, f.limit + 1) as string[];
+    const data = rows.slice(0, f.limit).map((b) => JSON.parse(b) as Transaction);
+    const has_more = rows.length > f.limit;
+    return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+  }
+
+  async usageReport(
+    orgId: string,
+    group: UsageGroup,
+    from: number | null,
+    to: number | null,
+  ): Promise<UsageRow[]> {
+    const rows = new Map<string, UsageRow>();
+    const add = (key: string, credits: number, count: number) => {
+      const r = rows.get(key) ?? { key, credits: 0, count: 0 };
+      r.credits += credits;
+      r.count += count;
+      rows.set(key, r);
+    };
+    const { whole, edges } = splitRange(from, to);
+    if (whole) {
+      const cells = this.db
+        .prepare(
+          'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = ? AND day >= ? AND day < ?',
+        )
+        .all(orgId, whole[0], whole[1]) as {
+        day: number;
+        tool: string;
+        operation: string;
+        member_id: string;
+        project_id: string;
+        credits: number;
+        count: number;
+      }[];
+      for (const c of cells) add(reportKey(group, c), c.credits, c.count);
+    }
+    for (const [lo, hi] of edges) {
+      const bodies = this.db
+        .prepare(
+          `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
+        )
+        .pluck()
+        .all(orgId, lo, hi) as string[];
+      for (const b of bodies) {
+        const [cell] = rollUp([JSON.parse(b) as Transaction]);
+        if (cell) add(reportKey(group, cell), cell.credits, cell.count);
+      }
+    }
+    return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
+  }
+
+  async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(afterSeq, limit) as {
+      seq: number;
+      org_id: string;
+      type: string;
+      at: number;
+      data: string;
+    }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      org_id: r.org_id,
+      type: r.type,
+      at: r.at,
+      data: JSON.parse(r.data),
+    }));
+  }
+
+  async verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]> {
+    const v = new Verifier();
+    const total = this.db.prepare('SELECT count(*) FROM orgs').pluck().get() as number;
+    const txns = this.db.prepare('SELECT body FROM transactions WHERE org_id = ? ORDER BY seq').pluck();
+    let done = 0;
+    for (const row of this.db.prepare('SELECT id, state FROM orgs ORDER BY id').iterate() as Iterable<{
+      id: string;
+      state: string;
+    }>) {
+      for (const b of txns.iterate(row.id) as Iterable<string>) v.addTransaction(JSON.parse(b));
+      v.checkOrg(JSON.parse(row.state));
+      done++;
+      if (onProgress && (done % 1000 === 0 || done === total)) onProgress(done, total);
+    }
+    return v.violations;
+  }
+
+  async ping() {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close() {
+    await this.writer.close();
+    if (this.db.open) this.db.close();
+  }
+
+  // --- auth records -------------------------------------------------------------------
+
+  async createUser(u: User) {
+    this.db
+      .prepare('INSERT INTO users VALUES (?, ?, ?, ?)')
+      .run(u.id, u.email, u.password_hash, u.created_at);
+  }
+  async findUserByEmail(email: string) {
+    return (this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as User | undefined) ?? null;
+  }
+  async getUser(id: string) {
+    return (this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as User | undefined) ?? null;
+  }
+  async createSession(s: Session) {
+    this.db
+      .prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?)')
+      .run(s.hash, s.user_id, s.csrf_token, s.created_at, s.expires_at);
+  }
+  async findSession(hash: string, now: number) {
+    return (
+      (this.db.prepare('SELECT * FROM sessions WHERE hash = ? AND expires_at > ?').get(hash, now) as
+        | Session
+        | undefined) ?? null
+    );
+  }
+  async deleteSession(hash: string) {
+    this.db.prepare('DELETE FROM sessions WHERE hash = ?').run(hash);
+  }
+  async createApiKey(k: ApiKey) {
+    this.db
+      .prepare('INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.org_id, k.name, JSON.stringify(k.scopes), k.hash, k.prefix, k.created_at, k.revoked_at);
+  }
+  private keyRow(r: Record<string, unknown> | undefined): ApiKey | null {
+    return r ? ({ ...r, scopes: JSON.parse(r.scopes as string) } as ApiKey) : null;
+  }
+  async findApiKeyByHash(hash: string) {
+    return this.keyRow(
+      this.db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Record<string, unknown>,
+    );
+  }
+  async listApiKeys(orgId: string) {
+    return (
+      this.db.prepare('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, id').all(orgId) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => this.keyRow(r)!);
+  }
+  async revokeApiKey(orgId: string, id: string, now: number) {
+    return (
+      this.db
+        .prepare('UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL')
+        .run(now, orgId, id).changes > 0
+    );
+  }
+  async membershipsByEmail(email: string): Promise<Membership[]> {
+    return this.db
+      .prepare('SELECT org_id, member_id, email, role FROM org_members WHERE email = ? ORDER BY org_id')
+      .all(email) as Membership[];
+  }
+  async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
+    const row = this.db
+      .prepare('SELECT * FROM request_idempotency WHERE scope = ? AND key = ?')
+      .get(scope, key) as
+      | { fingerprint: string; status: number | null; body: string | null; done: number; created_at: number }
+      | undefined;
+    if (row && now - row.created_at <= 48 * 3600_000)
+      return {
+        fingerprint: row.fingerprint,
+        status: row.status ?? 0,
+        body: row.body === null ? null : JSON.parse(row.body),
+        done: row.done === 1,
+      };
+    this.db
+      .prepare('INSERT OR REPLACE INTO request_idempotency VALUES (?, ?, ?, NULL, NULL, 0, ?)')
+      .run(scope, key, fingerprint, now);
+    return null;
+  }
+  async completeIdempotency(scope: string, key: string, status: number, body: unknown) {
+    this.db
+      .prepare('UPDATE request_idempotency SET status = ?, body = ?, done = 1 WHERE scope = ? AND key = ?')
+      .run(status, JSON.stringify(body), scope, key);
+  }
+}
