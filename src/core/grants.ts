@@ -93,10 +93,11 @@ export function returnCredits(
   ctx: Ctx,
   from: string,
   allocations: HoldAllocation[],
-): { back: Posting[]; lost: Posting[]; lostSources: TxnSource[] } {
+): { back: Posting[]; lost: Posting[]; lostSources: TxnSource[]; lostCredits: number } {
   const back: Posting[] = [];
   const lost: Posting[] = [];
   const lostSources: TxnSource[] = [];
+  let lostCredits = 0;
   for (const a of allocations) {
     if (a.amount === 0) continue;
     if (a.grant_id === CREDIT_LINE) {
@@ -114,9 +115,10 @@ export function returnCredits(
         { account: g.closed_reason === 'revoked' ? 'revoked' : 'expired', amount: a.amount },
       );
       lostSources.push({ grant_id: g.id, source: g.source, amount: a.amount });
+      lostCredits += a.amount;
     }
   }
-  return { back, lost, lostSources };
+  return { back, lost, lostSources, lostCredits };
 }
 
 /** Writes off returned credits whose grant is gone, as its own visible log line. */

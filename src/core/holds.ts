@@ -24,8 +24,9 @@ export interface HoldRequest {
 }
 
 export function createHold(ctx: Ctx, r: HoldRequest): Hold {
-  if (r.ttl_seconds < 1 || r.ttl_seconds > MAX_HOLD_TTL_SECONDS)
-    throw invalid(`ttl_seconds must be from 1 to ${MAX_HOLD_TTL_SECONDS}`);
+  // Whole seconds only: a NaN TTL would make a hold that never expires.
+  if (!Number.isInteger(r.ttl_seconds) || r.ttl_seconds < 1 || r.ttl_seconds > MAX_HOLD_TTL_SECONDS)
+    throw invalid(`ttl_seconds must be an integer from 1 to ${MAX_HOLD_TTL_SECONDS}`);
   checkBudgets(ctx, r.amount, r.member_id, r.project_id);
   const allocations = draw(ctx.state, r.amount, ctx.now);
   const hold: Hold = {
@@ -94,7 +95,7 @@ export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) 
   h.status = 'captured';
   h.captured = amount;
   h.resolved_at = ctx.now;
-  const { back, lost, lostSources } = returnCredits(ctx, account, rest);
+  const { back, lost, lostSources, lostCredits } = returnCredits(ctx, account, rest);
   chargeBudgets(ctx, amount, h.member_id, h.project_id);
   const txn = record(
     ctx.state,
@@ -105,6 +106,7 @@ export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) 
       usage: { ...usage, member_id: h.member_id, project_id: h.project_id },
       hold_id: h.id,
       description: describeUsage(usage, amount, h.amount),
+      written_off_next: lostCredits,
     },
     ctx.now,
   );
@@ -124,7 +126,7 @@ export function releaseHold(
   const account = `hold:${h.id}`;
   h.status = status;
   h.resolved_at = at;
-  const { back, lost, lostSources } = returnCredits({ ...ctx, now: at }, account, h.allocations);
+  const { back, lost, lostSources, lostCredits } = returnCredits({ ...ctx, now: at }, account, h.allocations);
   ctx.txns.push(
     record(
       ctx.state,
@@ -133,6 +135,7 @@ export function releaseHold(
         postings: back,
         hold_id: h.id,
         description: `hold ${h.id} ${status}: ${h.amount} credits returned`,
+        written_off_next: lostCredits,
       },
       at,
     ),

@@ -72,6 +72,12 @@ export interface TxnDraft {
   hold_id?: string | null;
   purchase_id?: string | null;
   description: string;
+  /**
+   * Credits already gone from the state that the next transaction of the same step writes
+   * off (held credits returned to a grant that has expired or been revoked meanwhile), so
+   * this transaction's balance_after still counts them, as a replay of the log would.
+   */
+  written_off_next?: number;
 }
 
 /** Seals a transaction: checks it balances, derives its amount, stamps balance_after. */
@@ -91,7 +97,7 @@ export function record(state: OrgState, draft: TxnDraft, now: number): Transacti
     org_id: state.id,
     type: draft.type,
     amount,
-    balance_after: balanceOf(state),
+    balance_after: balanceOf(state) + (draft.written_off_next ?? 0),
     sources: draft.sources ?? [],
     usage: draft.usage ?? null,
     hold_id: draft.hold_id ?? null,
