@@ -460,8 +460,11 @@ export class PostgresStore implements Store {
     await this.pool.query('SELECT 1');
   }
 
+  private closed = false;
   async close() {
     await this.writer.close();
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 

@@ -73,16 +73,32 @@ export async function openSqliteStore(options: SqliteOptions): Promise<SqliteSto
   try {
     db = new Database(options.path);
     db.pragma('busy_timeout = 5000');
+    // Ownership is checked before anything writes: switching to WAL rewrites the header.
+    const tables = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+      .pluck()
+      .all() as string[];
+    if (tables.length > 0 && !tables.includes('amisi_meta')) {
+      db.close();
+      throw new StoreError(
+        `${options.path} belongs to another application (no amisi_meta table); refusing to touch it`,
+      );
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (e) {
+    if (e instanceof StoreError) throw e;
     throw new StoreError(
       `${options.path} cannot be opened as a database (${(e as Error).message}); it was left untouched`,
     );
   }
   const store = new SqliteStore(db, options);
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return store;
 }
 
