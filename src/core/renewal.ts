@@ -113,6 +113,12 @@ export function renew(ctx: Ctx, at: number, next: TierId, restart: boolean) {
     sub.custom_rollover_cap = null;
   }
   sub.tier = next;
+  // Contract terms, the credit line included, belong to Enterprise: leaving it ends them.
+  if (next !== 'enterprise') {
+    sub.overage_limit = 0;
+    sub.custom_allocation = null;
+    sub.custom_rollover_cap = null;
+  }
   sub.pending_tier = null;
   sub.cancel_at_period_end = false;
 
