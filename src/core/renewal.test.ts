@@ -137,7 +137,10 @@ describe('renewal', () => {
           };
           const times: number[] = [];
           let now = anchor + DAY;
-          for (const s of steps) times.push((now += s));
+          for (const s of steps) {
+            now += s;
+            times.push(now);
+          }
           expect(run(times)).toEqual(run([now]));
         },
       ),
