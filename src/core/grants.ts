@@ -116,6 +116,11 @@ export function returnCredits(
       );
       lostSources.push({ grant_id: g.id, source: g.source, amount: a.amount });
       lostCredits += a.amount;
+      // A refunded pack's credits that were sitting in a hold are revoked now: count them.
+      if (g.closed_reason === 'revoked' && g.purchase_id) {
+        const p = ctx.state.purchases.find((x) => x.id === g.purchase_id);
+        if (p) p.revoked += a.amount;
+      }
     }
   }
   return { back, lost, lostSources, lostCredits };
