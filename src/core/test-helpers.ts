@@ -95,3 +95,65 @@ export function refusal(fn: () => unknown): DomainError {
   }
   throw new Error('expected a refusal, but the command succeeded');
 }
+
+/**
+ * A ledger that has seen every kind of transaction: free grant, upgrade, rollover and
+ * expiry at renewals, purchases and a refund, holds captured, released and expired
+ * (one across a renewal), adjustments both ways, a downgrade and a cancel, and an
+ * Enterprise org on its credit line.
+ */
+export function busyLedger(): MemoryLedger {
+  const l = new MemoryLedger(defaultCatalog);
+  let now = at('2025-01-31T10:00');
+  const tick = (ms: number) => {
+    now += ms;
+    return now;
+  };
+  l.createOrg({ id: 'org_a', name: 'Acme', tier: 'free' }, now);
+  l.createOrg(
+    {
+      id: 'org_e',
+      name: 'Enterprise',
+      tier: 'enterprise',
+      allocation: 100,
+      rollover_cap: 50,
+      overage_limit: 40,
+    },
+    now,
+  );
+  l.run('org_a', { type: 'change_tier', tier: 'basic' }, tick(DAY));
+  const p = l.run<{ id: string }>('org_a', { type: 'purchase_create', pack: 'pack_50' }, tick(HOUR));
+  l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, tick(HOUR));
+  l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, tick(HOUR));
+  l.run('org_a', { type: 'consume', usage: image('4k', 3) }, tick(HOUR));
+  const h1 = l.run<{ id: string }>('org_a', { type: 'hold', amount: 12, ttl_seconds: 3600 }, tick(HOUR));
+  l.run('org_a', { type: 'capture', hold_id: h1.id, amount: 7, usage: image('720p', 7) }, tick(MINUTE));
+  const h2 = l.run<{ id: string }>('org_a', { type: 'hold', amount: 5, ttl_seconds: 600 }, tick(HOUR));
+  l.run('org_a', { type: 'release', hold_id: h2.id }, tick(MINUTE));
+  l.run('org_a', { type: 'hold', amount: 4, ttl_seconds: 600 }, tick(HOUR)); // left to expire
+  l.run('org_a', { type: 'adjust', amount: 10, reason: 'support credit' }, tick(DAY));
+  l.run('org_a', { type: 'adjust', amount: -3, reason: 'correction' }, tick(HOUR));
+  const h3 = l.run<{ id: string }>(
+    'org_a',
+    { type: 'hold', amount: 18, ttl_seconds: 5 * 24 * 3600 },
+    at('2025-02-27'),
+  );
+  l.run('org_a', { type: 'tick' }, at('2025-03-02')); // renewal on Mar 1 with 18 credits held
+  l.run(
+    'org_a',
+    { type: 'capture', hold_id: h3.id, amount: 9, usage: image('1080p', 4) },
+    at('2025-03-02T01:00'),
+  );
+  l.run('org_a', { type: 'change_tier', tier: 'pro' }, at('2025-03-05'));
+  l.run('org_a', { type: 'purchase_refund', purchase_id: p.id }, at('2025-03-06'));
+  l.run('org_a', { type: 'change_tier', tier: 'basic' }, at('2025-03-07'));
+  l.run('org_a', { type: 'cancel' }, at('2025-04-06'));
+  l.run('org_a', { type: 'tick' }, at('2025-06-01'));
+
+  l.run('org_e', { type: 'consume', amount: 130, usage: image('720p', 130) }, at('2025-02-10'));
+  const h4 = l.run<{ id: string }>('org_e', { type: 'hold', amount: 5, ttl_seconds: 600 }, at('2025-02-11'));
+  l.run('org_e', { type: 'adjust', amount: 20, reason: 'credit' }, at('2025-02-11'));
+  l.run('org_e', { type: 'release', hold_id: h4.id }, at('2025-02-11T00:01'));
+  l.run('org_e', { type: 'tick' }, at('2025-04-01'));
+  return l;
+}
