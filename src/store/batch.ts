@@ -63,10 +63,15 @@ export class BatchAbort extends Error {
 
 const idemKey = (orgId: string, key: string) => `${orgId}\u0000${key}`;
 
-/** What a stored outcome looks like: JSON-safe and replayable. */
-interface StoredOutcome {
+/**
+ * What a stored outcome looks like: JSON-safe and replayable. A result that is a
+ * transaction of the log is stored as a reference to it (`txn_ref`), not a second copy:
+ * the adapter puts the transaction back into `result` when it loads the record.
+ */
+export interface StoredOutcome {
   ok: boolean;
   result?: unknown;
+  txn_ref?: string;
   error?: { code: DomainError['code']; message: string; extra: Record<string, unknown> };
 }
 
@@ -165,7 +170,11 @@ function applyOne(
           ok: true,
           // Results may point into the live state, which later operations keep changing.
           result:
-            out.result === null || typeof out.result !== 'object' ? out.result : structuredClone(out.result),
+            out.result === null ||
+            typeof out.result !== 'object' ||
+            out.txns.includes(out.result as Transaction)
+              ? out.result
+              : structuredClone(out.result),
           txns: out.txns,
           replayed: false,
           balance: snapshot(entry.state, opts.now),
@@ -175,7 +184,9 @@ function applyOne(
 
   if (opts.idempotencyKey !== undefined) {
     const stored: StoredOutcome = outcome.ok
-      ? { ok: true, result: outcome.result }
+      ? outcome.txns.includes(outcome.result as Transaction)
+        ? { ok: true, txn_ref: (outcome.result as Transaction).id }
+        : { ok: true, result: outcome.result }
       : {
           ok: false,
           error: { code: outcome.error.code, message: outcome.error.message, extra: outcome.error.extra },
@@ -188,7 +199,11 @@ function applyOne(
       body: stored,
       created_at: opts.now,
     };
-    idem.set(idemKey(op.orgId, opts.idempotencyKey), rec);
+    // Within this batch the record answers replays directly, with the result in hand.
+    idem.set(idemKey(op.orgId, opts.idempotencyKey), {
+      ...rec,
+      body: { ok: outcome.ok, result: outcome.ok ? outcome.result : undefined, error: stored.error },
+    });
     changes.idem.push(rec);
     // An org must exist to own a key: a refused create or an unknown org records nothing.
     if (!loaded.has(op.orgId)) changes.idem.pop();

@@ -19,11 +19,13 @@ import {
   Verifier,
   type Violation,
 } from '../core/index.ts';
-import { applyBatch, idemKey, type LoadedOrg, type Op } from './batch.ts';
+import { applyBatch, idemKey, type LoadedOrg, type Op, type StoredOutcome } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
 import { reportKey } from './report.ts';
+import { seqOf } from './seq.ts';
+import { StateCache } from './state-cache.ts';
 import type {
   ApiKey,
   Membership,
@@ -84,7 +86,7 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly catalog: Catalog;
-  private readonly cache = new Map<string, LoadedOrg>();
+  private readonly cache = new StateCache();
   private readonly writer: GroupCommit;
   batchSizes: ((size: number, ms: number) => void) | undefined;
 
@@ -177,7 +179,23 @@ export class PostgresStore implements Store {
                ON i.org_id = k.org_id AND i.key = k.key`,
           [keyed.map((o) => o.orgId), keyed.map((o) => o.opts.idempotencyKey!)],
         );
-        for (const r of res.rows) idem.set(idemKey(r.org_id, r.key), { ...r, body: JSON.parse(r.body) });
+        const refs: { rec: IdempotencyRecord & { org_id: string }; body: StoredOutcome }[] = [];
+        for (const r of res.rows) {
+          const body = JSON.parse(r.body) as StoredOutcome;
+          const rec = { ...r, body };
+          idem.set(idemKey(r.org_id, r.key), rec);
+          if (body.txn_ref !== undefined) refs.push({ rec, body });
+        }
+        if (refs.length > 0) {
+          const txns = await c.query(
+            `SELECT t.org_id, t.seq, t.body FROM transactions t
+               JOIN unnest($1::text[], $2::bigint[]) AS k(org_id, seq) ON t.org_id = k.org_id AND t.seq = k.seq`,
+            [refs.map((x) => x.rec.org_id), refs.map((x) => seqOf(x.body.txn_ref!))],
+          );
+          const bodies = new Map(txns.rows.map((t) => [`${t.org_id}/${t.seq}`, t.body as string]));
+          for (const x of refs)
+            x.body.result = JSON.parse(bodies.get(`${x.rec.org_id}/${seqOf(x.body.txn_ref!)}`)!);
+        }
       }
 
       const { outcomes, changes } = applyBatch(ops, loaded, idem, this.catalog);
@@ -304,7 +322,7 @@ export class PostgresStore implements Store {
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[])`,
       [
         txns.map((t) => t.org_id),
-        txns.map((t) => Number.parseInt(t.id.slice(t.id.lastIndexOf('_') + 1), 36)),
+        txns.map((t) => seqOf(t.id)),
         txns.map((t) => t.id),
         txns.map((t) => t.type),
         txns.map((t) => t.visible),
@@ -360,12 +378,9 @@ export class PostgresStore implements Store {
     if (f.from != null) add('created_at >= ?', f.from);
     if (f.to != null) add('created_at < ?', f.to);
     if (f.starting_after) {
-      const r = await this.pool.query('SELECT seq FROM transactions WHERE org_id = $1 AND id = $2', [
-        orgId,
-        f.starting_after,
-      ]);
-      if (r.rows.length === 0) return { data: [], has_more: false, next_cursor: null };
-      add('seq < ?', r.rows[0].seq);
+      const seq = seqOf(f.starting_after);
+      if (seq === null) return { data: [], has_more: false, next_cursor: null };
+      add('seq < ?', seq);
     }
     args.push(f.limit + 1);
     const { rows } = await this.pool.query(

@@ -21,11 +21,13 @@ import {
   Verifier,
   type Violation,
 } from '../core/index.ts';
-import { applyBatch, type IdemRow, idemKey, type LoadedOrg, type Op } from './batch.ts';
+import { applyBatch, type IdemRow, idemKey, type LoadedOrg, type Op, type StoredOutcome } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { reportKey } from './report.ts';
+import { seqOf } from './seq.ts';
+import { StateCache } from './state-cache.ts';
 import type {
   ApiKey,
   Membership,
@@ -105,7 +107,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<SqliteSto
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly catalog: Catalog;
-  private readonly cache = new Map<string, LoadedOrg>();
+  private readonly cache = new StateCache();
   private readonly writer: GroupCommit;
   private s!: ReturnType<SqliteStore['prepare']>;
   batchSizes: ((size: number, ms: number) => void) | undefined;
@@ -185,15 +187,15 @@ export class SqliteStore implements Store {
         'SELECT key, fingerprint, status, body, created_at FROM idempotency WHERE org_id = ? AND key = ?',
       ),
       insertIdem: db.prepare('INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)'),
-      insertTxn: db.prepare('INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertTxn: db.prepare('INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       upsertUsage: db.prepare(
         `INSERT INTO usage_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET credits = credits + excluded.credits, count = count + excluded.count`,
       ),
       insertEvent: db.prepare('INSERT INTO events (org_id, type, at, data) VALUES (?, ?, ?, ?)'),
+      txnBody: db.prepare('SELECT body FROM transactions WHERE org_id = ? AND seq = ?').pluck(),
       deleteMembers: db.prepare('DELETE FROM org_members WHERE org_id = ?'),
       insertMember: db.prepare('INSERT INTO org_members VALUES (?, ?, ?, ?)'),
-      txnSeq: db.prepare('SELECT seq FROM transactions WHERE org_id = ? AND id = ?').pluck(),
     };
   }
 
@@ -229,7 +231,12 @@ export class SqliteStore implements Store {
             const row = this.s.idem.get(op.orgId, key) as
               | { key: string; fingerprint: string; status: number; body: string; created_at: number }
               | undefined;
-            if (row) idem.set(idemKey(op.orgId, key), { ...row, body: JSON.parse(row.body) });
+            if (row) {
+              const body = JSON.parse(row.body) as StoredOutcome;
+              if (body.txn_ref !== undefined)
+                body.result = JSON.parse(this.s.txnBody.get(op.orgId, seqOf(body.txn_ref)) as string);
+              idem.set(idemKey(op.orgId, key), { ...row, body });
+            }
           }
           const { outcomes, changes } = applyBatch(ops, loaded, idem, this.catalog);
           const now = ops[ops.length - 1]!.opts.now;
@@ -273,11 +280,10 @@ export class SqliteStore implements Store {
   }
 
   private insertTxn(t: Transaction) {
-    const seq = Number.parseInt(t.id.slice(t.id.lastIndexOf('_') + 1), 36);
+    const seq = seqOf(t.id)!;
     this.s.insertTxn.run(
       t.org_id,
       seq,
-      t.id,
       t.type,
       t.visible ? 1 : 0,
       t.amount,
@@ -332,8 +338,8 @@ export class SqliteStore implements Store {
     if (f.from != null) where.push('created_at >= ?') && args.push(f.from);
     if (f.to != null) where.push('created_at < ?') && args.push(f.to);
     if (f.starting_after) {
-      const seq = this.s.txnSeq.get(orgId, f.starting_after) as number | undefined;
-      if (seq === undefined) return { data: [], has_more: false, next_cursor: null };
+      const seq = seqOf(f.starting_after);
+      if (seq === null) return { data: [], has_more: false, next_cursor: null };
       where.push('seq < ?') && args.push(seq);
     }
     const rows = this.db

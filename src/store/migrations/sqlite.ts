@@ -14,20 +14,20 @@ export const SQLITE_MIGRATIONS: string[] = [
   );
   CREATE INDEX orgs_due ON orgs (next_due_at) WHERE next_due_at IS NOT NULL;
 
+  -- A rowid table: every insert appends at the end of the file instead of landing on a
+  -- random page per org; (org_id, seq) is a small index beside it.
   CREATE TABLE transactions (
     org_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
-    id TEXT NOT NULL,
     type TEXT NOT NULL,
     visible INTEGER NOT NULL,
     amount INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     member_id TEXT,
     project_id TEXT,
-    body TEXT NOT NULL,
-    PRIMARY KEY (org_id, seq)
-  ) WITHOUT ROWID;
-  CREATE UNIQUE INDEX transactions_id ON transactions (org_id, id);
+    body TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX transactions_seq ON transactions (org_id, seq);
   CREATE INDEX transactions_type ON transactions (org_id, type, seq);
   CREATE INDEX transactions_time ON transactions (org_id, created_at);
   CREATE INDEX transactions_member ON transactions (org_id, member_id, seq) WHERE member_id IS NOT NULL;
@@ -51,9 +51,9 @@ export const SQLITE_MIGRATIONS: string[] = [
     fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL,
     body TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (org_id, key)
-  ) WITHOUT ROWID;
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX idempotency_key ON idempotency (org_id, key);
 
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,283 @@
+/**
+ * Ledger throughput and latency against baselines measured in the same run:
+ *  - SQLite: durable consumes/s vs the raw limit of the same file (batched UPDATE … RETURNING
+ *    + INSERT with synchronous=FULL, no ledger logic), and with one commit per operation;
+ *  - a hot org (64 callers on one org) vs 64 callers spread over 10,000 orgs;
+ *  - PostgreSQL: vs a naive ledger (one transaction per request, 16 connections);
+ *  - latency p50/p99 of one consume at moderate load; RSS with 1M orgs (when asked).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openPostgresStore } from '../src/store/postgres.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import type { Store } from '../src/store/types.ts';
+import { closedLoop, fmt, PG_URL, percentile, tempDir } from './lib.ts';
+
+const NOW = Date.UTC(2026, 10, 1);
+const usage = { tool: 'image.generate', operation: '720p', quantity: 1 };
+const consume = { type: 'consume' as const, usage };
+const N = Number(process.env.BENCH_OPS ?? 60_000);
+
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+async function seedOrgs(store: Store, orgs: number, credits: number) {
+  const ids = Array.from({ length: orgs }, (_, i) => `org_b${i}`);
+  await Promise.all(ids.map((id) => store.createOrg({ id, name: id, tier: 'free' }, { now: NOW })));
+  await Promise.all(
+    ids.map((id) => store.execute(id, { type: 'adjust', amount: credits, reason: 'bench' }, { now: NOW })),
+  );
+  return ids;
+}
+
+/** The raw limit: the same SQLite settings, a batched UPDATE … RETURNING + INSERT loop, no ledger. */
+function sqliteRaw(path: string, orgs: number, total: number, batch: number) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE balances (id TEXT PRIMARY KEY, balance INTEGER NOT NULL);
+           CREATE TABLE entries (org_id TEXT NOT NULL, seq INTEGER NOT NULL, amount INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (org_id, seq)) WITHOUT ROWID;`);
+  const ins = db.prepare('INSERT INTO balances VALUES (?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < orgs; i++) ins.run(`org_b${i}`, 1_000_000);
+  })();
+  const upd = db
+    .prepare('UPDATE balances SET balance = balance - 1 WHERE id = ? AND balance >= 1 RETURNING balance')
+    .pluck();
+  const entry = db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?)');
+  let seq = 0;
+  const started = performance.now();
+  for (let done = 0; done < total; done += batch) {
+    db.transaction(() => {
+      for (let j = 0; j < batch; j++) {
+        const id = `org_b${(done + j) % orgs}`;
+        const bal = upd.get(id);
+        entry.run(id, seq++, -1, `{"balance_after":${bal}}`);
+      }
+    }).immediate();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return total / seconds;
+}
+
+export async function sqliteBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const dir = tempDir('sqlite');
+  const callers = 1024;
+  try {
+    const raw = sqliteRaw(join(dir, 'raw.db'), 10_000, N, callers);
+    rows.push({ name: 'sqlite raw UPDATE…RETURNING+INSERT, batches of 1024', value: raw, unit: 'ops/s' });
+
+    const store = await openSqliteStore({ path: join(dir, 'ledger.db') });
+    const sizes: number[] = [];
+    store.batchSizes = (n) => sizes.push(n);
+    const ids = await seedOrgs(store, 10_000, 1_000_000);
+    sizes.length = 0;
+    const spread = await closedLoop(callers, N, (i) =>
+      store.execute(ids[i % ids.length]!, consume, { now: NOW, idempotencyKey: `s${i}` }),
+    );
+    const avgBatch = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+    rows.push({
+      name: `sqlite ledger consume, ${callers} callers over 10,000 orgs`,
+      value: spread.perSecond,
+      unit: 'ops/s',
+      note: `avg batch ${avgBatch.toFixed(0)}`,
+    });
+    rows.push({ name: 'ratio sqlite ledger / raw (target ≥ 0.5)', value: spread.perSecond / raw, unit: '×' });
+
+    const c64spread = await closedLoop(64, N / 2, (i) =>
+      store.execute(ids[i % ids.length]!, consume, { now: NOW }),
+    );
+    const c64hot = await closedLoop(64, N / 2, () => store.execute(ids[0]!, consume, { now: NOW }));
+    rows.push({
+      name: 'sqlite 64 callers spread over 10,000 orgs',
+      value: c64spread.perSecond,
+      unit: 'ops/s',
+    });
+    rows.push({ name: 'sqlite 64 callers on ONE hot org', value: c64hot.perSecond, unit: 'ops/s' });
+    rows.push({
+      name: 'ratio hot / spread, sqlite (target ≥ 0.5)',
+      value: c64hot.perSecond / c64spread.perSecond,
+      unit: '×',
+    });
+
+    // Latency at moderate load: 8 callers.
+    const lat: number[] = [];
+    await closedLoop(8, 4000, async (i) => {
+      const t = performance.now();
+      await store.execute(ids[i % ids.length]!, consume, { now: NOW });
+      lat.push(performance.now() - t);
+    });
+    lat.sort((a, b) => a - b);
+    rows.push({ name: 'sqlite consume latency p50, 8 callers', value: percentile(lat, 50), unit: 'ms' });
+    rows.push({ name: 'sqlite consume latency p99, 8 callers', value: percentile(lat, 99), unit: 'ms' });
+    await store.close();
+
+    const single = await openSqliteStore({ path: join(dir, 'single.db'), batch: { maxBatch: 1 } });
+    const sids = await seedOrgs(single, 1000, 1_000_000);
+    const one = await closedLoop(64, Math.min(N, 3000), (i) =>
+      single.execute(sids[i % sids.length]!, consume, { now: NOW }),
+    );
+    rows.push({
+      name: 'sqlite ledger, one commit per operation (no batching)',
+      value: one.perSecond,
+      unit: 'ops/s',
+    });
+    rows.push({
+      name: 'batching gain (batched / one commit per op)',
+      value: spread.perSecond / one.perSecond,
+      unit: '×',
+    });
+    await single.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** The naive PostgreSQL ledger: one transaction per request, 16 connections. */
+async function pgNaive(schema: string, orgs: number, total: number, hot: boolean) {
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 16, options: `-c search_path=${schema}` });
+  await pool.query(`CREATE TABLE balances (id text PRIMARY KEY, balance bigint NOT NULL);
+    CREATE TABLE entries (id bigserial PRIMARY KEY, org_id text NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `INSERT INTO balances SELECT 'org_b' || g, 1000000 FROM generate_series(0, ${orgs - 1}) g`,
+  );
+  const r = await closedLoop(16, total, async (i) => {
+    const id = hot ? 'org_b0' : `org_b${i % orgs}`;
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const u = await c.query(
+        'UPDATE balances SET balance = balance - 1 WHERE id = $1 AND balance >= 1 RETURNING balance',
+        [id],
+      );
+      await c.query('INSERT INTO entries (org_id, amount, balance_after) VALUES ($1, -1, $2)', [
+        id,
+        u.rows[0].balance,
+      ]);
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  });
+  await pool.end();
+  return r.perSecond;
+}
+
+export async function postgresBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  const schemas = [
+    `bench_naive_${process.pid}`,
+    `bench_naive_hot_${process.pid}`,
+    `bench_ledger_${process.pid}`,
+  ];
+  try {
+    for (const s of schemas) {
+      await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await admin.query(`CREATE SCHEMA ${s}`);
+    }
+    const total = Math.min(N, 20_000);
+    const naiveSpread = await pgNaive(schemas[0]!, 10_000, total, false);
+    const naiveHot = await pgNaive(schemas[1]!, 10_000, total, true);
+    rows.push({
+      name: 'postgres naive ledger, 16 connections, spread over 10,000 orgs',
+      value: naiveSpread,
+      unit: 'ops/s',
+    });
+    rows.push({ name: 'postgres naive ledger, 16 connections, one hot org', value: naiveHot, unit: 'ops/s' });
+
+    const store = await openPostgresStore({ url: PG_URL, schema: schemas[2]!, poolSize: 4 });
+    const sizes: number[] = [];
+    const ids = await seedOrgs(store, 10_000, 1_000_000);
+    store.batchSizes = (n) => sizes.push(n);
+    const spread = await closedLoop(1024, total, (i) =>
+      store.execute(ids[i % ids.length]!, consume, { now: NOW, idempotencyKey: `p${i}` }),
+    );
+    const avg = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+    const hot = await closedLoop(1024, total, () => store.execute(ids[0]!, consume, { now: NOW }));
+    rows.push({
+      name: 'postgres ledger, 1024 callers spread over 10,000 orgs',
+      value: spread.perSecond,
+      unit: 'ops/s',
+      note: `avg batch ${avg.toFixed(0)}`,
+    });
+    rows.push({ name: 'postgres ledger, 1024 callers on one hot org', value: hot.perSecond, unit: 'ops/s' });
+    rows.push({
+      name: 'ratio postgres ledger / naive, spread (target ≥ 5)',
+      value: spread.perSecond / naiveSpread,
+      unit: '×',
+    });
+    rows.push({
+      name: 'ratio postgres ledger / naive, hot org (target ≥ 10)',
+      value: hot.perSecond / naiveHot,
+      unit: '×',
+    });
+    const lat: number[] = [];
+    await closedLoop(8, 2000, async (i) => {
+      const t = performance.now();
+      await store.execute(ids[i % ids.length]!, consume, { now: NOW });
+      lat.push(performance.now() - t);
+    });
+    lat.sort((a, b) => a - b);
+    rows.push({ name: 'postgres consume latency p50, 8 callers', value: percentile(lat, 50), unit: 'ms' });
+    rows.push({ name: 'postgres consume latency p99, 8 callers', value: percentile(lat, 99), unit: 'ms' });
+    await store.close();
+  } finally {
+    for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await admin.end();
+  }
+  return rows;
+}
+
+/** RSS after creating `orgs` orgs in a SQLite store (the cache keeps only the busiest). */
+export async function memoryBench(orgs: number): Promise<Row[]> {
+  const dir = tempDir('mem');
+  try {
+    const store = await openSqliteStore({ path: join(dir, 'mem.db') });
+    const chunk = 20_000;
+    for (let start = 0; start < orgs; start += chunk) {
+      await Promise.all(
+        Array.from({ length: Math.min(chunk, orgs - start) }, (_, i) =>
+          store.createOrg({ id: `org_m${start + i}`, name: 'm', tier: 'basic' }, { now: NOW }),
+        ),
+      );
+    }
+    await closedLoop(256, 20_000, (i) => store.execute(`org_m${(i * 7919) % orgs}`, consume, { now: NOW }));
+    global.gc?.();
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    await store.close();
+    return [
+      {
+        name: `RSS with ${orgs.toLocaleString('en-US')} orgs (SQLite, after charges)`,
+        value: rss,
+        unit: 'MiB',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function print(rows: Row[]) {
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(66)} ${fmt(r.value).padStart(12)} ${r.unit}${r.note ? `  (${r.note})` : ''}`,
+    );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const which = process.argv[2] ?? 'all';
+  if (which === 'sqlite' || which === 'all') print(await sqliteBench());
+  if (which === 'postgres' || which === 'all') print(await postgresBench());
+  if (which === 'memory') print(await memoryBench(Number(process.argv[3] ?? 1_000_000)));
+}
