@@ -1,0 +1,135 @@
+/**
+ * People and keys: sign-up (a user, an org on Free and the user as its owner), sign-in
+ * sessions, and org API keys. Secrets (passwords, session tokens, key secrets) are never
+ * stored: passwords as scrypt hashes, tokens and key secrets as SHA-256 digests.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DomainError, type Member, type OrgState } from '../core/index.ts';
+import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
+import type { AppDeps } from './deps.ts';
+import { randomId, randomSecret } from './ids.ts';
+import { runCommand } from './ledger.ts';
+import { createOrg } from './orgs.ts';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+export const API_KEY_PREFIX = 'amisi_sk_';
+
+export class Unauthorized extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Unauthorized';
+  }
+}
+
+export interface SignUp {
+  email: string;
+  password: string;
+  org_name?: string | undefined;
+}
+
+export async function signUp(
+  deps: AppDeps,
+  req: SignUp,
+): Promise<{ user: User; org: OrgState; member: Member }> {
+  const email = normalizeEmail(req.email);
+  const taken = () => new DomainError('conflict', `an account with the email ${email} already exists`);
+  if (await deps.store.findUserByEmail(email)) throw taken();
+  const user: User = {
+    id: randomId('usr'),
+    email,
+    password_hash: await hashPassword(req.password),
+    created_at: Date.now(),
+  };
+  try {
+    await deps.store.createUser(user);
+  } catch (e) {
+    if (await deps.store.findUserByEmail(email)) throw taken(); // lost a race for the same email
+    throw e;
+  }
+  const org = await createOrg(deps, { name: req.org_name ?? `${email.split('@')[0]}'s org` });
+  const member = await runCommand<Member>(deps, org.id, { type: 'add_member', email, role: 'owner' });
+  return { user, org, member: member.value };
+}
+
+export interface SignedIn {
+  token: string;
+  session: Session;
+  user: User;
+}
+
+/** Sessions run on wall-clock time, not the ledger's (possibly manual) clock. */
+export async function logIn(deps: AppDeps, emailIn: string, password: string): Promise<SignedIn> {
+  const user = await deps.store.findUserByEmail(normalizeEmail(emailIn));
+  const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
+  if (!user || !ok) throw new Unauthorized('the email or password is not right');
+  const token = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  const session: Session = {
+    hash: sha256(token),
+    user_id: user.id,
+    csrf_token: randomBytes(24).toString('base64url'),
+    created_at: now,
+    expires_at: now + deps.sessionTtlMs,
+  };
+  await deps.store.createSession(session);
+  return { token, session, user };
+}
+
+export async function sessionFor(
+  deps: AppDeps,
+  token: string,
+): Promise<{ session: Session; user: User } | null> {
+  if (token.length === 0 || token.length > 200) return null;
+  const session = await deps.store.findSession(sha256(token), Date.now());
+  if (!session) return null;
+  const user = await deps.store.getUser(session.user_id);
+  return user ? { session, user } : null;
+}
+
+export const memberships = (deps: AppDeps, user: User): Promise<Membership[]> =>
+  deps.store.membershipsByEmail(user.email);
+
+/** Constant-time comparison, so the admin key cannot be guessed byte by byte. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+export async function keyFor(deps: AppDeps, secret: string): Promise<ApiKey | null> {
+  if (!secret.startsWith(API_KEY_PREFIX) || secret.length > 200) return null;
+  const key = await deps.store.findApiKeyByHash(sha256(secret));
+  return key && key.revoked_at === null ? key : null;
+}
+
+export async function createApiKey(
+  deps: AppDeps,
+  orgId: string,
+  name: string,
+  scopes: Scope[],
+): Promise<{ key: ApiKey; secret: string }> {
+  const secret = randomSecret(API_KEY_PREFIX);
+  const key: ApiKey = {
+    id: randomId('key'),
+    org_id: orgId,
+    name,
+    scopes: [...new Set(scopes)].sort(),
+    hash: sha256(secret),
+    prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
+    created_at: Date.now(),
+    revoked_at: null,
+  };
+  await deps.store.createApiKey(key);
+  return { key, secret };
+}
+
+export async function revokeApiKey(deps: AppDeps, orgId: string, id: string): Promise<ApiKey> {
+  const find = async () => (await deps.store.listApiKeys(orgId)).find((k) => k.id === id);
+  const key = await find();
+  if (!key) throw new DomainError('not_found', `api key ${id} not found`);
+  if (key.revoked_at !== null) return key; // revoking twice is the same as once
+  await deps.store.revokeApiKey(orgId, id, Date.now());
+  return (await find()) ?? key;
+}

@@ -1,0 +1,37 @@
+/**
+ * Running one ledger command through the store: the store applies the core's rules in a
+ * group commit and replays a repeated idempotency key. A refusal is thrown as the core's
+ * DomainError; a refusal that was itself a replay is remembered so the edge can say so.
+ */
+import { type Command, type DomainError, notFound, type OrgState } from '../core/index.ts';
+import type { AppDeps } from './deps.ts';
+
+export const replayedRefusals = new WeakSet<DomainError>();
+
+export interface Written<T> {
+  value: T;
+  replayed: boolean;
+}
+
+export async function runCommand<T>(
+  deps: AppDeps,
+  orgId: string,
+  cmd: Command,
+  idempotencyKey?: string,
+): Promise<Written<T>> {
+  const opts = { now: deps.clock.now(), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+  const r = await deps.store.execute(orgId, cmd, opts);
+  deps.onWrite?.(cmd, r);
+  if (!r.ok) {
+    if (r.replayed) replayedRefusals.add(r.error);
+    throw r.error;
+  }
+  return { value: r.result as T, replayed: r.replayed };
+}
+
+/** The org as of the clock's now (due renewals and expiries applied), or not_found. */
+export async function loadOrg(deps: AppDeps, orgId: string): Promise<OrgState> {
+  const state = await deps.store.getOrg(orgId, deps.clock.now());
+  if (!state) throw notFound('org', orgId);
+  return state;
+}

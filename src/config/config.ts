@@ -1,0 +1,246 @@
+/**
+ * Settings: environment variables over an optional JSON file (`AMISI_CONFIG=path`) over
+ * defaults. Everything is validated once, at start, and a bad value stops the process with
+ * a message naming the setting, where it came from and what is allowed — never later,
+ * mid-request. May import from core (the catalog parser) and nothing else of the project.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Catalog, CatalogError, defaultCatalog, parseCatalog } from '../core/index.ts';
+
+export interface RateLimitConfig {
+  /** False switches rate limiting off (tests, or a proxy in front that does it). */
+  enabled: boolean;
+  /** Sustained requests per second and burst size, per client IP address. */
+  per_ip_rps: number;
+  per_ip_burst: number;
+  /** The same per credential (API key, session, admin key). */
+  per_key_rps: number;
+  per_key_burst: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  database_url: string;
+  /** Operator key; null closes the operator endpoints. */
+  admin_key: string | null;
+  clock: 'system' | 'manual';
+  production: boolean;
+  /** 'development' completes payments locally; 'disabled' refuses purchases and paid plans. */
+  payments: 'development' | 'disabled';
+  catalog: Catalog;
+  catalog_path: string | null;
+  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  rate_limit: RateLimitConfig;
+  /** Largest accepted request body. */
+  body_limit_bytes: number;
+  /** Trust X-Forwarded-* from a proxy in front (needed for per-IP limits and Secure cookies there). */
+  trust_proxy: boolean;
+  /** Session cookies get `Secure` (always in production). */
+  secure_cookies: boolean;
+  session_ttl_seconds: number;
+  /** How often the server runs due renewals by itself; 0 = never (the manual clock never does). */
+  scheduler_interval_seconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, unknown>;
+
+/** Keys a config file may set, with the environment variable that overrides each. */
+const SETTINGS = {
+  port: 'PORT',
+  host: 'HOST',
+  database_url: 'DATABASE_URL',
+  admin_key: 'AMISI_ADMIN_KEY',
+  clock: 'AMISI_CLOCK',
+  node_env: 'NODE_ENV',
+  payments: 'AMISI_PAYMENTS',
+  catalog: 'AMISI_CATALOG',
+  log_level: 'LOG_LEVEL',
+  rate_limit: 'AMISI_RATE_LIMIT',
+  rate_limit_per_ip_rps: 'AMISI_RATE_LIMIT_PER_IP_RPS',
+  rate_limit_per_ip_burst: 'AMISI_RATE_LIMIT_PER_IP_BURST',
+  rate_limit_per_key_rps: 'AMISI_RATE_LIMIT_PER_KEY_RPS',
+  rate_limit_per_key_burst: 'AMISI_RATE_LIMIT_PER_KEY_BURST',
+  body_limit_bytes: 'AMISI_BODY_LIMIT_BYTES',
+  trust_proxy: 'AMISI_TRUST_PROXY',
+  secure_cookies: 'AMISI_SECURE_COOKIES',
+  session_ttl_seconds: 'AMISI_SESSION_TTL_SECONDS',
+  scheduler_interval_seconds: 'AMISI_SCHEDULER_INTERVAL_SECONDS',
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Settings that win over everything (tests build servers this way). */
+  overrides?: Partial<Record<Setting, unknown>>;
+  cwd?: string;
+}
+
+/** Reads and validates every setting; throws ConfigError with a message for a person. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let file: Source = {};
+  const filePath = env.AMISI_CONFIG;
+  if (filePath) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(cwd, filePath), 'utf8');
+    } catch (e) {
+      throw new ConfigError(`AMISI_CONFIG=${filePath}: cannot read the file (${(e as Error).message})`);
+    }
+    try {
+      file = JSON.parse(text) as Source;
+    } catch (e) {
+      throw new ConfigError(`AMISI_CONFIG=${filePath}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file))
+      throw new ConfigError(`AMISI_CONFIG=${filePath}: expected a JSON object of settings`);
+    for (const k of Object.keys(file))
+      if (!(k in SETTINGS))
+        throw new ConfigError(
+          `AMISI_CONFIG=${filePath}: unknown setting "${k}"; known: ${Object.keys(SETTINGS).join(', ')}`,
+        );
+  }
+
+  /** The raw value of a setting and a label saying where it came from, for messages. */
+  const get = (k: Setting): { value: unknown; from: string } | undefined => {
+    if (opts.overrides && opts.overrides[k] !== undefined) return { value: opts.overrides[k], from: k };
+    const e = env[SETTINGS[k]];
+    if (e !== undefined && e !== '') return { value: e, from: SETTINGS[k] };
+    if (file[k] !== undefined) return { value: file[k], from: `${k} in ${filePath}` };
+    return undefined;
+  };
+  const fail = (from: string, value: unknown, expected: string): never => {
+    const shown =
+      typeof value === 'string' && /key/i.test(from)
+        ? '(hidden)'
+        : JSON.stringify(
+            typeof value === 'string' ? value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : value,
+          );
+    throw new ConfigError(`${from}=${shown} is invalid: expected ${expected}`);
+  };
+  const int = (k: Setting, dflt: number, min: number, max: number): number => {
+    const s = get(k);
+    if (!s) return dflt;
+    const n = typeof s.value === 'string' && /^-?\d+$/.test(s.value.trim()) ? Number(s.value) : s.value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+      fail(s.from, s.value, `an integer from ${min} to ${max}`);
+    return n as number;
+  };
+  const bool = (k: Setting, dflt: boolean): boolean => {
+    const s = get(k);
+    if (!s) return dflt;
+    if (typeof s.value === 'boolean') return s.value;
+    const v = String(s.value).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    return fail(s.from, s.value, 'true or false (also 1/0, on/off, yes/no)');
+  };
+  const oneOf = <T extends string>(k: Setting, dflt: T, allowed: readonly T[]): T => {
+    const s = get(k);
+    if (!s) return dflt;
+    if (typeof s.value !== 'string' || !allowed.includes(s.value as T))
+      fail(s.from, s.value, `one of ${allowed.join(', ')}`);
+    return s.value as T;
+  };
+  const str = (k: Setting): { value: string; from: string } | null => {
+    const s = get(k);
+    if (!s) return null;
+    if (typeof s.value !== 'string' || s.value.length === 0) fail(s.from, s.value, 'a non-empty string');
+    return s as { value: string; from: string };
+  };
+
+  const port = int('port', 3000, 0, 65535);
+  const hostS = str('host');
+  const host = hostS?.value ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) fail(hostS!.from, host, 'a host name or IP address');
+
+  const dbS = str('database_url');
+  const database_url = dbS?.value ?? 'sqlite:./data/amisi.db';
+  if (!/^sqlite:.+/.test(database_url) && !/^postgres(ql)?:\/\/.+/.test(database_url))
+    fail(dbS?.from ?? 'DATABASE_URL', database_url, 'sqlite:<path> or postgres://user@host:port/db');
+
+  const adminS = str('admin_key');
+  const admin_key = adminS?.value ?? null;
+  if (admin_key !== null && (admin_key.length < 16 || admin_key.length > 512 || /\s/.test(admin_key)))
+    throw new ConfigError(
+      `${adminS!.from} is invalid: expected 16 to 512 characters without spaces (use a long random secret)`,
+    );
+
+  const clock = oneOf('clock', 'system', ['system', 'manual'] as const);
+  const nodeEnv = get('node_env');
+  const production = nodeEnv?.value === 'production';
+  const payments = oneOf('payments', 'development', ['development', 'disabled'] as const);
+  const log_level = oneOf('log_level', 'info', LOG_LEVELS);
+
+  let catalog = defaultCatalog;
+  const catS = str('catalog');
+  const catalog_path = catS ? resolve(cwd, catS.value) : null;
+  if (catS && catalog_path) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(catalog_path, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`${catS.from}=${catS.value}: cannot read the catalog (${(e as Error).message})`);
+    }
+    try {
+      catalog = parseCatalog(doc);
+    } catch (e) {
+      if (e instanceof CatalogError) throw new ConfigError(`${catS.from}=${catS.value}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  const rate_limit: RateLimitConfig = {
+    enabled: bool('rate_limit', true),
+    per_ip_rps: int('rate_limit_per_ip_rps', 200, 1, 1_000_000),
+    per_ip_burst: int('rate_limit_per_ip_burst', 400, 1, 1_000_000),
+    per_key_rps: int('rate_limit_per_key_rps', 100, 1, 1_000_000),
+    per_key_burst: int('rate_limit_per_key_burst', 200, 1, 1_000_000),
+  };
+
+  const config: Config = {
+    port,
+    host,
+    database_url,
+    admin_key,
+    clock,
+    production,
+    payments,
+    catalog,
+    catalog_path,
+    log_level,
+    rate_limit,
+    body_limit_bytes: int('body_limit_bytes', 64 * 1024, 1024, 16 * 1024 * 1024),
+    trust_proxy: bool('trust_proxy', false),
+    secure_cookies: bool('secure_cookies', production),
+    session_ttl_seconds: int('session_ttl_seconds', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    scheduler_interval_seconds: int('scheduler_interval_seconds', 60, 0, 24 * 3600),
+  };
+
+  if (production) {
+    const refuse = (why: string) => {
+      throw new ConfigError(`NODE_ENV=production refuses ${why}`);
+    };
+    if (config.clock === 'manual') refuse('AMISI_CLOCK=manual (the test clock)');
+    if (config.payments === 'development')
+      refuse(
+        'the development payment provider, which completes payments without charging anyone; set AMISI_PAYMENTS=disabled until a real provider is configured',
+      );
+    if (config.admin_key !== null && config.admin_key.length < 32)
+      refuse('an AMISI_ADMIN_KEY shorter than 32 characters');
+    if (!config.secure_cookies) refuse('AMISI_SECURE_COOKIES=false (session cookies must be Secure)');
+  }
+  return config;
+}

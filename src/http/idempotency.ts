@@ -1,0 +1,73 @@
+/**
+ * Idempotency for mutations outside the ledger (sign-up, org creation, API keys): the
+ * first request with a key reserves it, runs, and stores its status and body; a replay
+ * gets them back with `Idempotent-Replayed: true`; the same key with another request is
+ * 422, and while the first still runs, 409. Ledger commands get the same behaviour from
+ * the store, inside the transaction that applies them.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sha256 } from '../app/accounts.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { DomainError, fingerprint } from '../core/index.ts';
+import { sendProblem, toProblem } from './problem.ts';
+
+export const idempotencyKeyOf = (request: FastifyRequest): string | undefined => {
+  const k = request.headers['idempotency-key'];
+  return typeof k === 'string' ? k : undefined;
+};
+
+export interface Outcome {
+  status: number;
+  body: unknown;
+  /** What a replay returns, when it must differ from the first answer (a secret is shown once). */
+  stored?: unknown;
+}
+
+export async function once(
+  deps: AppDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  scope: string,
+  run: () => Promise<Outcome>,
+) {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) {
+    const out = await run();
+    return reply.code(out.status).send(out.body);
+  }
+  // The fingerprint is a digest, so a stored request never keeps a password in the clear.
+  const fp = sha256(
+    fingerprint({ route: request.routeOptions.url, params: request.params, body: request.body }),
+  );
+  const rec = await deps.store.reserveIdempotency(scope, key, fp, deps.clock.now());
+  if (rec) {
+    if (!rec.done)
+      throw new DomainError(
+        'idempotency_key_in_use',
+        `a request with idempotency key ${key} is still running`,
+      );
+    if (rec.fingerprint !== fp)
+      throw new DomainError(
+        'idempotency_key_reuse',
+        `idempotency key ${key} was already used for a different request`,
+      );
+    reply.header('idempotent-replayed', 'true');
+    if (rec.status >= 400)
+      return reply.code(rec.status).type('application/problem+json').send(JSON.stringify(rec.body));
+    return reply.code(rec.status).send(rec.body);
+  }
+  let out: Outcome;
+  try {
+    out = await run();
+  } catch (e) {
+    const mapped = toProblem(e, request.id);
+    // A refusal is an outcome like any other and is replayed; a crash is not stored.
+    if (!mapped.unexpected) {
+      await deps.store.completeIdempotency(scope, key, mapped.problem.status, mapped.problem);
+      return sendProblem(reply, mapped.problem, mapped.headers);
+    }
+    throw e;
+  }
+  await deps.store.completeIdempotency(scope, key, out.status, out.stored ?? out.body);
+  return reply.code(out.status).send(out.body);
+}

@@ -1,0 +1,173 @@
+/**
+ * Core values → the API's shapes: snake_case fields, RFC 3339 UTC times, nothing internal
+ * (journal postings, allocations, payment ids, key hashes) ever leaves through here.
+ */
+import {
+  type Budget,
+  budgetHeld,
+  type Grant,
+  type Hold,
+  type Member,
+  type OrgState,
+  type Project,
+  type Purchase,
+  rollBudget,
+  type Subscription,
+  type Transaction,
+  type Usage,
+} from '../core/index.ts';
+import type { ApiKey } from '../store/types.ts';
+import type {
+  ApiKeyT,
+  BudgetT,
+  GrantT,
+  HoldT,
+  MemberT,
+  OrgT,
+  ProjectT,
+  PurchaseT,
+  SubscriptionT,
+  TransactionT,
+} from './schemas.ts';
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export const presentOrg = (s: OrgState): OrgT => ({
+  id: s.id,
+  name: s.name,
+  tier: s.subscription.tier,
+  created_at: iso(s.created_at),
+});
+
+export const presentSubscription = (sub: Subscription): SubscriptionT => ({
+  tier: sub.tier,
+  status: sub.status,
+  period_start: isoOrNull(sub.period_start),
+  period_end: isoOrNull(sub.period_end),
+  pending_tier: sub.pending_tier,
+  cancel_at_period_end: sub.cancel_at_period_end,
+});
+
+function presentUsage(u: Usage): NonNullable<TransactionT['usage']> {
+  const out: NonNullable<TransactionT['usage']> = {
+    tool: u.tool,
+    operation: u.operation,
+    quantity: u.quantity,
+    member_id: u.member_id ?? null,
+    project_id: u.project_id ?? null,
+  };
+  if (u.params !== undefined) out.params = u.params;
+  if (u.job_id != null) out.job_id = u.job_id;
+  if (u.metadata !== undefined) out.metadata = u.metadata;
+  return out;
+}
+
+export function presentTxn(t: Transaction): TransactionT {
+  const out: TransactionT = {
+    id: t.id,
+    type: t.type,
+    amount: t.amount,
+    balance_after: t.balance_after,
+    sources: t.sources.map((s) => ({ grant_id: s.grant_id, source: s.source, amount: s.amount })),
+    hold_id: t.hold_id,
+    purchase_id: t.purchase_id,
+    description: t.description,
+    created_at: iso(t.created_at),
+  };
+  if (t.usage) out.usage = presentUsage(t.usage);
+  return out;
+}
+
+export const presentHold = (h: Hold): HoldT => ({
+  id: h.id,
+  amount: h.amount,
+  status: h.status,
+  captured: h.captured,
+  member_id: h.member_id,
+  project_id: h.project_id,
+  created_at: iso(h.created_at),
+  expires_at: iso(h.expires_at),
+  resolved_at: isoOrNull(h.resolved_at),
+});
+
+export const presentGrant = (g: Grant): GrantT => ({
+  id: g.id,
+  source: g.source,
+  amount: g.amount,
+  remaining: g.remaining,
+  granted_at: iso(g.granted_at),
+  expires_at: isoOrNull(g.expires_at),
+  closed_at: isoOrNull(g.closed_at),
+  closed_reason: g.closed_reason,
+  purchase_id: g.purchase_id ?? null,
+});
+
+export const presentPurchase = (p: Purchase): PurchaseT => ({
+  id: p.id,
+  pack: p.pack,
+  credits: p.credits,
+  price: { amount: p.price.amount, currency: p.price.currency },
+  status: p.status,
+  revoked: p.revoked,
+  created_at: iso(p.created_at),
+  completed_at: isoOrNull(p.completed_at),
+  refunded_at: isoOrNull(p.refunded_at),
+});
+
+export const presentMember = (m: Member): MemberT => ({
+  id: m.id,
+  email: m.email,
+  role: m.role,
+  created_at: iso(m.created_at),
+});
+
+export const presentProject = (p: Project): ProjectT => ({
+  id: p.id,
+  name: p.name,
+  created_at: iso(p.created_at),
+});
+
+/** A budget as of `now`: a budget whose period has passed shows the new period, from zero. */
+export function presentBudget(state: OrgState, b: Budget, now: number): BudgetT {
+  const cur = structuredClone(b);
+  rollBudget(state, cur, now);
+  const held = budgetHeld(state, cur);
+  return {
+    id: cur.id,
+    scope: cur.scope,
+    scope_id: cur.scope_id,
+    limit: cur.limit,
+    enforcement: cur.enforcement,
+    period_start: iso(cur.period_start),
+    spent: cur.spent,
+    held,
+    remaining: Math.max(0, cur.limit - cur.spent - held),
+  };
+}
+
+export const presentApiKey = (k: ApiKey): ApiKeyT => ({
+  id: k.id,
+  name: k.name,
+  scopes: k.scopes,
+  prefix: k.prefix,
+  created_at: iso(k.created_at),
+  revoked_at: isoOrNull(k.revoked_at),
+});
+
+/** Cursor pagination over a list held in the org's state, newest first. */
+export function paginate<T extends { id: string }>(
+  newestFirst: T[],
+  limit: number,
+  startingAfter: string | undefined,
+): { data: T[]; has_more: boolean; next_cursor: string | null } {
+  let start = 0;
+  if (startingAfter !== undefined) {
+    const i = newestFirst.findIndex((x) => x.id === startingAfter);
+    if (i < 0) return { data: [], has_more: false, next_cursor: null };
+    start = i + 1;
+  }
+  const data = newestFirst.slice(start, start + limit);
+  const has_more = start + limit < newestFirst.length;
+  return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+}

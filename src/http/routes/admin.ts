@@ -1,0 +1,65 @@
+/**
+ * Operator endpoints: run due renewals, and the manual test clock (registered only when
+ * AMISI_CLOCK=manual, so a production server has no way to move time at all).
+ */
+import { Type } from '@sinclair/typebox';
+import { ManualClock } from '../../app/clock.ts';
+import { runDueRenewals } from '../../app/renewals.ts';
+import { iso } from '../present.ts';
+import { errorResponses, IdempotencyHeaders, Obj, Time } from '../schemas.ts';
+import type { App, RouteContext } from '../server.ts';
+
+/** Ten years: enough for any test of renewals, small enough that catch-up stays bounded. */
+const MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 3600;
+
+export function adminRoutes(app: App, { deps, clock }: RouteContext) {
+  const tags = ['operator'];
+  const access = { kind: 'operator' } as const;
+
+  app.post(
+    '/v1/admin/renewals/run',
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Run every renewal (and expiry) due at the clock’s now',
+        headers: IdempotencyHeaders,
+        body: Obj({}),
+        response: {
+          200: Obj({ renewed: Type.Integer({ description: 'orgs brought up to date' }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ renewed: await runDueRenewals(deps) }),
+  );
+
+  if (!(clock instanceof ManualClock)) return;
+  const manual = clock;
+  app.get(
+    '/v1/admin/clock',
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'The test clock (AMISI_CLOCK=manual only)',
+        response: { 200: Obj({ now: Time }), ...errorResponses },
+      },
+    },
+    async () => ({ now: iso(manual.now()) }),
+  );
+  app.post(
+    '/v1/admin/clock/advance',
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Move the test clock forward (AMISI_CLOCK=manual only)',
+        headers: IdempotencyHeaders,
+        body: Obj({ seconds: Type.Integer({ minimum: 0, maximum: MAX_ADVANCE_SECONDS }) }),
+        response: { 200: Obj({ now: Time }), ...errorResponses },
+      },
+    },
+    async (request) => ({ now: iso(manual.advance(request.body.seconds)) }),
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Org API keys: the secret is shown once, at creation, and stored only as a SHA-256 digest.
+ * A key may only hand out scopes it holds itself, so an `admin` key cannot mint `billing`.
+ */
+import { Type } from '@sinclair/typebox';
+import { createApiKey, revokeApiKey } from '../../app/accounts.ts';
+import { loadOrg } from '../../app/ledger.ts';
+import { callerScopes } from '../auth.ts';
+import { once } from '../idempotency.ts';
+import { presentApiKey } from '../present.ts';
+import { HttpProblem } from '../problem.ts';
+import {
+  ApiKey,
+  errorResponses,
+  Id,
+  IdempotencyHeaders,
+  Name,
+  Obj,
+  OrgParams,
+  Page,
+  ScopeName,
+} from '../schemas.ts';
+import type { App, RouteContext } from '../server.ts';
+
+const CreatedKey = Type.Composite([
+  ApiKey,
+  Type.Object({
+    secret: Type.Optional(
+      Type.String({ description: 'shown once; a replay of the same request returns the key without it' }),
+    ),
+  }),
+]);
+
+export function keyRoutes(app: App, { deps }: RouteContext) {
+  const tags = ['api keys'];
+
+  app.post(
+    '/v1/orgs/:org/api_keys',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'Create an API key for this org; its secret is returned once',
+        params: OrgParams,
+        headers: IdempotencyHeaders,
+        body: Obj({
+          name: Name(100),
+          scopes: Type.Array(ScopeName, { minItems: 1, maxItems: 4, uniqueItems: true }),
+        }),
+        response: { 201: { ...CreatedKey, additionalProperties: false }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const org = request.params.org;
+      const mine = callerScopes(request);
+      const extra = request.body.scopes.filter((s) => !mine.includes(s));
+      if (extra.length > 0)
+        throw new HttpProblem('forbidden', `you cannot grant scopes you do not hold: ${extra.join(', ')}`);
+      await loadOrg(deps, org);
+      return once(deps, request, reply, `org:${org}:api_keys`, async () => {
+        const { key, secret } = await createApiKey(deps, org, request.body.name, request.body.scopes);
+        const shown = presentApiKey(key);
+        return { status: 201, body: { ...shown, secret }, stored: shown };
+      });
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/api_keys',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'API keys of this org (never their secrets)',
+        params: OrgParams,
+        response: { 200: Page(ApiKey), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await loadOrg(deps, request.params.org);
+      const keys = (await deps.store.listApiKeys(request.params.org)).reverse();
+      return { data: keys.map(presentApiKey), has_more: false, next_cursor: null };
+    },
+  );
+
+  app.delete(
+    '/v1/orgs/:org/api_keys/:id',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'Revoke an API key (at once; revoking twice is harmless)',
+        params: Obj({ org: Id('org id'), id: Id('api key id') }),
+        headers: IdempotencyHeaders,
+        response: { 200: ApiKey, ...errorResponses },
+      },
+    },
+    async (request) => presentApiKey(await revokeApiKey(deps, request.params.org, request.params.id)),
+  );
+}

@@ -1,0 +1,91 @@
+/** Health, readiness, metrics, the OpenAPI document, the catalog, and what each error code means. */
+import { Type } from '@sinclair/typebox';
+import { PROBLEMS, type ProblemCode, problem, sendProblem } from '../problem.ts';
+import { errorResponses, Money, Nullable, Obj } from '../schemas.ts';
+import type { App, RouteContext } from '../server.ts';
+
+const Catalog = Obj({
+  currency: Type.String(),
+  tiers: Type.Array(
+    Obj({
+      id: Type.String(),
+      name: Type.String(),
+      allocation: Type.Integer(),
+      recurring: Type.Boolean(),
+      rollover_cap: Type.Integer(),
+      team: Type.Boolean(),
+      price: Nullable(
+        Obj({ amount: Type.Integer(), currency: Type.String(), example: Type.Optional(Type.Boolean()) }),
+      ),
+      custom: Type.Optional(Type.Boolean()),
+    }),
+  ),
+  packs: Type.Array(Obj({ id: Type.String(), credits: Type.Integer(), price: Money })),
+  tools: Type.Array(
+    Obj({
+      id: Type.String(),
+      name: Type.Optional(Type.String()),
+      operations: Type.Array(
+        Obj({
+          id: Type.String(),
+          name: Type.Optional(Type.String()),
+          params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+          credits: Type.Integer(),
+        }),
+      ),
+    }),
+  ),
+});
+
+export function metaRoutes(app: App, { deps, metrics }: RouteContext) {
+  const ops = { tags: ['operations'] };
+  app.get('/livez', { schema: { ...ops, summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { ...ops, summary: 'The server is healthy' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { ...ops, summary: 'The database is reachable and current' } },
+    async (request, reply) => {
+      try {
+        await deps.store.ping();
+        return { status: 'ready' };
+      } catch (err) {
+        request.log.warn({ err }, 'not ready');
+        return sendProblem(reply, problem('not_ready', 'the database is not reachable'));
+      }
+    },
+  );
+  app.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/problems/:code',
+    { schema: { hide: true, params: Obj({ code: Type.String({ maxLength: 64 }) }) } },
+    async (request, reply) => {
+      const code = request.params.code as ProblemCode;
+      if (!Object.hasOwn(PROBLEMS, code))
+        return sendProblem(reply, problem('not_found', `no error code ${code}`));
+      const [status, title] = PROBLEMS[code];
+      return { code, status, title };
+    },
+  );
+
+  app.get(
+    '/v1/catalog',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Tiers, credit packs and tool prices',
+        security: [],
+        response: { 200: Catalog, ...errorResponses },
+      },
+    },
+    async () => {
+      const c = deps.catalog;
+      return { currency: c.currency, tiers: c.tiers, packs: c.packs, tools: c.tools };
+    },
+  );
+}

@@ -1,0 +1,181 @@
+/** Members, projects and budgets: who spends from the org's pool, on what, and how much. */
+import { Type } from '@sinclair/typebox';
+import { loadOrg, runCommand } from '../../app/ledger.ts';
+import type { Budget as CoreBudget, Member as CoreMember, Project as CoreProject } from '../../core/index.ts';
+import { idempotencyKeyOf } from '../idempotency.ts';
+import { paginate, presentBudget, presentMember, presentProject } from '../present.ts';
+import {
+  Budget,
+  Credits,
+  Email,
+  errorResponses,
+  Id,
+  IdempotencyHeaders,
+  ListQuery,
+  Member,
+  Name,
+  Obj,
+  OrgParams,
+  Page,
+  Project,
+  Role,
+} from '../schemas.ts';
+import type { App, RouteContext } from '../server.ts';
+
+export function teamRoutes(app: App, { deps }: RouteContext) {
+  const tags = ['team'];
+
+  app.post(
+    '/v1/orgs/:org/members',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'Add a member (beyond the owner, needs Pro or above)',
+        params: OrgParams,
+        headers: IdempotencyHeaders,
+        body: Obj({ email: Email, role: Role }),
+        response: { 201: Member, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const r = await runCommand<CoreMember>(
+        deps,
+        request.params.org,
+        { type: 'add_member', email: request.body.email, role: request.body.role },
+        idempotencyKeyOf(request),
+      );
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(presentMember(r.value));
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/members',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'Members, newest first',
+        params: OrgParams,
+        querystring: Obj(ListQuery),
+        response: { 200: Page(Member), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const state = await loadOrg(deps, request.params.org);
+      const page = paginate(
+        [...state.members].reverse(),
+        request.query.limit ?? 20,
+        request.query.starting_after,
+      );
+      return { ...page, data: page.data.map(presentMember) };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:org/projects',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'Add a project (charges and budgets may name it)',
+        params: OrgParams,
+        headers: IdempotencyHeaders,
+        body: Obj({ name: Name(100) }),
+        response: { 201: Project, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const r = await runCommand<CoreProject>(
+        deps,
+        request.params.org,
+        { type: 'add_project', name: request.body.name },
+        idempotencyKeyOf(request),
+      );
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(presentProject(r.value));
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/projects',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'Projects, newest first',
+        params: OrgParams,
+        querystring: Obj(ListQuery),
+        response: { 200: Page(Project), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const state = await loadOrg(deps, request.params.org);
+      const page = paginate(
+        [...state.projects].reverse(),
+        request.query.limit ?? 20,
+        request.query.starting_after,
+      );
+      return { ...page, data: page.data.map(presentProject) };
+    },
+  );
+
+  app.put(
+    '/v1/orgs/:org/budgets',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary: 'Set the budget of a member or project for each billing period (one per scope)',
+        params: OrgParams,
+        headers: IdempotencyHeaders,
+        body: Obj({
+          scope: Type.Union([Type.Literal('member'), Type.Literal('project')]),
+          scope_id: Id('member or project id'),
+          limit: Credits('credits per billing period', 0),
+          enforcement: Type.Union([Type.Literal('hard'), Type.Literal('soft')]),
+        }),
+        response: { 200: Budget, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const org = request.params.org;
+      const r = await runCommand<CoreBudget>(
+        deps,
+        org,
+        { type: 'set_budget', ...request.body },
+        idempotencyKeyOf(request),
+      );
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      const state = await loadOrg(deps, org);
+      const now = deps.clock.now();
+      const b = state.budgets.find((x) => x.id === r.value.id) ?? r.value;
+      return presentBudget(state, b, now);
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/budgets',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'Budgets with what is spent, held and left this period',
+        params: OrgParams,
+        querystring: Obj(ListQuery),
+        response: { 200: Page(Budget), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const state = await loadOrg(deps, request.params.org);
+      const now = deps.clock.now();
+      const page = paginate(
+        [...state.budgets].reverse(),
+        request.query.limit ?? 20,
+        request.query.starting_after,
+      );
+      return { ...page, data: page.data.map((b) => presentBudget(state, b, now)) };
+    },
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * The HTTP server: Fastify with TypeBox schemas that validate every request and generate
+ * /openapi.json (browsable at /docs). This file wires the parts; routes live in routes/,
+ * rules in ../core, use cases in ../app. Nothing here decides a credit rule.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
+import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
+import type { AppDeps } from '../app/deps.ts';
+import type { Config } from '../config/config.ts';
+import type { Store } from '../store/types.ts';
+import { authHook } from './auth.ts';
+import { Metrics } from './metrics.ts';
+import { HttpProblem, handleError, problem, sendProblem } from './problem.ts';
+import { TokenBuckets } from './rate-limit.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { creditRoutes } from './routes/credits.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { orgRoutes } from './routes/orgs.ts';
+import { purchaseRoutes } from './routes/purchases.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { teamRoutes } from './routes/team.ts';
+import { validatorCompiler } from './validation.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface RouteContext {
+  deps: AppDeps;
+  config: Config;
+  clock: Clock;
+  metrics: Metrics;
+}
+
+export interface BuildOptions {
+  config: Config;
+  store: Store;
+  /** Defaults to the clock the config names (a fresh manual clock for AMISI_CLOCK=manual). */
+  clock?: Clock;
+  /** Pino options, or false for no logs (tests). Defaults to JSON logs at the config's level. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Never log secrets: credentials, cookies, passwords, key secrets. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'csrf_token',
+  '*.csrf_token',
+];
+
+export async function buildServer(opts: BuildOptions): Promise<App> {
+  const { config, store } = opts;
+  const clock = opts.clock ?? (config.clock === 'manual' ? new ManualClock() : systemClock);
+  const metrics = new Metrics();
+  const deps: AppDeps = {
+    store,
+    catalog: config.catalog,
+    clock,
+    payments: config.payments,
+    sessionTtlMs: config.session_ttl_seconds * 1000,
+    onWrite: metrics.onWrite,
+  };
+  const storeWithBatches = store as Store & { batchSizes?: (size: number, ms: number) => void };
+  if ('batchSizes' in storeWithBatches) storeWithBatches.batchSizes = metrics.onBatch;
+
+  const logger = opts.logger ?? { level: config.log_level, redact: { paths: REDACT, censor: '[redacted]' } };
+  const app = Fastify({
+    logger,
+    bodyLimit: config.body_limit_bytes,
+    trustProxy: config.trust_proxy,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('not_found', `there is no ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  // JSON only. An empty body is "no body" (bodyless POSTs with a JSON content type are common),
+  // and text/plain is refused rather than parsed into a string no schema expects.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
+  await app.register(fastifyCookie);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('membership', null);
+
+  const limits = config.rate_limit;
+  app.addHook(
+    'onRequest',
+    authHook({
+      deps,
+      adminKey: config.admin_key,
+      ipBuckets: limits.enabled ? new TokenBuckets(limits.per_ip_rps, limits.per_ip_burst) : null,
+      keyBuckets: limits.enabled ? new TokenBuckets(limits.per_key_rps, limits.per_key_burst) : null,
+    }),
+  );
+  // Bodyless mutations (cancel, release, logout…) validate against `{}` so a stray field is still refused.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT'))
+      request.body = {};
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestSeconds.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Amisi Credits API',
+        version: '1.0.0',
+        description:
+          'An exact, durable credit ledger for AI-generation products. Errors are RFC 9457 problem+json with a stable `code`; mutations accept `Idempotency-Key`; lists page with `limit` and `starting_after`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an org API key, or the operator key' },
+          session: { type: 'apiKey', in: 'cookie', name: 'amisi_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const ctx: RouteContext = { deps, config, clock, metrics };
+  metaRoutes(app, ctx);
+  authRoutes(app, ctx);
+  orgRoutes(app, ctx);
+  creditRoutes(app, ctx);
+  purchaseRoutes(app, ctx);
+  teamRoutes(app, ctx);
+  reportRoutes(app, ctx);
+  keyRoutes(app, ctx);
+  adminRoutes(app, ctx);
+
+  return app;
+}
+
+export { HttpProblem };
