@@ -116,13 +116,14 @@ describe('OpenAI-compatible adapter', () => {
       .png()
       .toBuffer();
     script = [image(square)];
-    const out = await backend({ baseUrl: `${baseUrl}/v1/` }).render({
+    const out = await backend({ baseUrl: `${baseUrl}/v1/`, requestSize: () => '1024x1024' }).render({
       ...req,
       width: 1920,
       height: 1080,
       format: 'webp',
     });
     expect(seen[0]!.url).toBe('/v1/images/generations');
+    expect(seen[0]!.body.size).toBe('1024x1024');
     const meta = await sharp(out.bytes).metadata();
     expect([meta.format, meta.width, meta.height, out.mime]).toEqual(['webp', 1920, 1080, 'image/webp']);
   });
@@ -208,6 +209,28 @@ describe('OpenAI-compatible adapter', () => {
     const e = await failure(backend().render(req));
     expect(e.reason).toBe('bad_response');
     expect(e.message).toMatch(/did not decode/);
+  });
+
+  it('fails an answer larger than the byte limit as bad_response, declared or streamed', async () => {
+    const streamed: Handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no content-length
+      res.write(`{"data":[{"b64_json":"${png640x360.toString('base64')}`);
+      res.end('"}]}');
+    };
+    const body = JSON.stringify({ data: [{ b64_json: png640x360.toString('base64') }] });
+    const declared: Handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    script = [declared, streamed];
+    const early = await failure(backend({ maxResponseBytes: 1000 }).render(req));
+    expect([early.reason, early.attempts, early.message]).toEqual([
+      'bad_response',
+      1,
+      expect.stringMatching(/ bytes; the limit is 1000$/),
+    ]);
+    const read = await failure(backend({ maxResponseBytes: 1000 }).render(req));
+    expect([read.reason, read.message]).toEqual(['bad_response', 'the answer is larger than 1000 bytes']);
   });
 
   it('fails as network when nothing listens, after the retries', async () => {

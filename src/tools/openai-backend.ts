@@ -31,6 +31,8 @@ export interface OpenAICompatibleOptions {
   maxBackoffMs?: number;
   /** The `size` field to send; providers with fixed sizes can map here. Default `WxH`. */
   requestSize?: (width: number, height: number) => string;
+  /** Largest answer read, in bytes; a longer one fails as bad_response. */
+  maxResponseBytes?: number;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -56,6 +58,10 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleOptions):
     throw new RangeError(`maxRetries must be an integer from 0 to ${RETRY_LIMIT}`);
   const requestSize = options.requestSize ?? ((w: number, h: number) => `${w}x${h}`);
   const doFetch = options.fetch ?? globalThis.fetch;
+  const maxResponseBytes = Math.min(
+    options.maxResponseBytes ?? MAX_PROVIDER_RESPONSE_BYTES,
+    MAX_PROVIDER_RESPONSE_BYTES,
+  );
 
   async function attempt(req: RenderRequest): Promise<Buffer> {
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -95,7 +101,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleOptions):
 
     let body: Buffer;
     try {
-      body = await readCapped(res, res.ok ? MAX_PROVIDER_RESPONSE_BYTES : 16 * 1024);
+      body = await readCapped(res, res.ok ? maxResponseBytes : 16 * 1024);
     } catch (e) {
       throw why(e, 'reading the answer');
     }
