@@ -38,7 +38,11 @@ export const OperationId = Type.String({ minLength: 1, maxLength: 64, pattern: I
 export const Metadata = Type.Record(
   Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }),
   Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean(), Type.Null()]),
-  { maxProperties: 20, description: 'up to 20 keys of at most 40 characters; string values up to 500' },
+  {
+    maxProperties: 20,
+    additionalProperties: false,
+    description: 'up to 20 keys of at most 40 characters ([A-Za-z0-9_.-]); string values up to 500',
+  },
 );
 
 export const Money = Obj({

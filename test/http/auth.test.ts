@@ -1,0 +1,386 @@
+/**
+ * Who may do what: API keys reach only their org and scopes, members act by role, browser
+ * sessions need their CSRF token, another org's data is 404, and clients are rate limited.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, DIALECTS, expectProblem, newKey, newOrg, startApi, uniqueEmail } from './harness.ts';
+
+const USE = { tool: 'image.generate', operation: '720p' };
+
+describe.each(DIALECTS)('access control on %s', (dialect) => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi(dialect);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('refuses requests without valid credentials with 401', async () => {
+    const org = await newOrg(api);
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/balance`, { key: null }), 401, 'unauthorized');
+    expectProblem(
+      await api.call('GET', `/v1/orgs/${org}/balance`, { key: 'amisi_sk_nope' }),
+      401,
+      'unauthorized',
+    );
+    expectProblem(
+      await api.call('GET', `/v1/orgs/${org}/balance`, {
+        key: null,
+        headers: { authorization: 'Basic abc' },
+      }),
+      401,
+      'unauthorized',
+    );
+    expectProblem(await api.call('POST', '/v1/admin/renewals/run', { key: null }), 401, 'unauthorized');
+  });
+
+  it('shows a key secret once, lists keys without secrets, and revokes them', async () => {
+    const org = await newOrg(api);
+    const r = await api.call('POST', `/v1/orgs/${org}/api_keys`, {
+      body: { name: 'server', scopes: ['usage', 'read'] },
+      idem: 'key-1',
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.secret).toMatch(/^amisi_sk_/);
+    expect(r.body).toMatchObject({ name: 'server', scopes: ['read', 'usage'], revoked_at: null });
+    expect(r.body.secret.startsWith(r.body.prefix)).toBe(true);
+    const replay = await api.call('POST', `/v1/orgs/${org}/api_keys`, {
+      body: { name: 'server', scopes: ['usage', 'read'] },
+      idem: 'key-1',
+    });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.id).toBe(r.body.id);
+    expect(replay.body.secret).toBeUndefined();
+    const list = await api.call('GET', `/v1/orgs/${org}/api_keys`);
+    expect(list.body.data).toHaveLength(1);
+    expect(list.text).not.toContain(r.body.secret);
+    expect(list.body.data[0]).not.toHaveProperty('hash');
+    const ok = await api.call('GET', `/v1/orgs/${org}/balance`, { key: r.body.secret });
+    expect(ok.status).toBe(200);
+    const del = await api.call('DELETE', `/v1/orgs/${org}/api_keys/${r.body.id}`);
+    expect(del.status).toBe(200);
+    expect(del.body.revoked_at).not.toBeNull();
+    expect((await api.call('DELETE', `/v1/orgs/${org}/api_keys/${r.body.id}`)).status).toBe(200);
+    expectProblem(await api.call('DELETE', `/v1/orgs/${org}/api_keys/key_nope`), 404, 'not_found');
+    expectProblem(
+      await api.call('GET', `/v1/orgs/${org}/balance`, { key: r.body.secret }),
+      401,
+      'unauthorized',
+    );
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/api_keys`, { body: { name: 'x', scopes: ['root'] } }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it("keeps an org's key inside its org: another org's resources are 404", async () => {
+    const a = await newOrg(api, { name: 'A' });
+    const b = await newOrg(api, { name: 'B' });
+    const keyA = await newKey(api, a, ['read', 'usage', 'billing', 'admin']);
+    const hold = await api.call('POST', `/v1/orgs/${b}/holds`, { body: { amount: 1 } });
+    for (const [method, path, body] of [
+      ['GET', `/v1/orgs/${b}`, undefined],
+      ['GET', `/v1/orgs/${b}/balance`, undefined],
+      ['GET', `/v1/orgs/${b}/transactions`, undefined],
+      ['GET', `/v1/orgs/${b}/transactions.csv`, undefined],
+      ['GET', `/v1/orgs/${b}/api_keys`, undefined],
+      ['POST', `/v1/orgs/${b}/usage`, USE],
+      ['POST', `/v1/orgs/${b}/holds/${hold.body.id}/release`, {}],
+      ['POST', `/v1/orgs/${b}/purchases`, { pack: 'pack_20' }],
+    ] as const) {
+      const r = await api.call(method, path, { key: keyA, ...(body ? { body } : {}) });
+      expectProblem(r, 404, 'not_found');
+    }
+    expect((await api.call('GET', `/v1/orgs/${b}/holds?status=open`)).body.data).toHaveLength(1);
+    expect((await api.call('GET', `/v1/orgs/${b}/balance`)).body.balance).toBe(5);
+  });
+
+  it('lets each scope do only its part; operator-only actions need the admin key', async () => {
+    const org = await newOrg(api, { name: 'Scoped', tier: 'pro' });
+    const read = await newKey(api, org, ['read']);
+    const usage = await newKey(api, org, ['usage']);
+    const billing = await newKey(api, org, ['billing']);
+    const admin = await newKey(api, org, ['admin']);
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`, { key: read })).status).toBe(200);
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/usage`, { key: read, body: USE }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/holds`, { key: read, body: { amount: 1 } }),
+      403,
+      'forbidden',
+    );
+    expect((await api.call('POST', `/v1/orgs/${org}/usage`, { key: usage, body: USE })).status).toBe(201);
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/balance`, { key: usage }), 403, 'forbidden');
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/purchases`, { key: usage, body: { pack: 'pack_20' } }),
+      403,
+      'forbidden',
+    );
+    const bought = await api.call('POST', `/v1/orgs/${org}/purchases`, {
+      key: billing,
+      body: { pack: 'pack_20' },
+    });
+    expect(bought.status).toBe(201);
+    expect(
+      (await api.call('POST', `/v1/orgs/${org}/subscription`, { key: billing, body: { tier: 'business' } }))
+        .status,
+    ).toBe(200);
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/projects`, { key: billing, body: { name: 'p' } }),
+      403,
+      'forbidden',
+    );
+    expect(
+      (await api.call('POST', `/v1/orgs/${org}/projects`, { key: admin, body: { name: 'p' } })).status,
+    ).toBe(201);
+    // A key cannot hand out scopes it does not hold.
+    const mint = await api.call('POST', `/v1/orgs/${org}/api_keys`, {
+      key: admin,
+      body: { name: 'escalate', scopes: ['billing'] },
+    });
+    expectProblem(mint, 403, 'forbidden');
+    expect(
+      (
+        await api.call('POST', `/v1/orgs/${org}/api_keys`, {
+          key: admin,
+          body: { name: 'ok', scopes: ['admin'] },
+        })
+      ).status,
+    ).toBe(201);
+    const all = await newKey(api, org, ['read', 'usage', 'billing', 'admin']);
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/purchases/${bought.body.id}/refund`, { key: all }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/adjustments`, {
+        key: all,
+        body: { amount: 5, reason: 'gift' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/subscription`, {
+        key: all,
+        body: { tier: 'enterprise', allocation: 10_000 },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(await api.call('POST', '/v1/admin/renewals/run', { key: all }), 403, 'forbidden');
+    expectProblem(await api.call('GET', '/v1/admin/clock', { key: all }), 403, 'forbidden');
+    expectProblem(await api.call('POST', '/v1/orgs', { key: all, body: { name: 'mine' } }), 403, 'forbidden');
+  });
+
+  it('signs people up, in and out, with a session cookie and a CSRF token', async () => {
+    const email = uniqueEmail('owner');
+    const up = await api.call('POST', '/v1/auth/signup', {
+      key: null,
+      body: { email, password: 'correct horse', org_name: 'Studio' },
+    });
+    expect(up.status).toBe(201);
+    expect(up.body.user.email).toBe(email);
+    expect(up.body.user).not.toHaveProperty('password_hash');
+    expect(up.body.org).toMatchObject({ name: 'Studio', tier: 'free' });
+    expect(up.body.member).toMatchObject({ email, role: 'owner' });
+    const org = up.body.org.id;
+    expectProblem(
+      await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: 'another one' } }),
+      409,
+      'conflict',
+    );
+    expectProblem(
+      await api.call('POST', '/v1/auth/signup', {
+        key: null,
+        body: { email: uniqueEmail(), password: 'short' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await api.call('POST', '/v1/auth/login', { key: null, body: { email, password: 'wrong password' } }),
+      401,
+      'unauthorized',
+    );
+    expectProblem(
+      await api.call('POST', '/v1/auth/login', {
+        key: null,
+        body: { email: uniqueEmail(), password: 'whatever1' },
+      }),
+      401,
+      'unauthorized',
+    );
+    const login = await api.call('POST', '/v1/auth/login', {
+      key: null,
+      body: { email, password: 'correct horse' },
+    });
+    expect(login.status).toBe(200);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/amisi_session=/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const cookie = setCookie.split(';')[0]!;
+    const csrf = login.body.csrf_token as string;
+    expect(login.body.memberships).toEqual([{ org_id: org, member_id: up.body.member.id, role: 'owner' }]);
+
+    const me = await api.call('GET', '/v1/auth/me', { key: null, cookie });
+    expect(me.body).toMatchObject({ user: { email }, csrf_token: csrf });
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`, { key: null, cookie })).body.balance).toBe(5);
+    const noCsrf = await api.call('POST', `/v1/orgs/${org}/usage`, { key: null, cookie, body: USE });
+    expectProblem(noCsrf, 403, 'forbidden');
+    expect(noCsrf.body.reason).toBe('csrf');
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/usage`, {
+        key: null,
+        cookie,
+        body: USE,
+        headers: { 'x-csrf-token': 'forged' },
+      }),
+      403,
+      'forbidden',
+    );
+    const h = { 'x-csrf-token': csrf };
+    expect(
+      (await api.call('POST', `/v1/orgs/${org}/usage`, { key: null, cookie, body: USE, headers: h })).status,
+    ).toBe(201);
+    // Someone else's org does not exist for this person.
+    const other = await newOrg(api);
+    expectProblem(
+      await api.call('GET', `/v1/orgs/${other}/balance`, { key: null, cookie }),
+      404,
+      'not_found',
+    );
+    // A person may open another org of their own (on Free) and owns it.
+    const second = await api.call('POST', '/v1/orgs', {
+      key: null,
+      cookie,
+      headers: h,
+      body: { name: 'Side' },
+    });
+    expect(second.status).toBe(201);
+    expectProblem(
+      await api.call('POST', '/v1/orgs', {
+        key: null,
+        cookie,
+        headers: h,
+        body: { name: 'Rich', tier: 'pro' },
+      }),
+      403,
+      'forbidden',
+    );
+    const me2 = await api.call('GET', '/v1/auth/me', { key: null, cookie });
+    expect(me2.body.memberships.map((m: { org_id: string }) => m.org_id).sort()).toEqual(
+      [org, second.body.id].sort(),
+    );
+
+    expectProblem(await api.call('POST', '/v1/auth/logout', { key: null, cookie }), 403, 'forbidden');
+    const out = await api.call('POST', '/v1/auth/logout', { key: null, cookie, headers: h });
+    expect(out.status).toBe(200);
+    expectProblem(await api.call('GET', '/v1/auth/me', { key: null, cookie }), 401, 'unauthorized');
+    expectProblem(await api.call('GET', '/v1/auth/me', { key: null }), 401, 'unauthorized');
+  });
+
+  it('lets owners run the team and members only spend and read', async () => {
+    const ownerEmail = uniqueEmail('boss');
+    const up = await api.call('POST', '/v1/auth/signup', {
+      key: null,
+      body: { email: ownerEmail, password: 'owner password' },
+    });
+    const org = up.body.org.id;
+    const signIn = async (email: string, password: string) => {
+      const r = await api.call('POST', '/v1/auth/login', { key: null, body: { email, password } });
+      expect(r.status).toBe(200);
+      return {
+        key: null,
+        cookie: (r.headers.get('set-cookie') ?? '').split(';')[0]!,
+        headers: { 'x-csrf-token': r.body.csrf_token as string },
+      };
+    };
+    const owner = await signIn(ownerEmail, 'owner password');
+    expect(
+      (await api.call('POST', `/v1/orgs/${org}/subscription`, { ...owner, body: { tier: 'pro' } })).status,
+    ).toBe(200);
+    const memberEmail = uniqueEmail('artist');
+    const added = await api.call('POST', `/v1/orgs/${org}/members`, {
+      ...owner,
+      body: { email: memberEmail, role: 'member' },
+    });
+    expect(added.status).toBe(201);
+    await api.call('POST', '/v1/auth/signup', {
+      key: null,
+      body: { email: memberEmail, password: 'member password' },
+    });
+    const member = await signIn(memberEmail, 'member password');
+    expect((await api.call('POST', `/v1/orgs/${org}/usage`, { ...member, body: USE })).status).toBe(201);
+    expect((await api.call('GET', `/v1/orgs/${org}/transactions`, member)).status).toBe(200);
+    const bought = await api.call('POST', `/v1/orgs/${org}/purchases`, {
+      ...owner,
+      body: { pack: 'pack_20' },
+    });
+    expect(bought.status).toBe(201);
+    for (const [method, path, body] of [
+      ['POST', `/v1/orgs/${org}/purchases`, { pack: 'pack_20' }],
+      ['POST', `/v1/orgs/${org}/purchases/${bought.body.id}/refund`, {}],
+      [
+        'PUT',
+        `/v1/orgs/${org}/budgets`,
+        { scope: 'member', scope_id: added.body.id, limit: 1, enforcement: 'hard' },
+      ],
+      ['POST', `/v1/orgs/${org}/api_keys`, { name: 'mine', scopes: ['read'] }],
+      ['POST', `/v1/orgs/${org}/members`, { email: uniqueEmail(), role: 'admin' }],
+      ['POST', `/v1/orgs/${org}/subscription`, { tier: 'business' }],
+    ] as const)
+      expectProblem(await api.call(method, path, { ...member, body }), 403, 'forbidden');
+    // The owner may set budgets and keys but refunds stay with the operator.
+    const budget = await api.call('PUT', `/v1/orgs/${org}/budgets`, {
+      ...owner,
+      body: { scope: 'member', scope_id: added.body.id, limit: 1, enforcement: 'hard' },
+    });
+    expect(budget.status).toBe(200);
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${org}/purchases/${bought.body.id}/refund`, owner),
+      403,
+      'forbidden',
+    );
+  });
+});
+
+describe('rate limiting', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi('sqlite', {
+      rate_limit: true,
+      rate_limit_per_key_rps: 1,
+      rate_limit_per_key_burst: 3,
+      rate_limit_per_ip_rps: 1,
+      rate_limit_per_ip_burst: 8,
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers 429 rate_limited with Retry-After past a credential’s burst, then per IP', async () => {
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<Api['call']>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      const r = await api.call('GET', '/v1/catalog');
+      statuses.push(r.status);
+      if (r.status === 429) limited = r;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expectProblem(limited!, 429, 'rate_limited');
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Anonymous requests share the IP's bucket (8), which the 4 above already drew from.
+    const anon: number[] = [];
+    for (let i = 0; i < 5; i++) anon.push((await api.call('GET', '/v1/catalog', { key: null })).status);
+    expect(anon).toEqual([200, 200, 200, 200, 429]);
+  });
+});
