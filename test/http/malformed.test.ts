@@ -293,6 +293,15 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       },
       {
         method: 'POST',
+        path: '/v1/auth/login',
+        valid: { email: 'fuzz-signup@example.com', password: 'long enough' },
+        fields: [
+          { name: 'email', kind: 'str', maxLength: 254, required: true },
+          { name: 'password', kind: 'str', maxLength: 200, required: true },
+        ],
+      },
+      {
+        method: 'POST',
         path: '/v1/admin/clock/advance',
         valid: { seconds: 3600 },
         fields: [{ name: 'seconds', kind: 'int', min: 0, max: 10 * 366 * 24 * 3600, required: true }],

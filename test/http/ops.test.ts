@@ -153,6 +153,36 @@ describe('a server on the system clock', () => {
   });
 });
 
+describe('session cookies', () => {
+  it('are Secure when the request came over TLS through a trusted proxy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amisi-tls-'));
+    const store = await openSqliteStore({ path: join(dir, 'a.db') });
+    const config = loadConfig({ env: {}, overrides: { rate_limit: false, trust_proxy: true } });
+    const app = await buildServer({ config, store, logger: false });
+    try {
+      const email = uniqueEmail();
+      await app.inject({
+        method: 'POST',
+        url: '/v1/auth/signup',
+        payload: { email, password: 'long enough' },
+      });
+      const login = (proto: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          headers: { 'x-forwarded-proto': proto },
+          payload: { email, password: 'long enough' },
+        });
+      expect(String((await login('https')).headers['set-cookie'])).toMatch(/; Secure/i);
+      expect(String((await login('http')).headers['set-cookie'])).not.toMatch(/; Secure/i);
+    } finally {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('logs', () => {
   it('carry request ids and never credentials, cookies or passwords', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'amisi-logs-'));

@@ -75,7 +75,8 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       reply.setCookie(SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: 'lax',
-        secure: config.secure_cookies,
+        // Secure in production, and whenever the request came over TLS (directly or via a trusted proxy).
+        secure: config.secure_cookies || request.protocol === 'https',
         path: '/',
         maxAge: config.session_ttl_seconds,
       });
