@@ -30,7 +30,7 @@ function rng(seed: number) {
   };
 }
 
-const DAILY_DRAFTS: Record<TierId, number> = { free: 0.1, basic: 0.6, pro: 1.8, business: 5, enterprise: 14 };
+const DAILY_DRAFTS: Record<TierId, number> = { free: 0.05, basic: 0.9, pro: 2.5, business: 7, enterprise: 18 };
 
 export async function demoCommand(config: Config, argv: string[]): Promise<number> {
   const f = flags(argv, { months: { type: 'string' }, seed: { type: 'string' } });
@@ -111,7 +111,7 @@ async function simulate(
     );
   }
   for (let day = start; day < end; day += DAY) {
-    const drafts = Math.floor(DAILY_DRAFTS[tier] * 2 * random());
+    const drafts = Math.round(DAILY_DRAFTS[tier] * 2 * random());
     // Times within the day in order: the ledger's clock only moves forward.
     const times = Array.from({ length: drafts }, () => day + Math.floor(random() * (DAY - 1))).sort(
       (a, b) => a - b,

@@ -1,22 +1,70 @@
 /**
- * The `amisi` command. Subcommands: serve (more — migrate, verify, renew, demo, export —
- * join as they are built). Settings come from env vars and AMISI_CONFIG; a bad setting
- * stops here with one clear line, not a stack trace.
+ * The `amisi` command: serve, migrate, verify, renew, demo, export. Settings come from env
+ * vars and AMISI_CONFIG; a bad setting or flag stops here with one clear line, not a stack
+ * trace.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { StoreError } from '../store/errors.ts';
+import { UsageError } from './args.ts';
+import { DEMO_HELP, demoCommand } from './demo.ts';
+import { EXPORT_HELP, exportCommand } from './export.ts';
+import { MIGRATE_HELP, migrateCommand } from './migrate.ts';
+import { RENEW_HELP, renewCommand } from './renew.ts';
 import { serve } from './serve.ts';
+import { VERIFY_HELP, verifyCommand } from './verify.ts';
 
 const USAGE = `usage: amisi <command>
 
 commands:
-  serve     run the HTTP API (PORT, HOST, DATABASE_URL, AMISI_ADMIN_KEY, AMISI_CLOCK, AMISI_CONFIG)`;
+  serve     run the HTTP API (PORT, HOST, DATABASE_URL, AMISI_ADMIN_KEY, AMISI_CLOCK, AMISI_CONFIG)
+  migrate   bring the database to this build's schema
+  verify    re-derive every balance from the journal and check every invariant
+  renew     run the renewals and expiries due now
+  demo      create an org of each tier with a few months of usage
+  export    write an org's transaction log as CSV or JSON
+
+Run amisi <command> --help for a command's flags. The database is DATABASE_URL
+(default sqlite:./data/amisi.db).`;
+
+const HELP: Record<string, string> = {
+  migrate: MIGRATE_HELP,
+  verify: VERIFY_HELP,
+  renew: RENEW_HELP,
+  demo: DEMO_HELP,
+  export: EXPORT_HELP,
+};
 
 async function main(argv: string[]) {
-  const [command] = argv;
+  const [command, ...rest] = argv;
+  // Help must work without a valid configuration.
+  if (command !== undefined && HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(HELP[command]);
+    return;
+  }
   switch (command) {
     case 'serve':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(
+          'usage: amisi serve\n\nServes the API, /docs and the dashboard; settings from env vars (see docs/configuration.md).',
+        );
+        return;
+      }
       await serve(loadConfig());
+      return;
+    case 'migrate':
+      process.exitCode = await migrateCommand(loadConfig(), rest);
+      return;
+    case 'verify':
+      process.exitCode = await verifyCommand(loadConfig(), rest);
+      return;
+    case 'renew':
+      process.exitCode = await renewCommand(loadConfig(), rest);
+      return;
+    case 'demo':
+      process.exitCode = await demoCommand(loadConfig(), rest);
+      return;
+    case 'export':
+      process.exitCode = await exportCommand(loadConfig(), rest);
       return;
     case undefined:
     case 'help':
@@ -31,6 +79,11 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`amisi: ${err.message} (see amisi --help)`);
+    process.exitCode = 2;
+    return;
+  }
   if (err instanceof ConfigError || err instanceof StoreError) {
     console.error(`amisi: ${err.message}`);
     process.exitCode = 1;
