@@ -150,3 +150,19 @@ describe('purchases', () => {
     expect(lastTxn(e)).toMatchObject({ type: 'expiry', amount: -20, created_at: t0 + 30 * DAY });
   });
 });
+
+describe('purchases with an expiry', () => {
+  it('revokes nothing when a pack is refunded after its credits expired, and keeps the expiry on record', () => {
+    const l = ledgerWith('free', t0, {}, catalogWith({ purchase_expiry_days: 1 }));
+    const p = l.run<Purchase>('org_a', { type: 'purchase_create', pack: 'pack_20' }, t0);
+    l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, t0);
+    l.run('org_a', { type: 'consume', amount: 5, usage: image('720p', 5) }, t0); // the pack expires first: drawn first
+    l.run('org_a', { type: 'tick' }, t0 + DAY); // 15 expire
+    const r = l.run<Purchase>('org_a', { type: 'purchase_refund', purchase_id: p.id }, t0 + 2 * DAY);
+    expect(r).toMatchObject({ status: 'refunded', revoked: 0 });
+    expect(openGrants(l, 'org_a', 'purchase')).toEqual([]);
+    const g = l.org('org_a').grants.find((x) => x.purchase_id === p.id)!;
+    expect(g).toMatchObject({ closed_reason: 'expired', closed_at: t0 + DAY });
+    expect(numbers(l, t0 + 2 * DAY).balance).toBe(5);
+  });
+});

@@ -72,8 +72,11 @@ export function refundPurchase(ctx: Ctx, id: string): Purchase {
   if (!g) throw new Error(`invariant violated: grant of purchase ${id} missing`);
   const n = isLive(g, ctx.now) ? g.remaining : 0;
   g.remaining -= n;
-  g.closed_at = ctx.now;
-  g.closed_reason = 'revoked';
+  // A grant that already expired keeps that on record: the refund found nothing left to revoke.
+  if (g.closed_at === null) {
+    g.closed_at = ctx.now;
+    g.closed_reason = 'revoked';
+  }
   p.status = 'refunded';
   p.revoked = n;
   p.refunded_at = ctx.now;
