@@ -508,6 +508,28 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
     expect((await api.call('GET', `/v1/orgs/${org}/balance`)).body.by_source.purchase).toBe(20);
   });
 
+  it('applies concurrent requests with one idempotency key exactly once', async () => {
+    const org = await newOrg(api);
+    const body = { tool: 'image.generate', operation: '720p' };
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, () => api.call('POST', `/v1/orgs/${org}/usage`, { body, idem: 'race' })),
+    );
+    expect(rs.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(rs.map((r) => r.body.id)).size).toBe(1);
+    expect(rs.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`)).body.balance).toBe(4);
+
+    const orgs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.call('POST', '/v1/orgs', { body: { name: 'Race' }, idem: 'org-race' }),
+      ),
+    );
+    const created = orgs.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+    for (const r of orgs) if (r.status !== 201) expectProblem(r, 409, 'idempotency_key_in_use');
+  });
+
   it('answers every malformed request with a problem+json naming what is wrong', async () => {
     const org = await newOrg(api);
     expectProblem(await api.call('GET', '/v1/nowhere'), 404, 'not_found');
