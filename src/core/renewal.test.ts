@@ -110,6 +110,18 @@ describe('renewal', () => {
     expect(l.org('org_a').subscription.period_index).toBe(3);
   });
 
+  it('catches up a downgrade scheduled before the outage at the first missed period end', () => {
+    const l = ledgerWith('business', anchor);
+    l.run('org_a', { type: 'change_tier', tier: 'basic' }, at('2025-01-20'));
+    l.run('org_a', { type: 'tick' }, at('2025-04-01')); // Feb 10 (→ Basic) and Mar 10 are due
+    const renewals = l.events.filter((e) => e.type.startsWith('subscription.') && e.at > anchor);
+    expect(renewals.map((e) => [e.type, e.data.tier, e.data.carried, e.data.forfeited])).toEqual([
+      ['subscription.changed', 'basic', 40, 110],
+      ['subscription.renewed', 'basic', 40, 20],
+    ]);
+    expect(bySource(l)).toMatchObject({ rollover: 40, subscription: 20 });
+  });
+
   it('is idempotent: running the renewal twice, or at the same moment again, changes nothing', () => {
     const l = ledgerWith('basic', anchor);
     l.run('org_a', { type: 'tick' }, at('2025-02-10T08:00'));
