@@ -153,6 +153,35 @@ describe('a server on the system clock', () => {
   });
 });
 
+describe('an unexpected failure', () => {
+  it('is a 500 problem naming the request id, with no internals; /readyz says not ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amisi-down-'));
+    const store = await openSqliteStore({ path: join(dir, 'a.db') });
+    const config = loadConfig({ env: {}, overrides: { admin_key: ADMIN_KEY, rate_limit: false } });
+    const app = await buildServer({ config, store, logger: false });
+    try {
+      await store.close(); // the database goes away under a running server
+      const r = await app.inject({
+        method: 'GET',
+        url: '/v1/orgs/org_x/balance',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-request-id': 'req-500' },
+      });
+      expect(r.statusCode).toBe(500);
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const body = r.json();
+      expect(body).toMatchObject({ status: 500, code: 'internal_error' });
+      expect(body.detail).toContain('req-500');
+      expect(r.body).not.toMatch(/sqlite|database|\.ts:|at /i);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().code).toBe('not_ready');
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('session cookies', () => {
   it('are Secure when the request came over TLS through a trusted proxy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'amisi-tls-'));
