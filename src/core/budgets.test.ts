@@ -91,6 +91,18 @@ describe('budgets', () => {
     expect(thresholds(l)).toEqual([80, 100, 80, 100]);
   });
 
+  it('counts a capture in the budget period it happens in', () => {
+    const { l, prj, spend } = withProjectBudget(10, 'hard');
+    spend(8, at('2025-02-09'));
+    const h = l.run<Hold>(
+      'org_a',
+      { type: 'hold', amount: 2, ttl_seconds: 3 * 24 * 3600, project_id: prj.id },
+      at('2025-02-09'),
+    );
+    l.run('org_a', { type: 'capture', hold_id: h.id, usage: image('1080p') }, at('2025-02-11'));
+    expect(l.org('org_a').budgets[0]).toMatchObject({ spent: 2, period_start: at('2025-02-10') });
+  });
+
   it('uses the calendar month as the budget period of an org without a subscription', () => {
     const { l, spend } = withProjectBudget(3, 'hard', 'free');
     spend(3, at('2025-01-31T23:59'));
