@@ -1,0 +1,140 @@
+/**
+ * The HTTP API under load, against a bare Fastify route returning a constant JSON measured
+ * in the same run: POST /v1/orgs/{org}/usage with an org API key and an Idempotency-Key,
+ * durable on SQLite, at 64 connections spread over many orgs and on one hot org.
+ */
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config/config.ts';
+import { buildServer } from '../src/http/server.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import { tempDir } from './lib.ts';
+import type { Row } from './store.ts';
+
+const ADMIN = 'bench-admin-key-0123456789abcdef0123';
+const LOAD = new URL('./http-load.ts', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+/** Asynchronous on purpose: the server under test runs on this process's event loop. */
+async function load(
+  url: string,
+  targets: { path: string; key: string | null }[],
+  method: 'GET' | 'POST',
+  body: string | null,
+  connections = 64,
+): Promise<LoadResult> {
+  const { stdout: out } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', LOAD, JSON.stringify({ url, connections, seconds: SECONDS, targets, method, body })],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out) as LoadResult;
+}
+
+export async function httpBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  // The baseline: the same framework, one route, a constant answer, no auth, no store.
+  const bare = Fastify({ logger: false });
+  bare.post('/v1/constant', async () => ({
+    id: 'txn_constant',
+    type: 'usage',
+    amount: -1,
+    balance_after: 99,
+  }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+  const base = await load(
+    bareUrl,
+    [{ path: '/v1/constant', key: null }],
+    'POST',
+    '{"tool":"image.generate","operation":"720p"}',
+  );
+  await bare.close();
+  rows.push({
+    name: 'bare Fastify route, constant JSON, 64 connections',
+    value: base.rps,
+    unit: 'req/s',
+    note: `p99 ${base.p99} ms`,
+  });
+
+  const dir = tempDir('http');
+  const store = await openSqliteStore({ path: join(dir, 'amisi.db') });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      admin_key: ADMIN,
+      rate_limit: false,
+      log_level: 'silent',
+      database_url: `sqlite:${join(dir, 'amisi.db')}`,
+    },
+  });
+  const app = await buildServer({ config, store, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
+  };
+  try {
+    const targets: { path: string; key: string }[] = [];
+    for (let i = 0; i < 200; i++) {
+      const org = await admin('POST', '/v1/orgs', { name: `bench ${i}` });
+      await admin('POST', `/v1/orgs/${org.id}/adjustments`, { amount: 10_000_000, reason: 'bench' });
+      const key = await admin('POST', `/v1/orgs/${org.id}/api_keys`, { name: 'bench', scopes: ['usage'] });
+      targets.push({ path: `/v1/orgs/${org.id}/usage`, key: (key.secret ?? key.key) as string });
+    }
+    const body = '{"tool":"image.generate","operation":"720p"}';
+    const spread = await load(url, targets, 'POST', body);
+    const hot = await load(url, [targets[0]!], 'POST', body);
+    rows.push({
+      name: 'POST /usage, API key + Idempotency-Key, durable, 64 conns over 200 orgs',
+      value: spread.rps,
+      unit: 'req/s',
+      note: `p50 ${spread.p50} ms, p99 ${spread.p99} ms, non-2xx ${spread.non2xx}`,
+    });
+    rows.push({
+      name: 'ratio usage / bare route, spread (target ≥ 0.4)',
+      value: spread.rps / base.rps,
+      unit: '×',
+    });
+    rows.push({ name: 'p99 latency of POST /usage, spread (target ≤ 10 ms)', value: spread.p99, unit: 'ms' });
+    rows.push({
+      name: 'POST /usage on ONE hot org, 64 conns',
+      value: hot.rps,
+      unit: 'req/s',
+      note: `p50 ${hot.p50} ms, p99 ${hot.p99} ms, non-2xx ${hot.non2xx}`,
+    });
+    rows.push({
+      name: 'ratio usage / bare route, hot org (target ≥ 0.3)',
+      value: hot.rps / base.rps,
+      unit: '×',
+    });
+  } finally {
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await httpBench())
+    console.log(r.name, Math.round(r.value * 100) / 100, r.unit, r.note ?? '');
+}
