@@ -18,7 +18,10 @@ const MAX_EVENTS = 100 * 12 * 4;
 
 export function advance(ctx: Ctx): void {
   const state = ctx.state;
-  for (let i = 0; i < MAX_EVENTS; i++) {
+  // Each open hold and each dated grant falls due at most once, however many an org has;
+  // only renewals (which close the grants they create themselves) need the fixed bound.
+  const limit = MAX_EVENTS + state.holds.length + state.grants.length;
+  for (let i = 0; i < limit; i++) {
     let holdAt = Number.POSITIVE_INFINITY;
     let holdIdx = -1;
     state.holds.forEach((h, idx) => {

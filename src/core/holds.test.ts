@@ -97,6 +97,15 @@ describe('holds', () => {
     expect(numbers(l, t0 + 600_000)).toEqual({ balance: 20, held: 0, available: 20 });
   });
 
+  it('releases any number of holds that expired while the org was idle', () => {
+    const l = ledgerWith('free', t0);
+    l.run('org_a', { type: 'adjust', amount: 6000, reason: 'load' }, t0);
+    for (let i = 0; i < 5000; i++) l.run('org_a', { type: 'hold', amount: 1, ttl_seconds: 60 }, t0);
+    expect(numbers(l, t0).held).toBe(5000);
+    l.run('org_a', { type: 'tick' }, t0 + 60_000);
+    expect(numbers(l, t0 + 60_000)).toEqual({ balance: 6005, held: 0, available: 6005 });
+  });
+
   it('refuses a capture after the hold expired with hold_not_open', () => {
     const { l, h } = withHold(8, 600);
     const e = refusal(() =>
