@@ -66,6 +66,8 @@ export async function once(
       await deps.store.completeIdempotency(scope, key, mapped.problem.status, mapped.problem);
       return sendProblem(reply, mapped.problem, mapped.headers);
     }
+    // A crash leaves no outcome to replay: free the key so the client's retry can run.
+    await deps.store.releaseIdempotency(scope, key).catch(() => {});
     throw e;
   }
   await deps.store.completeIdempotency(scope, key, out.status, out.stored ?? out.body);

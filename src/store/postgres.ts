@@ -579,6 +579,12 @@ export class PostgresStore implements Store {
       done: r.done,
     };
   }
+  async releaseIdempotency(scope: string, key: string) {
+    await this.pool.query('DELETE FROM request_idempotency WHERE scope = $1 AND key = $2 AND NOT done', [
+      scope,
+      key,
+    ]);
+  }
   async completeIdempotency(scope: string, key: string, status: number, body: unknown) {
     await this.pool.query(
       'UPDATE request_idempotency SET status = $1, body = $2, done = true WHERE scope = $3 AND key = $4',

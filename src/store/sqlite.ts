@@ -520,6 +520,11 @@ export class SqliteStore implements Store {
       .run(scope, key, fingerprint, now);
     return null;
   }
+  async releaseIdempotency(scope: string, key: string) {
+    this.db
+      .prepare('DELETE FROM request_idempotency WHERE scope = ? AND key = ? AND done = 0')
+      .run(scope, key);
+  }
   async completeIdempotency(scope: string, key: string, status: number, body: unknown) {
     this.db
       .prepare('UPDATE request_idempotency SET status = ?, body = ?, done = 1 WHERE scope = ? AND key = ?')

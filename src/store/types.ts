@@ -126,6 +126,8 @@ export interface AuthStore {
     now: number,
   ): Promise<null | { fingerprint: string; status: number; body: unknown; done: boolean }>;
   completeIdempotency(scope: string, key: string, status: number, body: unknown): Promise<void>;
+  /** Forgets a reservation whose request failed before completing, so a retry may run. */
+  releaseIdempotency(scope: string, key: string): Promise<void>;
 }
 
 export interface Store extends AuthStore {
@@ -151,6 +153,9 @@ export interface Store extends AuthStore {
   usageReport(orgId: string, group: UsageGroup, from: number | null, to: number | null): Promise<UsageRow[]>;
   /** Events after `afterSeq` in order (the outbox that webhooks and mail will read). */
   events(afterSeq: number, limit: number): Promise<StoreEvent[]>;
+
+  /** Observes each committed batch (size, duration): wired to /metrics. */
+  batchSizes: ((size: number, ms: number) => void) | undefined;
 
   /** Walks every org and its journal through the core's Verifier. */
   verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]>;
