@@ -15,6 +15,20 @@ describe('the ledger state machine', () => {
     expect(out.events.map((e) => e.type)).toEqual(['credits.granted']);
   });
 
+  it('refuses contract terms that are not whole, non-negative credits when an org is created', () => {
+    for (const terms of [
+      { allocation: 1.5 },
+      { rollover_cap: -5 },
+      { overage_limit: -3 },
+      { allocation: Number.NaN },
+    ]) {
+      const out = createOrg({ id: 'org_a', name: 'Acme', tier: 'enterprise', ...terms }, t0, defaultCatalog);
+      expect(out.ok ? 'ok' : out.error.code).toBe('validation_failed');
+    }
+    const basic = createOrg({ id: 'org_a', name: 'Acme', tier: 'basic', allocation: 5 }, t0, defaultCatalog);
+    expect(basic.ok ? 'ok' : basic.error.code).toBe('validation_failed');
+  });
+
   it('applies a command to a copy: the state given is left as it was', () => {
     const s = basicOrg();
     const before = structuredClone(s);

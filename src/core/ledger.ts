@@ -120,6 +120,9 @@ export function createOrg(c: CreateOrg, now: number, catalog: Catalog): Outcome 
   };
   const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
   try {
+    // The same checks as a change of tier: contract terms are whole credits, never negative.
+    for (const k of ['allocation', 'rollover_cap', 'overage_limit'] as const)
+      if (c[k] !== undefined) credits(c[k], k, 0);
     if (c.tier === 'free') {
       grantFreeCredits(ctx);
     } else {
