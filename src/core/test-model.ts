@@ -80,6 +80,7 @@ const TERMS: Record<TierId, { allocation: number; cap: number; recurring: boolea
   business: { allocation: 150, cap: 300, recurring: true },
   enterprise: { allocation: 500, cap: 1000, recurring: true },
 };
+const TEAM_TIERS: TierId[] = ['pro', 'business', 'enterprise'];
 const FREE_CREDITS = 5;
 const PACKS: Record<string, number> = { pack_20: 20, pack_50: 50, pack_100: 100, pack_200: 200 };
 const OPERATIONS: Record<string, number> = { '720p': 1, '1080p': 2, '4k': 3, '8k': 4 };
@@ -110,7 +111,9 @@ interface ModelHold {
   parts: Part[];
   expires_at: number;
   open: boolean;
+  /** Whether the hold names the org's project, and its member. */
   project: boolean;
+  member: boolean;
 }
 
 interface ModelPurchase {
@@ -124,6 +127,8 @@ interface ModelPurchase {
   arrived: number;
 }
 
+type Scope = 'project' | 'member';
+
 interface ModelBudget {
   limit: number;
   hard: boolean;
@@ -135,6 +140,7 @@ interface ModelBudget {
 export interface ModelOrg {
   id: string;
   project_id: string;
+  member_id: string;
   tier: TierId;
   /** Tier for the next period: a downgrade, or 'free' after a cancel. */
   pending: TierId | null;
@@ -154,7 +160,7 @@ export interface ModelOrg {
   line_limit: number;
   custom_allocation: number | null;
   custom_cap: number | null;
-  budget: ModelBudget | null;
+  budgets: Partial<Record<Scope, ModelBudget>>;
   alerts: number;
 }
 
@@ -302,38 +308,51 @@ function budgetPeriodStart(o: ModelOrg, now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-function rollBudget(o: ModelOrg, now: number): ModelBudget | null {
-  const b = o.budget;
-  if (b && b.period_start !== budgetPeriodStart(o, now)) {
-    b.period_start = budgetPeriodStart(o, now);
+function rollBudget(o: ModelOrg, b: ModelBudget, now: number) {
+  const start = budgetPeriodStart(o, now);
+  if (b.period_start !== start) {
+    b.period_start = start;
     b.spent = 0;
     b.alerted = 0;
   }
-  return b;
 }
 
-function budgetRefuses(o: ModelOrg, now: number, amount: number, project: boolean): boolean {
-  const b = project ? rollBudget(o, now) : null;
-  if (!b?.hard) return false;
-  const held = o.holds.reduce((s, h) => s + (h.open && h.project ? h.amount : 0), 0);
-  return b.spent + held + amount > b.limit;
+/** The budgets a charge naming (or not) the project and the member falls under. */
+function budgetsOf(o: ModelOrg, project: boolean, member: boolean): [Scope, ModelBudget][] {
+  const out: [Scope, ModelBudget][] = [];
+  if (project && o.budgets.project) out.push(['project', o.budgets.project]);
+  if (member && o.budgets.member) out.push(['member', o.budgets.member]);
+  return out;
 }
 
-function chargeBudget(o: ModelOrg, now: number, amount: number, project: boolean) {
-  const b = project ? rollBudget(o, now) : null;
-  if (!b) return;
-  b.spent += amount;
-  for (const level of [80, 100])
-    if (b.alerted < level && b.spent * 100 >= b.limit * level) {
-      b.alerted = level;
-      o.alerts += 1;
-    }
+/** A hard budget refuses when what was spent this period, plus what is held, plus this would pass it. */
+function budgetRefuses(o: ModelOrg, now: number, amount: number, project: boolean, member: boolean): boolean {
+  for (const [scope, b] of budgetsOf(o, project, member)) {
+    rollBudget(o, b, now);
+    if (!b.hard) continue;
+    const held = o.holds.reduce((s, h) => s + (h.open && h[scope] ? h.amount : 0), 0);
+    if (b.spent + held + amount > b.limit) return true;
+  }
+  return false;
 }
 
-export function newModelOrg(c: CreateOrg, project_id: string, now: number): ModelOrg {
+function chargeBudgets(o: ModelOrg, now: number, amount: number, project: boolean, member: boolean) {
+  for (const [, b] of budgetsOf(o, project, member)) {
+    rollBudget(o, b, now);
+    b.spent += amount;
+    for (const level of [80, 100])
+      if (b.alerted < level && b.spent * 100 >= b.limit * level) {
+        b.alerted = level;
+        o.alerts += 1;
+      }
+  }
+}
+
+export function newModelOrg(c: CreateOrg, project_id: string, member_id: string, now: number): ModelOrg {
   const o: ModelOrg = {
     id: c.id,
     project_id,
+    member_id,
     tier: 'free',
     pending: null,
     anchor: null,
@@ -351,7 +370,7 @@ export function newModelOrg(c: CreateOrg, project_id: string, now: number): Mode
     line_limit: 0,
     custom_allocation: null,
     custom_cap: null,
-    budget: null,
+    budgets: {},
     alerts: 0,
   };
   if (c.tier === 'free') o.free = FREE_CREDITS;
@@ -373,12 +392,12 @@ export type Op =
   | { kind: 'advance'; seconds: number }
   | { kind: 'tick'; org: number }
   | { kind: 'adjust'; org: number; amount: number }
-  | { kind: 'hold'; org: number; amount: number; ttl_seconds: number; project: boolean }
+  | { kind: 'hold'; org: number; amount: number; ttl_seconds: number; project: boolean; member: boolean }
   /** A hold that expires exactly at the period end: ties between holds and renewals. */
   | { kind: 'hold_to_period_end'; org: number; amount: number }
   | { kind: 'capture'; org: number; pick: number; mode: 'all' | 'part' | 'over'; pct: number }
   | { kind: 'release'; org: number; pick: number }
-  | { kind: 'consume'; org: number; operation: string; quantity: number; project: boolean }
+  | { kind: 'consume'; org: number; operation: string; quantity: number; project: boolean; member: boolean }
   | {
       kind: 'change_tier';
       org: number;
@@ -389,7 +408,7 @@ export type Op =
   | { kind: 'purchase'; org: number; pack: string }
   | { kind: 'complete'; org: number; pick: number; payment: number }
   | { kind: 'refund'; org: number; pick: number }
-  | { kind: 'set_budget'; org: number; limit: number; hard: boolean };
+  | { kind: 'set_budget'; org: number; scope: Scope; limit: number; hard: boolean };
 
 type Expectation = { code: string } | { code: null; commit: (result: unknown) => void };
 
@@ -425,6 +444,7 @@ function plan(
     case 'hold':
     case 'hold_to_period_end': {
       const project = op.kind === 'hold' ? op.project : false;
+      const member = op.kind === 'hold' ? op.member : false;
       let ttl = op.kind === 'hold' ? op.ttl_seconds : 0;
       if (op.kind === 'hold_to_period_end') {
         ttl = o.period_end === null ? 0 : (o.period_end - now) / 1000;
@@ -436,8 +456,10 @@ function plan(
         amount: op.amount,
         ttl_seconds: ttl,
         ...(project ? { project_id: o.project_id } : {}),
+        ...(member ? { member_id: o.member_id } : {}),
       };
-      if (budgetRefuses(o, now, op.amount, project)) return { cmd, expect: refused('budget_exceeded') };
+      if (budgetRefuses(o, now, op.amount, project, member))
+        return { cmd, expect: refused('budget_exceeded') };
       if (op.amount > spendable(o)) return { cmd, expect: refused('insufficient_credits') };
       return {
         cmd,
@@ -450,6 +472,7 @@ function plan(
             expires_at: now + ttl * 1000,
             open: true,
             project,
+            member,
           });
         }),
       };
@@ -477,7 +500,7 @@ function plan(
         expect: ok(() => {
           h.open = false;
           giveBack(o, splitParts(h.parts, charged), now);
-          chargeBudget(o, now, charged, h.project);
+          chargeBudgets(o, now, charged, h.project, h.member);
         }),
       };
     }
@@ -503,15 +526,17 @@ function plan(
           operation: op.operation,
           quantity: op.quantity,
           ...(op.project ? { project_id: o.project_id } : {}),
+          ...(op.member ? { member_id: o.member_id } : {}),
         },
       };
-      if (budgetRefuses(o, now, amount, op.project)) return { cmd, expect: refused('budget_exceeded') };
+      if (budgetRefuses(o, now, amount, op.project, op.member))
+        return { cmd, expect: refused('budget_exceeded') };
       if (amount > spendable(o)) return { cmd, expect: refused('insufficient_credits') };
       return {
         cmd,
         expect: ok(() => {
           take(o, amount);
-          chargeBudget(o, now, amount, op.project);
+          chargeBudgets(o, now, amount, op.project, op.member);
         }),
       };
     }
@@ -595,19 +620,22 @@ function plan(
     case 'set_budget': {
       const cmd: Command = {
         type: 'set_budget',
-        scope: 'project',
-        scope_id: o.project_id,
+        scope: op.scope,
+        scope_id: op.scope === 'project' ? o.project_id : o.member_id,
         limit: op.limit,
         enforcement: op.hard ? 'hard' : 'soft',
       };
+      if (op.scope === 'member' && !TEAM_TIERS.includes(o.tier))
+        return { cmd, expect: refused('tier_not_allowed') };
       return {
         cmd,
         expect: ok(() => {
-          if (o.budget) {
-            o.budget.limit = op.limit;
-            o.budget.hard = op.hard;
+          const b = o.budgets[op.scope];
+          if (b) {
+            b.limit = op.limit;
+            b.hard = op.hard;
           } else
-            o.budget = {
+            o.budgets[op.scope] = {
               limit: op.limit,
               hard: op.hard,
               period_start: budgetPeriodStart(o, now),
@@ -682,6 +710,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       amount: fc.integer({ min: 1, max: 60 }),
       ttl_seconds: fc.constantFrom(1, 5 * MINUTE_S, 3600, DAY_S, MAX_TTL_SECONDS),
       project: fc.boolean(),
+      member: fc.boolean(),
     }),
   },
   {
@@ -711,6 +740,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       operation: fc.constantFrom('720p', '1080p', '4k', '8k'),
       quantity: fc.integer({ min: 1, max: 4 }),
       project: fc.boolean(),
+      member: fc.boolean(),
     }),
   },
   {
@@ -759,11 +789,12 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refund' as const), org, pick: fc.nat() }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('set_budget' as const),
       org,
-      limit: fc.integer({ min: 0, max: 60 }),
+      scope: fc.constantFrom<Scope>('project', 'member'),
+      limit: fc.integer({ min: 0, max: 30 }),
       hard: fc.boolean(),
     }),
   },
@@ -874,13 +905,25 @@ export const stepArb: fc.Arbitrary<Step> = fc
   .tuple(opArb, fc.nat({ max: 9 }))
   .map(([op, r]) => new Step(op, op.kind !== 'advance' && r === 9));
 
-export async function setupWorld(ledger: LedgerLike, orgs: OrgSetup[], start: number): Promise<World> {
+/** Creates the orgs (ids `org_<prefix><i>`), each with its owner and a project, in the ledger and the model. */
+export async function setupWorld(
+  ledger: LedgerLike,
+  orgs: OrgSetup[],
+  start: number,
+  prefix = 'm',
+): Promise<World> {
   const world: World = { now: start, orgs: [], touched: [], keys: 0, steps: 0 };
   for (let i = 0; i < orgs.length; i++) {
-    const c: CreateOrg = { id: `org_m${i}`, name: `Model ${i}`, ...orgs[i]! };
+    const c: CreateOrg = { id: `org_${prefix}${i}`, name: `Model ${i}`, ...orgs[i]! };
     await ledger.createOrg(c, start);
     const project = await ledger.run(c.id, { type: 'add_project', name: 'Model project' }, start);
-    world.orgs.push(newModelOrg(c, idOf(project), start));
+    // Every org may have its owner; budgets on members need a team tier.
+    const owner = await ledger.run(
+      c.id,
+      { type: 'add_member', email: `owner${i}@model.test`, role: 'owner' },
+      start,
+    );
+    world.orgs.push(newModelOrg(c, idOf(project), idOf(owner), start));
     world.touched.push(start);
   }
   return world;
@@ -893,6 +936,8 @@ export interface ModelTestOptions {
   verifyEvery?: number;
   seed?: number;
   path?: string;
+  /** Org ids are `org_<prefix><run>x<i>`, unique across runs for ledgers sharing a database. */
+  orgIdPrefix?: string;
 }
 
 /** The number of sequences to run: AMISI_PROPERTY_RUNS overrides the default. */
@@ -911,6 +956,7 @@ export async function runModelTest(
   options: ModelTestOptions = {},
 ) {
   const verifyEvery = options.verifyEvery ?? 1;
+  let run = 0;
   await fc.assert(
     fc.asyncProperty(
       fc.array(orgSetupArb, { minLength: ORGS_MAX, maxLength: ORGS_MAX }),
@@ -918,9 +964,11 @@ export async function runModelTest(
       fc.commands([stepArb], { maxCommands: options.maxCommands ?? 100, size: 'max' }),
       async (orgs, start, steps) => {
         const ledger = await makeLedger();
+        run += 1;
+        const prefix = `${options.orgIdPrefix ?? 'm'}${run.toString(36)}x`;
         try {
           const setup = async () => {
-            const model = await setupWorld(ledger, orgs, start);
+            const model = await setupWorld(ledger, orgs, start, prefix);
             const real: Real = { ledger, verifyEvery };
             await checkWorld(model, real, true);
             return { model, real };
