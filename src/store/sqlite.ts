@@ -172,6 +172,17 @@ export class SqliteStore implements Store {
     this.s = this.prepare();
   }
 
+  /** Statements are compiled once and reused: preparing costs more than running a lookup. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private q(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private prepare() {
     const db = this.db;
     return {
@@ -315,7 +326,7 @@ export class SqliteStore implements Store {
   }
 
   async catchUp(orgId: string, now: number) {
-    const row = this.db.prepare('SELECT next_due_at FROM orgs WHERE id = ?').get(orgId) as
+    const row = this.q('SELECT next_due_at FROM orgs WHERE id = ?').get(orgId) as
       | { next_due_at: number | null }
       | undefined;
     if (row?.next_due_at != null && row.next_due_at <= now)
@@ -323,8 +334,7 @@ export class SqliteStore implements Store {
   }
 
   async dueOrgs(now: number, limit: number) {
-    return this.db
-      .prepare('SELECT id FROM orgs WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?')
+    return this.q('SELECT id FROM orgs WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?')
       .pluck()
       .all(now, limit) as string[];
   }
@@ -342,8 +352,9 @@ export class SqliteStore implements Store {
       if (seq === null) return { data: [], has_more: false, next_cursor: null };
       where.push('seq < ?') && args.push(seq);
     }
-    const rows = this.db
-      .prepare(`SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+    const rows = this.q(
+      `SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+    )
       .pluck()
       .all(...args, f.limit + 1) as string[];
     const data = rows.slice(0, f.limit).map((b) => JSON.parse(b) as Transaction);
@@ -366,11 +377,9 @@ export class SqliteStore implements Store {
     };
     const { whole, edges } = splitRange(from, to);
     if (whole) {
-      const cells = this.db
-        .prepare(
-          'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = ? AND day >= ? AND day < ?',
-        )
-        .all(orgId, whole[0], whole[1]) as {
+      const cells = this.q(
+        'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = ? AND day >= ? AND day < ?',
+      ).all(orgId, whole[0], whole[1]) as {
         day: number;
         tool: string;
         operation: string;
@@ -382,10 +391,9 @@ export class SqliteStore implements Store {
       for (const c of cells) add(reportKey(group, c), c.credits, c.count);
     }
     for (const [lo, hi] of edges) {
-      const bodies = this.db
-        .prepare(
-          `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
-        )
+      const bodies = this.q(
+        `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
+      )
         .pluck()
         .all(orgId, lo, hi) as string[];
       for (const b of bodies) {
@@ -397,9 +405,7 @@ export class SqliteStore implements Store {
   }
 
   async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
-      .all(afterSeq, limit) as {
+    const rows = this.q('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as {
       seq: number;
       org_id: string;
       type: string;
@@ -417,10 +423,10 @@ export class SqliteStore implements Store {
 
   async verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]> {
     const v = new Verifier();
-    const total = this.db.prepare('SELECT count(*) FROM orgs').pluck().get() as number;
-    const txns = this.db.prepare('SELECT body FROM transactions WHERE org_id = ? ORDER BY seq').pluck();
+    const total = this.q('SELECT count(*) FROM orgs').pluck().get() as number;
+    const txns = this.q('SELECT body FROM transactions WHERE org_id = ? ORDER BY seq').pluck();
     let done = 0;
-    for (const row of this.db.prepare('SELECT id, state FROM orgs ORDER BY id').iterate() as Iterable<{
+    for (const row of this.q('SELECT id, state FROM orgs ORDER BY id').iterate() as Iterable<{
       id: string;
       state: string;
     }>) {
@@ -433,7 +439,7 @@ export class SqliteStore implements Store {
   }
 
   async ping() {
-    this.db.prepare('SELECT 1').get();
+    this.q('SELECT 1').get();
   }
 
   async close() {
@@ -444,47 +450,54 @@ export class SqliteStore implements Store {
   // --- auth records -------------------------------------------------------------------
 
   async createUser(u: User) {
-    this.db
-      .prepare('INSERT INTO users VALUES (?, ?, ?, ?)')
-      .run(u.id, u.email, u.password_hash, u.created_at);
+    this.q('INSERT INTO users VALUES (?, ?, ?, ?)').run(u.id, u.email, u.password_hash, u.created_at);
   }
   async findUserByEmail(email: string) {
-    return (this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as User | undefined) ?? null;
+    return (this.q('SELECT * FROM users WHERE email = ?').get(email) as User | undefined) ?? null;
   }
   async getUser(id: string) {
-    return (this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as User | undefined) ?? null;
+    return (this.q('SELECT * FROM users WHERE id = ?').get(id) as User | undefined) ?? null;
   }
   async createSession(s: Session) {
-    this.db
-      .prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?)')
-      .run(s.hash, s.user_id, s.csrf_token, s.created_at, s.expires_at);
+    this.q('INSERT INTO sessions VALUES (?, ?, ?, ?, ?)').run(
+      s.hash,
+      s.user_id,
+      s.csrf_token,
+      s.created_at,
+      s.expires_at,
+    );
   }
   async findSession(hash: string, now: number) {
     return (
-      (this.db.prepare('SELECT * FROM sessions WHERE hash = ? AND expires_at > ?').get(hash, now) as
+      (this.q('SELECT * FROM sessions WHERE hash = ? AND expires_at > ?').get(hash, now) as
         | Session
         | undefined) ?? null
     );
   }
   async deleteSession(hash: string) {
-    this.db.prepare('DELETE FROM sessions WHERE hash = ?').run(hash);
+    this.q('DELETE FROM sessions WHERE hash = ?').run(hash);
   }
   async createApiKey(k: ApiKey) {
-    this.db
-      .prepare('INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(k.id, k.org_id, k.name, JSON.stringify(k.scopes), k.hash, k.prefix, k.created_at, k.revoked_at);
+    this.q('INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      k.id,
+      k.org_id,
+      k.name,
+      JSON.stringify(k.scopes),
+      k.hash,
+      k.prefix,
+      k.created_at,
+      k.revoked_at,
+    );
   }
   private keyRow(r: Record<string, unknown> | undefined): ApiKey | null {
     return r ? ({ ...r, scopes: JSON.parse(r.scopes as string) } as ApiKey) : null;
   }
   async findApiKeyByHash(hash: string) {
-    return this.keyRow(
-      this.db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Record<string, unknown>,
-    );
+    return this.keyRow(this.q('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Record<string, unknown>);
   }
   async listApiKeys(orgId: string) {
     return (
-      this.db.prepare('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, id').all(orgId) as Record<
+      this.q('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, id').all(orgId) as Record<
         string,
         unknown
       >[]
@@ -492,20 +505,20 @@ export class SqliteStore implements Store {
   }
   async revokeApiKey(orgId: string, id: string, now: number) {
     return (
-      this.db
-        .prepare('UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL')
-        .run(now, orgId, id).changes > 0
+      this.q('UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL').run(
+        now,
+        orgId,
+        id,
+      ).changes > 0
     );
   }
   async membershipsByEmail(email: string): Promise<Membership[]> {
-    return this.db
-      .prepare('SELECT org_id, member_id, email, role FROM org_members WHERE email = ? ORDER BY org_id')
-      .all(email) as Membership[];
+    return this.q(
+      'SELECT org_id, member_id, email, role FROM org_members WHERE email = ? ORDER BY org_id',
+    ).all(email) as Membership[];
   }
   async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
-    const row = this.db
-      .prepare('SELECT * FROM request_idempotency WHERE scope = ? AND key = ?')
-      .get(scope, key) as
+    const row = this.q('SELECT * FROM request_idempotency WHERE scope = ? AND key = ?').get(scope, key) as
       | { fingerprint: string; status: number | null; body: string | null; done: number; created_at: number }
       | undefined;
     if (row && now - row.created_at <= 48 * 3600_000)
@@ -515,19 +528,23 @@ export class SqliteStore implements Store {
         body: row.body === null ? null : JSON.parse(row.body),
         done: row.done === 1,
       };
-    this.db
-      .prepare('INSERT OR REPLACE INTO request_idempotency VALUES (?, ?, ?, NULL, NULL, 0, ?)')
-      .run(scope, key, fingerprint, now);
+    this.q('INSERT OR REPLACE INTO request_idempotency VALUES (?, ?, ?, NULL, NULL, 0, ?)').run(
+      scope,
+      key,
+      fingerprint,
+      now,
+    );
     return null;
   }
   async releaseIdempotency(scope: string, key: string) {
-    this.db
-      .prepare('DELETE FROM request_idempotency WHERE scope = ? AND key = ? AND done = 0')
-      .run(scope, key);
+    this.q('DELETE FROM request_idempotency WHERE scope = ? AND key = ? AND done = 0').run(scope, key);
   }
   async completeIdempotency(scope: string, key: string, status: number, body: unknown) {
-    this.db
-      .prepare('UPDATE request_idempotency SET status = ?, body = ?, done = 1 WHERE scope = ? AND key = ?')
-      .run(status, JSON.stringify(body), scope, key);
+    this.q('UPDATE request_idempotency SET status = ?, body = ?, done = 1 WHERE scope = ? AND key = ?').run(
+      status,
+      JSON.stringify(body),
+      scope,
+      key,
+    );
   }
 }
