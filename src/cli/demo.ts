@@ -30,7 +30,13 @@ function rng(seed: number) {
   };
 }
 
-const DAILY_DRAFTS: Record<TierId, number> = { free: 0.05, basic: 0.9, pro: 2.5, business: 7, enterprise: 18 };
+const DAILY_DRAFTS: Record<TierId, number> = {
+  free: 0.05,
+  basic: 0.9,
+  pro: 2.5,
+  business: 7,
+  enterprise: 18,
+};
 
 export async function demoCommand(config: Config, argv: string[]): Promise<number> {
   const f = flags(argv, { months: { type: 'string' }, seed: { type: 'string' } });
