@@ -21,11 +21,23 @@ export interface IdempotencyRecord {
 
 /** Canonical JSON (sorted keys) so that field order does not make two requests differ. */
 export function fingerprint(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return canonical(value);
+}
+
+/** JSON with object keys sorted at every level; undefined members are left out, as JSON does. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return v === undefined ? 'null' : JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonical(x))).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || typeof x === 'function') continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(k)}:${canonical(x)}`;
+  }
+  return `${out}}`;
 }
 
 export type Decision = { run: true } | { run: false; replay: IdempotencyRecord };

@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fingerprint } from './idempotency.ts';
+
+/** Rebuilds a JSON value with every object's keys inserted in reverse order. */
+function reordered(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(reordered);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).reverse()) out[k] = reordered((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+describe('request fingerprints', () => {
+  it('are the same for the same request whatever the order of its fields', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(fingerprint(reordered(v))).toBe(fingerprint(v));
+        expect(JSON.parse(fingerprint(v))).toEqual(JSON.parse(JSON.stringify(v)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('differ when any value differs', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        fc.pre(
+          JSON.stringify(reordered(a)) !== JSON.stringify(reordered(b)) ||
+            JSON.stringify(a) !== JSON.stringify(b),
+        );
+        const same = fingerprint(a) === fingerprint(b);
+        expect(same).toBe(fingerprint(reordered(a)) === fingerprint(b));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(fingerprint({ amount: 1 })).not.toBe(fingerprint({ amount: 2 }));
+    expect(fingerprint({ a: undefined, b: 1 })).toBe(fingerprint({ b: 1 }));
+  });
+});
