@@ -1,6 +1,8 @@
 /** The public surface of the core: everything other layers may import comes through here. */
 
 export { nextDueAt } from './advance.ts';
+export { lowBalanceThreshold } from './alerts.ts';
+export { MAX_TOPUP_THRESHOLD, MAX_TOPUPS_PER_PERIOD } from './auto-topup.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
 export { drawOrder, spendable } from './draw-order.ts';

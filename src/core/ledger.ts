@@ -8,6 +8,8 @@
 
 import { adjust } from './adjustments.ts';
 import { advance } from './advance.ts';
+import { checkLowBalance, setAlerts } from './alerts.ts';
+import { checkAutoTopup, failPurchase, setAutoTopup, settleAutoTopup } from './auto-topup.ts';
 import { budgetPeriodStart } from './budgets.ts';
 import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
 import type { Ctx } from './context.ts';
@@ -15,6 +17,7 @@ import { DomainError, invalid, isDomainError, notFound } from './errors.ts';
 import { issueGrant } from './grants.ts';
 import { captureHold, consume, createHold, releaseHold } from './holds.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
+import { setPastDue } from './past-due.ts';
 import { cancel, changeTier } from './plan-changes.ts';
 import { completePurchase, createPurchase, refundPurchase } from './purchases.ts';
 import type { Budget, BudgetScope, Enforcement, OrgState, Role, Usage } from './state.ts';
@@ -54,6 +57,10 @@ export type Command =
   | { type: 'add_member'; email: string; role: Role }
   | { type: 'remove_member'; member_id: string }
   | { type: 'add_project'; name: string }
+  | { type: 'purchase_fail'; purchase_id: string; reason: string }
+  | { type: 'set_auto_topup'; enabled: boolean; threshold: number; pack: string; monthly_max: number }
+  | { type: 'set_alerts'; low_balance_threshold: number | null }
+  | { type: 'set_past_due'; past_due: boolean }
   | { type: 'tick' };
 
 export interface CreateOrg {
@@ -157,10 +164,12 @@ function grantFreeCredits(ctx: Ctx) {
 export function execute(state: OrgState, cmd: Command, now: number, catalog: Catalog): Outcome {
   const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
   advance(ctx);
+  watch(ctx);
   const timeTxns = ctx.txns.length;
   const timeEvents = ctx.events.length;
   try {
     const result = run(ctx, cmd);
+    watch(ctx);
     return { ok: true, result, txns: ctx.txns, events: ctx.events };
   } catch (e) {
     if (!isDomainError(e)) throw e;
@@ -172,6 +181,12 @@ export function execute(state: OrgState, cmd: Command, now: number, catalog: Cat
       events: ctx.events.slice(0, timeEvents),
     };
   }
+}
+
+/** Thresholds on `available` (low-balance alert, auto top-up) fire in the step that crossed them. */
+function watch(ctx: Ctx) {
+  checkLowBalance(ctx);
+  checkAutoTopup(ctx);
 }
 
 /** The copying variant: value in, value out. */
@@ -220,8 +235,22 @@ function run(ctx: Ctx, cmd: Command): unknown {
       return ctx.state.subscription;
     case 'purchase_create':
       return createPurchase(ctx, cmd.pack);
-    case 'purchase_complete':
-      return completePurchase(ctx, cmd.purchase_id, cmd.payment_id);
+    case 'purchase_complete': {
+      const p = completePurchase(ctx, cmd.purchase_id, cmd.payment_id);
+      settleAutoTopup(ctx, p);
+      return p;
+    }
+    case 'purchase_fail': {
+      const p = failPurchase(ctx, cmd.purchase_id, cmd.reason);
+      settleAutoTopup(ctx, p);
+      return p;
+    }
+    case 'set_auto_topup':
+      return setAutoTopup(ctx, cmd);
+    case 'set_alerts':
+      return setAlerts(ctx, cmd.low_balance_threshold);
+    case 'set_past_due':
+      return setPastDue(ctx, cmd.past_due);
     case 'purchase_refund':
       return refundPurchase(ctx, cmd.purchase_id);
     case 'adjust':

@@ -155,7 +155,11 @@ export function renew(ctx: Ctx, at: number, next: TierId, restart: boolean) {
       },
       carryPostings,
     );
-  if (terms.recurring && terms.allocation > 0)
+  // A past-due org gets no new allocation until it pays (see past-due.ts); free returns end it.
+  if (!terms.recurring && sub.past_due) sub.past_due = false;
+  const withhold = terms.recurring && terms.allocation > 0 && sub.past_due === true;
+  if (sub.past_due !== undefined || withhold) sub.allocation_withheld = withhold;
+  if (terms.recurring && terms.allocation > 0 && !withhold)
     issueGrant(ctx, {
       source: 'subscription',
       amount: terms.allocation,
@@ -172,8 +176,9 @@ export function renew(ctx: Ctx, at: number, next: TierId, restart: boolean) {
       tier: next,
       carried,
       forfeited,
-      allocation: terms.allocation,
+      allocation: withhold ? 0 : terms.allocation,
       period_end: sub.period_end,
+      ...(withhold ? { allocation_withheld: terms.allocation } : {}),
     },
     at,
   );

@@ -59,6 +59,10 @@ export interface Subscription {
   custom_allocation: number | null;
   custom_rollover_cap: number | null;
   overage_limit: number;
+  /** The payment provider reports the subscription unpaid: renewals withhold the allocation. */
+  past_due?: boolean;
+  /** This period's allocation was withheld because the org was past due at its renewal. */
+  allocation_withheld?: boolean;
 }
 
 export type BudgetScope = 'member' | 'project';
@@ -82,13 +86,17 @@ export interface Purchase {
   pack: string;
   credits: number;
   price: Money;
-  status: 'pending' | 'completed' | 'refunded';
+  status: 'pending' | 'completed' | 'refunded' | 'failed';
   payment_id: string | null;
   grant_id: string | null;
   revoked: number;
   created_at: number;
   completed_at: number | null;
   refunded_at: number | null;
+  /** Bought by auto top-up rather than by a person. */
+  auto_topup?: boolean;
+  /** Why the payment failed (status `failed`). */
+  failure_reason?: string;
 }
 
 export type Role = 'owner' | 'admin' | 'member';
@@ -124,6 +132,32 @@ export interface OrgState {
   /** People spending from the pool; only tiers with team access may have more than an owner. */
   members: Member[];
   projects: Project[];
+  /** Buy a pack when `available` drops under a threshold (see auto-topup.ts); absent = off. */
+  auto_topup?: AutoTopup | null;
+  /** Low-balance alert settings and whether the alert is armed (see alerts.ts); absent = defaults. */
+  alerts?: AlertState;
+}
+
+export interface AutoTopup {
+  enabled: boolean;
+  /** Fires when `available` drops below this many credits. */
+  threshold: number;
+  pack: string;
+  /** At most this many top-ups per billing period (calendar month without one). */
+  monthly_max: number;
+  /** False after a crossing fired, until `available` is back at or above the threshold. */
+  armed: boolean;
+  /** Start of the period `count` counts. */
+  period_start: number;
+  count: number;
+  /** The purchase waiting for the payment provider, if any. */
+  pending_purchase_id: string | null;
+}
+
+export interface AlertState {
+  /** null = the default: 20% of the tier's allocation, at least 1 credit. */
+  low_balance_threshold: number | null;
+  low_balance_armed: boolean;
 }
 
 export interface Usage {

@@ -42,7 +42,7 @@ export const presentOrg = (s: OrgState): OrgT => ({
 
 export const presentSubscription = (sub: Subscription): SubscriptionT => ({
   tier: sub.tier,
-  status: sub.status,
+  status: sub.past_due ? 'past_due' : sub.status,
   period_start: isoOrNull(sub.period_start),
   period_end: isoOrNull(sub.period_end),
   pending_tier: sub.pending_tier,
@@ -103,17 +103,22 @@ export const presentGrant = (g: Grant): GrantT => ({
   purchase_id: g.purchase_id ?? null,
 });
 
-export const presentPurchase = (p: Purchase): PurchaseT => ({
-  id: p.id,
-  pack: p.pack,
-  credits: p.credits,
-  price: { amount: p.price.amount, currency: p.price.currency },
-  status: p.status,
-  revoked: p.revoked,
-  created_at: iso(p.created_at),
-  completed_at: isoOrNull(p.completed_at),
-  refunded_at: isoOrNull(p.refunded_at),
-});
+export function presentPurchase(p: Purchase): PurchaseT {
+  const out: PurchaseT = {
+    id: p.id,
+    pack: p.pack,
+    credits: p.credits,
+    price: { amount: p.price.amount, currency: p.price.currency },
+    status: p.status,
+    revoked: p.revoked,
+    created_at: iso(p.created_at),
+    completed_at: isoOrNull(p.completed_at),
+    refunded_at: isoOrNull(p.refunded_at),
+  };
+  if (p.auto_topup) out.auto_topup = true;
+  if (p.failure_reason !== undefined) out.failure_reason = p.failure_reason;
+  return out;
+}
 
 export const presentMember = (m: Member): MemberT => ({
   id: m.id,

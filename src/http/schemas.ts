@@ -114,7 +114,9 @@ export const Org = Obj({ id: Type.String(), name: Type.String(), tier: Type.Stri
 
 export const Subscription = Obj({
   tier: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('none')]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('none'), Type.Literal('past_due')], {
+    description: 'past_due: the last invoice is unpaid; renewals withhold the allocation until it is paid',
+  }),
   period_start: NullableTime,
   period_end: NullableTime,
   pending_tier: Nullable(Type.String()),
@@ -179,8 +181,15 @@ export const Purchase = Obj({
   pack: Type.String(),
   credits: Type.Integer(),
   price: Money,
-  status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('refunded')]),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('completed'),
+    Type.Literal('refunded'),
+    Type.Literal('failed'),
+  ]),
   checkout_url: Type.Optional(Type.String()),
+  auto_topup: Type.Optional(Type.Boolean({ description: 'bought by auto top-up' })),
+  failure_reason: Type.Optional(Type.String({ description: 'why the payment failed (status failed)' })),
   revoked: Type.Integer(),
   created_at: Time,
   completed_at: NullableTime,

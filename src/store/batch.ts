@@ -157,7 +157,8 @@ function applyOne(
     };
   } else {
     const out = execute(entry.state, op.cmd, opts.now, catalog);
-    if (out.txns.length > 0 || out.ok) {
+    // Events count as changes: a threshold that time alone crossed disarms with its alert.
+    if (out.txns.length > 0 || out.events.length > 0 || out.ok) {
       const dirty = changes.orgs.get(op.orgId);
       const membersChanged = op.cmd.type === 'add_member' || op.cmd.type === 'remove_member';
       if (dirty) dirty.membersChanged ||= membersChanged;
