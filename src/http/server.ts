@@ -26,6 +26,7 @@ import { TokenBuckets } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { creditRoutes } from './routes/credits.ts';
+import { insightRoutes } from './routes/insights.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { orgRoutes } from './routes/orgs.ts';
@@ -181,6 +182,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   purchaseRoutes(app, ctx);
   teamRoutes(app, ctx);
   reportRoutes(app, ctx);
+  insightRoutes(app, ctx);
   keyRoutes(app, ctx);
   adminRoutes(app, ctx);
 

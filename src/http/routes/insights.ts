@@ -1,0 +1,177 @@
+/**
+ * Insights (SPEC §4): purchase-vs-upgrade advice with what each option would have cost,
+ * the forecast, workflow efficiency and the top of the usage audit. Read-only; the maths
+ * is src/core/insights, the rules in words docs/insights.md.
+ */
+import { Type } from '@sinclair/typebox';
+import { DEFAULT_BURN_WINDOW_DAYS, DEFAULT_PERIODS, orgInsights } from '../../app/insights.ts';
+import { MAX_PERIODS } from '../../core/insights/index.ts';
+import { iso, isoOrNull } from '../present.ts';
+import { errorResponses, Money, Nullable, NullableTime, Obj, OrgParams, Time } from '../schemas.ts';
+import type { App, RouteContext } from '../server.ts';
+
+const Action = Type.Union([
+  Type.Literal('stay'),
+  Type.Literal('buy_packs'),
+  Type.Literal('upgrade'),
+  Type.Literal('downgrade'),
+]);
+const PackLine = Obj({
+  id: Type.String(),
+  count: Type.Integer(),
+  credits: Type.Integer(),
+  price: Money,
+});
+const Share = {
+  key: Type.String(),
+  credits: Type.Integer(),
+  count: Type.Integer(),
+  share_pct: Type.Number({ description: 'percent of the credits in the range, one decimal' }),
+};
+
+const InsightsBody = Obj({
+  generated_at: Time,
+  advice: Obj({
+    action: Action,
+    tier: Type.Optional(Type.String({ description: 'the tier to move to (upgrade, downgrade)' })),
+    packs: Type.Optional(Type.Array(PackLine, { description: 'the packs to buy (buy_packs)' })),
+    packs_price: Type.Optional(Money),
+    reason: Type.String(),
+    costs: Type.Array(
+      Obj({
+        option: Action,
+        tier: Type.String(),
+        amount: Money,
+        subscription: Money,
+        packs: Type.Array(PackLine),
+        example: Type.Boolean({ description: 'the amount uses a tier price shipped as an example' }),
+        detail: Type.String(),
+      }),
+      { description: 'what each option would have cost over the periods looked at' },
+    ),
+    basis: Obj({
+      periods: Type.Integer(),
+      allocation: Type.Integer(),
+      typical_usage: Type.Integer(),
+      typical_overage: Type.Integer(),
+      periods_over: Type.Integer(),
+      periods_over_50: Type.Integer(),
+      periods_forfeiting: Type.Integer(),
+      forfeited: Type.Integer(),
+      spike: Type.Boolean(),
+      cheapest: Nullable(Obj({ option: Action, tier: Type.String() })),
+    }),
+    periods: Type.Array(Obj({ start: Time, end: Time, used: Type.Integer(), forfeited: Type.Integer() }), {
+      description: 'the complete periods looked at, oldest first',
+    }),
+  }),
+  forecast: Obj({
+    burn_per_day: Type.Number({ description: 'credits per day over the window, two decimals' }),
+    window_days: Type.Number(),
+    used_in_window: Type.Integer(),
+    available: Type.Integer(),
+    runs_out_at: NullableTime,
+    period_end: NullableTime,
+    runs_out_before_renewal: Type.Boolean(),
+    projected_use_until_renewal: Type.Integer(),
+    shortfall: Type.Integer({ description: 'credits short before the renewal (0 if none)' }),
+    arriving_at_renewal: Type.Integer(),
+    forfeit_at_renewal: Type.Integer({ description: 'over the cap if nothing more were used' }),
+    projected_forfeit_at_renewal: Type.Integer({ description: 'over the cap after the projected use' }),
+    last_year: Nullable(Obj({ from: Time, to: Time, used: Type.Integer() })),
+  }),
+  efficiency: Obj({
+    actual: Type.Integer(),
+    iterative: Type.Integer(),
+    savings: Type.Integer(),
+    savings_pct: Type.Number(),
+    groups: Type.Integer(),
+    generations: Type.Integer(),
+    top: Type.Array(
+      Obj({
+        by: Type.Union([Type.Literal('prompt'), Type.Literal('job_id')]),
+        key: Type.String(),
+        tool: Type.String(),
+        generations: Type.Integer(),
+        actual: Type.Integer(),
+        iterative: Type.Integer(),
+        savings: Type.Integer(),
+      }),
+    ),
+    from: Time,
+    to: Time,
+    truncated: Type.Boolean({ description: 'more charges than one request reads: the newest were used' }),
+  }),
+  audit: Obj({
+    from: Time,
+    to: Time,
+    total: Type.Integer(),
+    top_members: Type.Array(Obj(Share)),
+    top_projects: Type.Array(Obj(Share)),
+    resolutions: Type.Array(
+      Obj({
+        ...Share,
+        tool: Type.String(),
+        operation: Type.String(),
+        params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+      }),
+    ),
+  }),
+});
+
+export function insightRoutes(app: App, { deps }: RouteContext) {
+  app.get(
+    '/v1/orgs/:org/insights',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Purchase-vs-upgrade advice, forecast, workflow efficiency and top consumers',
+        params: OrgParams,
+        querystring: Obj({
+          periods: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: MAX_PERIODS,
+              default: DEFAULT_PERIODS,
+              description: 'complete periods the advice looks back over',
+            }),
+          ),
+          burn_window_days: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 90,
+              default: DEFAULT_BURN_WINDOW_DAYS,
+              description: 'days of usage the burn rate is measured over',
+            }),
+          ),
+        }),
+        response: { 200: InsightsBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const r = await orgInsights(deps, request.params.org, request.query);
+      const f = r.forecast;
+      return {
+        generated_at: iso(r.generated_at),
+        advice: {
+          ...r.advice,
+          periods: r.advice.periods.map((p) => ({
+            start: iso(p.start),
+            end: iso(p.end),
+            used: p.used,
+            forfeited: p.forfeited,
+          })),
+        },
+        forecast: {
+          ...f,
+          runs_out_at: isoOrNull(f.runs_out_at),
+          period_end: isoOrNull(f.period_end),
+          last_year: f.last_year && { ...f.last_year, from: iso(f.last_year.from), to: iso(f.last_year.to) },
+        },
+        efficiency: { ...r.efficiency, from: iso(r.efficiency.from), to: iso(r.efficiency.to) },
+        audit: { ...r.audit, from: iso(r.audit.from), to: iso(r.audit.to) },
+      };
+    },
+  );
+}
