@@ -32,13 +32,22 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Most operations waiting; beyond it, writes are refused rather than queued without bound. */
   maxQueue: number;
+  /**
+   * Batches in flight at once (default 1). Concurrent batches never share an org: an
+   * operation waits while its org is in a batch being committed, so each org still sees
+   * its operations in arrival order and its cached state is used by one batch at a time.
+   */
+  concurrency?: number;
   onBatch?: (size: number, ms: number) => void;
 }
 
 export class GroupCommit {
   private queue: Pending[] = [];
-  private draining: Promise<void> | null = null;
+  private readonly busy = new Set<string>();
+  private inflight = 0;
+  private scheduled = false;
   private closed = false;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly commit: (ops: Op[]) => Promise<WriteResult[]>,
@@ -55,39 +64,84 @@ export class GroupCommit {
       return Promise.reject(new StoreOverloaded(this.options.maxQueue));
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (!this.draining) this.draining = this.drain();
+      this.schedule();
     });
   }
 
-  private async drain() {
-    // Yield once so that everything arriving in this turn of the event loop joins the batch.
-    await new Promise((r) => setImmediate(r));
+  /** Yields once first, so that everything arriving in this turn of the event loop joins the batch. */
+  private schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump() {
+    const limit = this.options.concurrency ?? 1;
+    while (this.inflight < limit && this.queue.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) return; // every waiting org is in a batch being committed
+      this.inflight++;
+      void this.run(batch);
+    }
+    if (this.inflight === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+  }
+
+  /** The next batch in arrival order, skipping (and keeping queued) operations of busy orgs. */
+  private take(): Pending[] {
+    if (this.busy.size === 0 && this.queue.length <= this.options.maxBatch) {
+      const all = this.queue;
+      this.queue = [];
+      for (const p of all) this.busy.add(p.op.orgId);
+      return all;
+    }
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const taken = new Set<string>();
+    // An org whose operation is left waiting keeps all its later operations waiting too.
+    const blocked = new Set<string>();
+    for (const p of this.queue) {
+      const org = p.op.orgId;
+      if (blocked.has(org) || this.busy.has(org) || batch.length >= this.options.maxBatch) {
+        rest.push(p);
+        blocked.add(org);
+      } else {
+        batch.push(p);
+        taken.add(org);
+      }
+    }
+    for (const org of taken) this.busy.add(org);
+    this.queue = rest;
+    return batch;
+  }
+
+  private async run(batch: Pending[]) {
+    const started = performance.now();
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxBatch);
-        const started = performance.now();
-        try {
-          const outcomes = await this.commit(batch.map((p) => p.op));
-          this.options.onBatch?.(batch.length, performance.now() - started);
-          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
-        } catch (e) {
-          if (e instanceof BatchAbort) {
-            batch[e.index]!.reject(e.failure);
-            this.queue.unshift(...batch.filter((_, i) => i !== e.index));
-          } else {
-            for (const p of batch) p.reject(e);
-          }
-        }
-        if (this.queue.length > 0) await new Promise((r) => setImmediate(r));
+      const outcomes = await this.commit(batch.map((p) => p.op));
+      this.options.onBatch?.(batch.length, performance.now() - started);
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
+    } catch (e) {
+      if (e instanceof BatchAbort) {
+        batch[e.index]!.reject(e.failure);
+        this.queue.unshift(...batch.filter((_, i) => i !== e.index));
+      } else {
+        for (const p of batch) p.reject(e);
       }
     } finally {
-      this.draining = null;
+      for (const p of batch) this.busy.delete(p.op.orgId);
+      this.inflight--;
+      if (this.queue.length > 0) this.schedule();
+      else if (this.inflight === 0) for (const done of this.idle.splice(0)) done();
     }
   }
 
   /** Stops taking writes and waits for every queued one to be committed. */
   async close() {
     this.closed = true;
-    while (this.draining) await this.draining;
+    if (this.inflight === 0 && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

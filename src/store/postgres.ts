@@ -97,8 +97,10 @@ export class PostgresStore implements Store {
   ) {
     this.catalog = options.catalog ?? defaultCatalog;
     this.writer = new GroupCommit((ops) => this.commitBatch(ops), {
-      maxBatch: options.batch?.maxBatch ?? 2048,
+      maxBatch: options.batch?.maxBatch ?? 512,
       maxQueue: options.batch?.maxQueue ?? 200_000,
+      // Batches on disjoint orgs overlap their round trips to the server (see group-commit.ts).
+      concurrency: options.batch?.concurrency ?? 3,
       onBatch: (n, ms) => this.batchSizes?.(n, ms),
     });
   }
