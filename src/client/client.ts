@@ -1,0 +1,248 @@
+/**
+ * `AmisiClient`: every endpoint of the Amisi Credits API as a typed method, grouped by
+ * resource (`client.holds.capture(org, hold, …)`). Mutations accept `{ idempotencyKey }`
+ * and otherwise get one generated per call; lists return a `Paginator` to `for await` over.
+ */
+import { Paginator } from './pagination.ts';
+import { type Call, type ClientOptions, type RequestOptions, Transport } from './transport.ts';
+import type {
+  AdjustmentParams,
+  ApiKey,
+  Balance,
+  Budget,
+  BudgetParams,
+  CaptureParams,
+  Catalog,
+  ChangeTierParams,
+  CreatedApiKey,
+  CreateHoldParams,
+  CreateOrgParams,
+  Grant,
+  Hold,
+  HoldStatus,
+  Insights,
+  InsightsParams,
+  ListParams,
+  Me,
+  Member,
+  Org,
+  Page,
+  Project,
+  Purchase,
+  Quote,
+  QuoteParams,
+  Role,
+  Scope,
+  SignupParams,
+  SignupResult,
+  Subscription,
+  Transaction,
+  TransactionFilter,
+  UsageParams,
+  UsageReport,
+  UsageReportParams,
+} from './types.ts';
+
+const seg = (s: string) => encodeURIComponent(s);
+const orgPath = (org: string, rest = '') => `/v1/orgs/${seg(org)}${rest}`;
+
+export class AmisiClient {
+  private readonly t: Transport;
+
+  constructor(options: ClientOptions) {
+    this.t = new Transport(options);
+  }
+
+  /** Whether the client is using a session from `auth.login` (no API key given). */
+  get signedIn(): boolean {
+    return this.t.session !== null;
+  }
+
+  private call<T>(c: Call, o?: RequestOptions) {
+    return this.t.request<T>(c, o);
+  }
+  private get<T>(path: string, query?: Call['query'], o?: RequestOptions) {
+    return this.call<T>({ method: 'GET', path, query }, o);
+  }
+  private post<T>(path: string, body: unknown, o?: RequestOptions, replayable = true) {
+    return this.call<T>({ method: 'POST', path, body, replayable }, o);
+  }
+  private pages<T>(path: string, query: Record<string, string | number | undefined>, o?: RequestOptions) {
+    return new Paginator<T>((startingAfter) =>
+      this.get<Page<T>>(
+        path,
+        { ...query, ...(startingAfter !== undefined ? { starting_after: startingAfter } : {}) },
+        o,
+      ),
+    );
+  }
+
+  // --- operations -------------------------------------------------------------------------
+
+  health(o?: RequestOptions) {
+    return this.get<{ status: string }>('/healthz', undefined, o);
+  }
+  /** Throws `AmisiError` (503 not_ready) when the database is not reachable. */
+  ready(o?: RequestOptions) {
+    return this.get<{ status: string }>('/readyz', undefined, o);
+  }
+
+  readonly catalog = {
+    get: (o?: RequestOptions) => this.get<Catalog>('/v1/catalog', undefined, o),
+  };
+
+  // --- people -------------------------------------------------------------------------------
+
+  readonly auth = {
+    signup: (params: SignupParams, o?: RequestOptions) =>
+      this.post<SignupResult>('/v1/auth/signup', params, o),
+    /** Signs in; without an API key, later calls use this session (cookie + CSRF token). */
+    login: (email: string, password: string, o?: RequestOptions) =>
+      this.post<Me>('/v1/auth/login', { email, password }, o, false),
+    logout: (o?: RequestOptions) => this.post<{ signed_out: boolean }>('/v1/auth/logout', undefined, o),
+    me: (o?: RequestOptions) => this.get<Me>('/v1/auth/me', undefined, o),
+  };
+
+  // --- orgs -----------------------------------------------------------------------------------
+
+  readonly orgs = {
+    create: (params: CreateOrgParams, o?: RequestOptions) => this.post<Org>('/v1/orgs', params, o),
+    get: (org: string, o?: RequestOptions) => this.get<Org>(orgPath(org), undefined, o),
+    balance: (org: string, o?: RequestOptions) => this.get<Balance>(orgPath(org, '/balance'), undefined, o),
+  };
+
+  readonly subscription = {
+    get: (org: string, o?: RequestOptions) =>
+      this.get<Subscription>(orgPath(org, '/subscription'), undefined, o),
+    /** An upgrade takes effect now; a downgrade at the period end. */
+    change: (org: string, params: ChangeTierParams, o?: RequestOptions) =>
+      this.post<Subscription>(orgPath(org, '/subscription'), params, o),
+    cancel: (org: string, o?: RequestOptions) =>
+      this.post<Subscription>(orgPath(org, '/subscription/cancel'), undefined, o),
+  };
+
+  // --- spending -------------------------------------------------------------------------------
+
+  readonly quotes = {
+    create: (org: string, params: QuoteParams, o?: RequestOptions) =>
+      this.post<Quote>(orgPath(org, '/quotes'), params, o),
+  };
+
+  readonly usage = {
+    /** Charges work at its catalog price (hold and capture in one step). */
+    record: (org: string, params: UsageParams, o?: RequestOptions) =>
+      this.post<Transaction>(orgPath(org, '/usage'), params, o),
+  };
+
+  readonly holds = {
+    create: (org: string, params: CreateHoldParams, o?: RequestOptions) =>
+      this.post<Hold>(orgPath(org, '/holds'), params, o),
+    capture: (org: string, hold: string, params: CaptureParams, o?: RequestOptions) =>
+      this.post<Transaction>(orgPath(org, `/holds/${seg(hold)}/capture`), params, o),
+    release: (org: string, hold: string, o?: RequestOptions) =>
+      this.post<Hold>(orgPath(org, `/holds/${seg(hold)}/release`), undefined, o),
+    list: (org: string, params: ListParams & { status?: HoldStatus } = {}, o?: RequestOptions) =>
+      this.pages<Hold>(orgPath(org, '/holds'), { ...params }, o),
+  };
+
+  readonly transactions = {
+    /** Newest first; `for await` walks every page. */
+    list: (org: string, params: TransactionFilter & ListParams = {}, o?: RequestOptions) =>
+      this.pages<Transaction>(orgPath(org, '/transactions'), { ...params }, o),
+    page: (org: string, params: TransactionFilter & ListParams = {}, o?: RequestOptions) =>
+      this.get<Page<Transaction>>(orgPath(org, '/transactions'), { ...params }, o),
+    /** The log as CSV text (RFC 4180, newest first). */
+    csv: (org: string, params: TransactionFilter = {}, o?: RequestOptions) =>
+      this.call<string>(
+        { method: 'GET', path: orgPath(org, '/transactions.csv'), query: { ...params }, text: true },
+        o,
+      ),
+  };
+
+  readonly grants = {
+    list: (org: string, params: ListParams & { status?: 'live' | 'closed' } = {}, o?: RequestOptions) =>
+      this.pages<Grant>(orgPath(org, '/grants'), { ...params }, o),
+  };
+
+  readonly adjustments = {
+    /** Operator only: add credits (positive) or take them back (negative). */
+    create: (org: string, params: AdjustmentParams, o?: RequestOptions) =>
+      this.post<Transaction>(orgPath(org, '/adjustments'), params, o),
+  };
+
+  // --- purchases -----------------------------------------------------------------------------
+
+  readonly purchases = {
+    create: (org: string, pack: string, o?: RequestOptions) =>
+      this.post<Purchase>(orgPath(org, '/purchases'), { pack }, o),
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Purchase>(orgPath(org, '/purchases'), { ...params }, o),
+    /** Operator only: revokes the unspent rest of the purchase's credits. */
+    refund: (org: string, purchase: string, o?: RequestOptions) =>
+      this.post<Purchase>(orgPath(org, `/purchases/${seg(purchase)}/refund`), undefined, o),
+  };
+
+  // --- team ------------------------------------------------------------------------------------
+
+  readonly members = {
+    create: (org: string, params: { email: string; role: Role }, o?: RequestOptions) =>
+      this.post<Member>(orgPath(org, '/members'), params, o),
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Member>(orgPath(org, '/members'), { ...params }, o),
+  };
+
+  readonly projects = {
+    create: (org: string, params: { name: string }, o?: RequestOptions) =>
+      this.post<Project>(orgPath(org, '/projects'), params, o),
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Project>(orgPath(org, '/projects'), { ...params }, o),
+  };
+
+  readonly budgets = {
+    /** One budget per member or project: setting it again replaces the limit. */
+    set: (org: string, params: BudgetParams, o?: RequestOptions) =>
+      this.call<Budget>({ method: 'PUT', path: orgPath(org, '/budgets'), body: params }, o),
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Budget>(orgPath(org, '/budgets'), { ...params }, o),
+  };
+
+  // --- reports ---------------------------------------------------------------------------------
+
+  readonly reports = {
+    usage: (org: string, params: UsageReportParams = {}, o?: RequestOptions) =>
+      this.get<UsageReport>(orgPath(org, '/reports/usage'), { ...params }, o),
+  };
+
+  readonly insights = {
+    get: (org: string, params: InsightsParams = {}, o?: RequestOptions) =>
+      this.get<Insights>(orgPath(org, '/insights'), { ...params }, o),
+  };
+
+  // --- api keys --------------------------------------------------------------------------------
+
+  readonly apiKeys = {
+    /** The secret is in the answer once; store it then. */
+    create: (org: string, params: { name: string; scopes: Scope[] }, o?: RequestOptions) =>
+      this.post<CreatedApiKey>(orgPath(org, '/api_keys'), params, o),
+    list: (org: string, o?: RequestOptions) =>
+      new Paginator<ApiKey>(() => this.get<Page<ApiKey>>(orgPath(org, '/api_keys'), undefined, o)),
+    revoke: (org: string, id: string, o?: RequestOptions) =>
+      this.call<ApiKey>({ method: 'DELETE', path: orgPath(org, `/api_keys/${seg(id)}`) }, o),
+  };
+
+  // --- operator ---------------------------------------------------------------------------------
+
+  readonly admin = {
+    renewals: {
+      /** Runs every renewal due at the server clock's now (safe to repeat). */
+      run: (o?: RequestOptions) => this.post<{ renewed: number }>('/v1/admin/renewals/run', undefined, o),
+    },
+    /** The test clock: exists only on a server started with AMISI_CLOCK=manual. */
+    clock: {
+      get: (o?: RequestOptions) => this.get<{ now: string }>('/v1/admin/clock', undefined, o),
+      /** Not replayed by key, so it is never resent after an unanswered attempt. */
+      advance: (seconds: number, o?: RequestOptions) =>
+        this.post<{ now: string }>('/v1/admin/clock/advance', { seconds }, o, false),
+    },
+  };
+}

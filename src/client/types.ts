@@ -1,0 +1,462 @@
+/**
+ * The API's shapes, written by hand from ../../../shared/API.md and the server's schemas
+ * (src/http/schemas.ts), so the client ships alone with no dependency on the server's
+ * code. Field names are the API's (snake_case); times are RFC 3339 UTC strings; credits
+ * and money amounts (cents) are integers.
+ */
+
+export type TierId = 'free' | 'basic' | 'pro' | 'business' | 'enterprise';
+export type GrantSource = 'free' | 'subscription' | 'rollover' | 'purchase' | 'adjustment';
+export type TxnType =
+  | 'free_grant'
+  | 'allocation'
+  | 'rollover'
+  | 'expiry'
+  | 'purchase'
+  | 'usage'
+  | 'refund'
+  | 'adjustment';
+export type Role = 'owner' | 'admin' | 'member';
+export type Scope = 'read' | 'usage' | 'billing' | 'admin';
+export type Metadata = Record<string, string | number | boolean | null>;
+
+export interface Money {
+  /** Minor units (cents). */
+  amount: number;
+  currency: string;
+}
+
+/** One page of a cursor list: pass `next_cursor` as `starting_after` for the next. */
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+export interface ListParams {
+  /** 1..100, default 20. */
+  limit?: number;
+  starting_after?: string;
+}
+
+// --- catalog ---------------------------------------------------------------------------
+
+export interface CatalogTier {
+  id: TierId;
+  name: string;
+  allocation: number;
+  recurring: boolean;
+  rollover_cap: number;
+  team: boolean;
+  /** `example: true` marks a placeholder price shipped with the default config. */
+  price: (Money & { example?: boolean }) | null;
+  custom?: boolean;
+}
+
+export interface CatalogPack {
+  id: string;
+  credits: number;
+  price: Money;
+}
+
+export interface CatalogOperation {
+  id: string;
+  name?: string;
+  params: Record<string, string | number>;
+  credits: number;
+}
+
+export interface Catalog {
+  currency: string;
+  tiers: CatalogTier[];
+  packs: CatalogPack[];
+  tools: { id: string; name?: string; operations: CatalogOperation[] }[];
+}
+
+// --- orgs, balance, subscription ---------------------------------------------------------
+
+export interface Org {
+  id: string;
+  name: string;
+  tier: TierId | string;
+  created_at: string;
+}
+
+export interface CreateOrgParams {
+  name: string;
+  /** Default `free`; a paid tier (and the contract terms) is for the operator. */
+  tier?: TierId;
+  allocation?: number;
+  rollover_cap?: number;
+  overage_limit?: number;
+}
+
+export interface Balance {
+  balance: number;
+  available: number;
+  held: number;
+  by_source: Record<GrantSource, number>;
+  tier: string;
+  allocation: number;
+  rollover_cap: number;
+  period_start: string | null;
+  period_end: string | null;
+  forfeit_at_renewal: number;
+  overage_limit: number;
+  overage_used: number;
+}
+
+export interface Subscription {
+  tier: string;
+  status: 'active' | 'none';
+  period_start: string | null;
+  period_end: string | null;
+  pending_tier: string | null;
+  cancel_at_period_end: boolean;
+}
+
+export interface ChangeTierParams {
+  tier: TierId;
+  allocation?: number;
+  rollover_cap?: number;
+  overage_limit?: number;
+}
+
+// --- spending ----------------------------------------------------------------------------
+
+export interface WorkItem {
+  tool: string;
+  operation: string;
+  quantity?: number;
+}
+
+export interface ScopeParams {
+  member_id?: string;
+  project_id?: string;
+}
+
+export interface QuoteParams extends ScopeParams {
+  items: WorkItem[];
+}
+
+export interface Quote {
+  total: number;
+  items: { tool: string; operation: string; quantity: number; credits: number }[];
+  available: number;
+  affordable: boolean;
+  budget_ok: boolean;
+}
+
+export interface UsageParams extends ScopeParams {
+  tool: string;
+  operation: string;
+  quantity?: number;
+  job_id?: string;
+  metadata?: Metadata;
+}
+
+export interface Usage {
+  tool: string;
+  operation: string;
+  quantity: number;
+  params?: Record<string, string | number>;
+  member_id: string | null;
+  project_id: string | null;
+  job_id?: string | null;
+  metadata?: Metadata;
+}
+
+export interface TransactionSource {
+  grant_id: string;
+  source: GrantSource | 'credit_line' | string;
+  amount: number;
+}
+
+export interface Transaction {
+  id: string;
+  type: TxnType | string;
+  /** Signed change of the balance. */
+  amount: number;
+  balance_after: number;
+  sources: TransactionSource[];
+  usage?: Usage;
+  hold_id: string | null;
+  purchase_id: string | null;
+  description: string;
+  created_at: string;
+}
+
+export interface TransactionFilter {
+  type?: TxnType;
+  member_id?: string;
+  project_id?: string;
+  /** RFC 3339, inclusive. */
+  from?: string;
+  /** RFC 3339, exclusive. */
+  to?: string;
+}
+
+export type HoldStatus = 'open' | 'captured' | 'released' | 'expired';
+
+export interface Hold {
+  id: string;
+  amount: number;
+  status: HoldStatus;
+  captured: number;
+  member_id: string | null;
+  project_id: string | null;
+  created_at: string;
+  expires_at: string;
+  resolved_at: string | null;
+}
+
+/** Give exactly one of `amount` or priced `items`. */
+export type CreateHoldParams = ScopeParams & {
+  ttl_seconds?: number;
+} & ({ amount: number; items?: never } | { items: WorkItem[]; amount?: never });
+
+export interface CaptureParams {
+  /** Defaults to the whole hold. */
+  amount?: number;
+  tool: string;
+  operation: string;
+  quantity?: number;
+  job_id?: string;
+  metadata?: Metadata;
+}
+
+export interface Grant {
+  id: string;
+  source: GrantSource | string;
+  amount: number;
+  remaining: number;
+  granted_at: string;
+  expires_at: string | null;
+  closed_at: string | null;
+  closed_reason: string | null;
+  purchase_id: string | null;
+}
+
+export interface AdjustmentParams {
+  /** Non-zero: positive adds a never-expiring grant, negative takes credits back. */
+  amount: number;
+  reason: string;
+}
+
+// --- purchases ---------------------------------------------------------------------------
+
+export interface Purchase {
+  id: string;
+  pack: string;
+  credits: number;
+  price: Money;
+  status: 'pending' | 'completed' | 'refunded' | 'failed' | string;
+  checkout_url?: string;
+  revoked: number;
+  created_at: string;
+  completed_at: string | null;
+  refunded_at: string | null;
+}
+
+// --- team --------------------------------------------------------------------------------
+
+export interface Member {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface BudgetParams {
+  scope: 'member' | 'project';
+  scope_id: string;
+  limit: number;
+  enforcement: 'hard' | 'soft';
+}
+
+export interface Budget extends BudgetParams {
+  id: string;
+  period_start: string;
+  spent: number;
+  held: number;
+  remaining: number;
+}
+
+// --- reports and insights ----------------------------------------------------------------
+
+export type UsageGroup = 'tool' | 'operation' | 'member' | 'project' | 'day';
+
+export interface UsageReportParams {
+  group_by?: UsageGroup;
+  from?: string;
+  to?: string;
+}
+
+export interface UsageReport {
+  group_by: string;
+  rows: { key: string; credits: number; count: number }[];
+  total: number;
+  count: number;
+}
+
+export type AdviceAction = 'stay' | 'buy_packs' | 'upgrade' | 'downgrade';
+
+export interface PackLine {
+  id: string;
+  count: number;
+  credits: number;
+  price: Money;
+}
+
+export interface OptionCost {
+  option: AdviceAction;
+  tier: string;
+  amount: Money;
+  subscription: Money;
+  packs: PackLine[];
+  example: boolean;
+  detail: string;
+}
+
+export interface ConsumerShare {
+  key: string;
+  credits: number;
+  count: number;
+  share_pct: number;
+}
+
+export interface Insights {
+  generated_at: string;
+  advice: {
+    action: AdviceAction;
+    tier?: string;
+    packs?: PackLine[];
+    packs_price?: Money;
+    reason: string;
+    costs: OptionCost[];
+    basis: {
+      periods: number;
+      allocation: number;
+      typical_usage: number;
+      typical_overage: number;
+      periods_over: number;
+      periods_over_50: number;
+      periods_forfeiting: number;
+      forfeited: number;
+      spike: boolean;
+      cheapest: { option: AdviceAction; tier: string } | null;
+    };
+    periods: { start: string; end: string; used: number; forfeited: number }[];
+  };
+  forecast: {
+    burn_per_day: number;
+    window_days: number;
+    used_in_window: number;
+    available: number;
+    runs_out_at: string | null;
+    period_end: string | null;
+    runs_out_before_renewal: boolean;
+    projected_use_until_renewal: number;
+    shortfall: number;
+    arriving_at_renewal: number;
+    forfeit_at_renewal: number;
+    projected_forfeit_at_renewal: number;
+    last_year: { from: string; to: string; used: number } | null;
+  };
+  efficiency: {
+    actual: number;
+    iterative: number;
+    savings: number;
+    savings_pct: number;
+    groups: number;
+    generations: number;
+    top: {
+      by: 'prompt' | 'job_id';
+      key: string;
+      tool: string;
+      generations: number;
+      actual: number;
+      iterative: number;
+      savings: number;
+    }[];
+    from: string;
+    to: string;
+    truncated: boolean;
+  };
+  audit: {
+    from: string;
+    to: string;
+    total: number;
+    top_members: ConsumerShare[];
+    top_projects: ConsumerShare[];
+    resolutions: (ConsumerShare & {
+      tool: string;
+      operation: string;
+      params: Record<string, string | number>;
+    })[];
+  };
+}
+
+export interface InsightsParams {
+  /** Complete periods the advice looks back over, 1..24 (default 6). */
+  periods?: number;
+  /** Days the burn rate is measured over, 1..90 (default 14). */
+  burn_window_days?: number;
+}
+
+// --- api keys, auth, operator ------------------------------------------------------------
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** `secret` is shown once; a replay of the same request returns the key without it. */
+export interface CreatedApiKey extends ApiKey {
+  secret?: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  created_at: string;
+}
+
+export interface Me {
+  user: User;
+  memberships: { org_id: string; member_id: string; role: Role }[];
+  csrf_token: string;
+  expires_at: string;
+}
+
+export interface SignupParams {
+  email: string;
+  password: string;
+  org_name?: string;
+}
+
+export interface SignupResult {
+  user: User;
+  org: Org;
+  member: Member;
+}
+
+/** The problem+json body of every refusal (RFC 9457) with the API's stable `code`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  [extra: string]: unknown;
+}
