@@ -2,17 +2,17 @@
  * `npm run bench`: every benchmark, each reporting ratios against a baseline measured in
  * the same run (the machine is shared and noisy; absolute numbers move, ratios less so).
  * Writes bench/RESULTS.md with the command, the machine and the tables.
- *   BENCH_ONLY=store,postgres,memory,tools,http   run a subset
+ *   BENCH_ONLY=store,postgres,query,memory,tools,http   run a subset
  *   BENCH_OPS=60000                                operations per store measurement
  *   BENCH_MEMORY_ORGS=1000000                      orgs for the RSS measurement
  */
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { memoryBench, postgresBench, type Row, sqliteBench } from './store.ts';
+import { memoryBench, postgresBench, queryBench, type Row, sqliteBench } from './store.ts';
 import { runToolsBench } from './tools.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'store,postgres,memory,tools,http').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,http').split(','));
 const sections: { title: string; rows: Row[] }[] = [];
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
@@ -31,6 +31,9 @@ async function section(key: string, title: string, fn: () => Promise<Row[]>) {
 
 await section('store', 'SQLite ledger (durable consumes)', sqliteBench);
 await section('postgres', 'PostgreSQL ledger vs a naive ledger', postgresBench);
+await section('query', 'Queries on a million-row log (SQLite)', () =>
+  queryBench(Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000)),
+);
 await section('memory', 'Memory', () => memoryBench(Number(process.env.BENCH_MEMORY_ORGS ?? 1_000_000)));
 await section('tools', 'Local preview renderer', async () => runToolsBench({ seconds: 1 }));
 if (only.has('http')) {

@@ -239,6 +239,82 @@ export async function postgresBench(): Promise<Row[]> {
   return rows;
 }
 
+/** Query latency on a log of `rows` transactions: one big org holds most of them. */
+export async function queryBench(rows: number): Promise<Row[]> {
+  const dir = tempDir('query');
+  const out: Row[] = [];
+  try {
+    const store = await openSqliteStore({ path: join(dir, 'query.db') });
+    const big = 'org_big';
+    await store.createOrg({ id: big, name: 'big', tier: 'business' }, { now: NOW });
+    await store.execute(big, { type: 'adjust', amount: 1_000_000_000, reason: 'bench' }, { now: NOW });
+    const members: string[] = [];
+    for (const email of ['a@q.io', 'b@q.io', 'c@q.io']) {
+      const r = await store.execute(big, { type: 'add_member', email, role: 'member' }, { now: NOW });
+      if (r.ok) members.push((r.result as { id: string }).id);
+    }
+    const others = await seedOrgs(store, 400, 1_000_000);
+    const span = 180 * 86_400_000; // half a year of history
+    const bigRows = Math.floor(rows * 0.6);
+    const ops = ['720p', '1080p', '4k', '8k'];
+    const started = performance.now();
+    await closedLoop(2048, rows, (i) => {
+      const now = NOW + Math.floor((i / rows) * span);
+      if (i < bigRows || i % 5 === 0) {
+        const usage = {
+          tool: 'image.generate',
+          operation: ops[i % 4]!,
+          quantity: 1,
+          member_id: members[i % 3]!,
+        };
+        return store.execute(big, { type: 'consume', usage }, { now });
+      }
+      return store.execute(others[i % others.length]!, consume, { now });
+    });
+    out.push({
+      name: `loaded ${rows.toLocaleString('en-US')} usage rows`,
+      value: (performance.now() - started) / 1000,
+      unit: 's',
+    });
+    const timeIt = async (name: string, fn: () => Promise<unknown>) => {
+      const samples: number[] = [];
+      for (let k = 0; k < 7; k++) {
+        const t = performance.now();
+        await fn();
+        samples.push(performance.now() - t);
+      }
+      samples.sort((a, b) => a - b);
+      out.push({ name, value: samples[3]!, unit: 'ms', note: 'median of 7' });
+    };
+    const end = NOW + span;
+    await timeIt('log, first page of 100 (big org)', () => store.listTransactions(big, { limit: 100 }));
+    const mid = await store.listTransactions(big, { limit: 100, to: NOW + span / 2 });
+    await timeIt('log, page after a cursor halfway back', () =>
+      store.listTransactions(big, { limit: 100, starting_after: mid.data[0]!.id }),
+    );
+    await timeIt('log, filtered by a rare type (adjustment)', () =>
+      store.listTransactions(big, { limit: 100, type: 'adjustment' }),
+    );
+    await timeIt('log, filtered by member', () =>
+      store.listTransactions(big, { limit: 100, member_id: members[1]! }),
+    );
+    await timeIt('log, one day in the middle', () =>
+      store.listTransactions(big, { limit: 100, from: NOW + span / 2, to: NOW + span / 2 + 86_400_000 }),
+    );
+    await timeIt('usage report by day, whole history', () => store.usageReport(big, 'day', null, null));
+    await timeIt('usage report by member, a 30-day range with partial edge days', () =>
+      store.usageReport(big, 'member', end - 30 * 86_400_000 - 3_600_000, end - 3_600_000),
+    );
+    await timeIt('usage report by operation, small org', () =>
+      store.usageReport(others[0]!, 'operation', null, null),
+    );
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
 /** RSS after creating `orgs` orgs in a SQLite store (the cache keeps only the busiest). */
 export async function memoryBench(orgs: number): Promise<Row[]> {
   const dir = tempDir('mem');
@@ -280,4 +356,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (which === 'sqlite' || which === 'all') print(await sqliteBench());
   if (which === 'postgres' || which === 'all') print(await postgresBench());
   if (which === 'memory') print(await memoryBench(Number(process.argv[3] ?? 1_000_000)));
+  if (which === 'query') print(await queryBench(Number(process.argv[3] ?? 1_000_000)));
 }

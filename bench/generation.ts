@@ -1,0 +1,174 @@
+/**
+ * Generation through the API against the renderer alone, per catalog resolution, and what
+ * the ledger costs per image. The API path is the whole thing a client pays for: the POST,
+ * validation, one hold for the batch (a durable SQLite commit), rendering, storing each
+ * image (atomic write + fsync), the batch record (twice), one capture (another durable
+ * commit), and the Server-Sent Events stream that reports `done`. The baseline is
+ * `renderBatch` on the same preview renderer at the same concurrency, in the same run.
+ *
+ * The ledger overhead is the hold and the capture of each batch, timed where the service
+ * runs them and kept in the batch record, divided by the images in the batch, against the
+ * render time per image of that batch. Target at 720p: under 1 %.
+ *
+ * Run: npx tsx bench/generation.ts   (BENCH_GENERATION_SECONDS=3 per measurement by default)
+ * From another program: `await generationBench()` returns the rows.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BatchRecord } from '../src/app/generations.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { buildServer } from '../src/http/server.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import { buildToolRegistry, createLocalRenderer, renderBatch } from '../src/tools/index.ts';
+import { tempDir } from './lib.ts';
+import type { Row } from './store.ts';
+
+const ADMIN = 'bench-admin-key-0123456789abcdef';
+const BATCH = 8;
+const CONCURRENCY = 2;
+
+export interface GenerationBenchOptions {
+  /** Time spent on each measurement (at least one batch each). */
+  seconds?: number;
+  /** Which operations; default every image.generate operation of the catalog. */
+  operations?: string[];
+  log?: (line: string) => void;
+}
+
+/** Repeats `op` after one warm-up until `seconds` pass (at least `min` times); returns per-run ms. */
+async function repeat(seconds: number, min: number, op: (i: number) => Promise<void>): Promise<number[]> {
+  await op(-1);
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < min || performance.now() - started < seconds * 1000) {
+    const t = performance.now();
+    await op(times.length);
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function generationBench(options: GenerationBenchOptions = {}): Promise<Row[]> {
+  const seconds = options.seconds ?? Number(process.env.BENCH_GENERATION_SECONDS ?? 3);
+  const log = options.log ?? (() => {});
+  const dir = tempDir('generation');
+  const store = await openSqliteStore({ path: join(dir, 'amisi.db') });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      admin_key: ADMIN,
+      rate_limit: false,
+      log_level: 'silent',
+      data_dir: dir,
+      generation_concurrency: CONCURRENCY,
+      scheduler_interval_seconds: 0,
+    },
+  });
+  const app = await buildServer({ config, store, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const url = `http://127.0.0.1:${address.port}`;
+  const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const json = await r.json();
+    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  const rows: Row[] = [];
+  try {
+    const org = (await post('/v1/orgs', { name: 'Bench' })).id as string;
+    await post(`/v1/orgs/${org}/adjustments`, { amount: 10_000_000, reason: 'bench credits' });
+    const renderer = createLocalRenderer();
+    const ops = buildToolRegistry().imageOperations.filter(
+      (o) => !options.operations || options.operations.includes(o.operation),
+    );
+
+    log(
+      `batches of ${BATCH} at concurrency ${CONCURRENCY}, preview renderer, png, ~${seconds} s per measurement`,
+    );
+    log(
+      'operation  size         alone images/s  API images/s  API/alone  ledger ms/image  render ms/image  ledger/render',
+    );
+    for (const op of ops) {
+      const prompts = (i: number) =>
+        Array.from({ length: BATCH }, (_, k) => `bench ${op.operation} ${i} ${k}`);
+
+      const alone = await repeat(seconds, 1, async (i) => {
+        const items = prompts(i).map((prompt, k) => ({
+          prompt,
+          seed: k,
+          width: op.width,
+          height: op.height,
+          format: 'png' as const,
+        }));
+        const results = await renderBatch(items, renderer, { concurrency: CONCURRENCY });
+        if (!results.every((r) => r.ok)) throw new Error('a bench render failed');
+      });
+
+      const records: BatchRecord[] = [];
+      const api = await repeat(seconds, 1, async (i) => {
+        const batch = await post(`/v1/orgs/${org}/generations`, {
+          prompts: prompts(i),
+          operation: op.operation,
+        });
+        // The stream ends at `done`: reading it to the end is waiting for the settlement.
+        const events = await fetch(`${url}/v1/orgs/${org}/generations/${batch.id}/events`, { headers });
+        const text = await events.text();
+        if (!text.includes('event: done')) throw new Error('the batch did not finish');
+        const record = JSON.parse(
+          readFileSync(join(dir, 'generations', org, `${batch.id}.json`), 'utf8'),
+        ) as BatchRecord;
+        if (record.status !== 'succeeded') throw new Error(`batch ${batch.id} ${record.status}`);
+        if (i >= 0) records.push(record);
+        if (process.env.BENCH_DEBUG) console.log(record.timings_ms);
+      });
+
+      const aloneRate = (BATCH * 1000) / mean(alone);
+      const apiRate = (BATCH * 1000) / mean(api);
+      const ledgerPerImage =
+        mean(records.map((r) => (r.timings_ms.hold ?? 0) + (r.timings_ms.settle ?? 0))) / BATCH;
+      const renderPerImage = mean(records.map((r) => r.timings_ms.render ?? 0)) / BATCH;
+      const share = ledgerPerImage / renderPerImage;
+      log(
+        `${op.operation.padEnd(10)} ${`${op.width}×${op.height}`.padEnd(12)} ${aloneRate.toFixed(1).padStart(15)}` +
+          `  ${apiRate.toFixed(1).padStart(12)}  ${`${((apiRate / aloneRate) * 100).toFixed(0)}%`.padStart(9)}` +
+          `  ${ledgerPerImage.toFixed(3).padStart(15)}  ${renderPerImage.toFixed(1).padStart(15)}` +
+          `  ${`${(share * 100).toFixed(2)}%`.padStart(13)}`,
+      );
+      rows.push(
+        {
+          name: `generation.${op.operation}.renderer_alone`,
+          value: aloneRate,
+          unit: 'images/s',
+          note: `renderBatch of ${BATCH} at concurrency ${CONCURRENCY}, ${alone.length} batches`,
+        },
+        {
+          name: `generation.${op.operation}.api`,
+          value: apiRate,
+          unit: 'images/s',
+          note: `POST to done over HTTP + SSE: ${((apiRate / aloneRate) * 100).toFixed(0)}% of the renderer alone, ${api.length} batches`,
+        },
+        {
+          name: `generation.${op.operation}.ledger_share`,
+          value: share * 100,
+          unit: '% of render time',
+          note: `hold + capture ${ledgerPerImage.toFixed(3)} ms per image vs render ${renderPerImage.toFixed(1)} ms per image${op.operation === '720p' ? '; target < 1%' : ''}`,
+        },
+      );
+    }
+  } finally {
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await generationBench({ log: (line) => console.log(line) });
