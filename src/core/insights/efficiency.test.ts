@@ -70,7 +70,32 @@ describe('workflow efficiency', () => {
     expect(e.top[0]).toMatchObject({ by: 'job_id', key: 'job_1' });
   });
 
-  it('counts a charge of quantity 4 as four generations', () => {
+  it('counts one charge of a job as one try, however many images: a batch is not its own draft', () => {
+    // Four images of one batch (job) may be four prompts: nothing to compare them with.
+    expect(eff([gen('4k', null, { job_id: 'batch_1', quantity: 4 })])).toMatchObject({
+      groups: 0,
+      actual: 0,
+    });
+  });
+
+  it('joins a finalize to the job of its draft: 720p drafts then a 4k final save nothing', () => {
+    const e = eff([
+      gen('720p', null, { job_id: 'batch_1', quantity: 4 }),
+      gen('4k', null, { job_id: 'batch_2', draft_of: 'batch_1' }),
+    ]);
+    expect(e).toMatchObject({ groups: 1, generations: 5, actual: 7, iterative: 7, savings: 0 });
+  });
+
+  it('finds the saving when the drafts of a job were made at 4k before an 8k final', () => {
+    const e = eff([
+      gen('4k', null, { job_id: 'batch_1', quantity: 4 }),
+      gen('8k', null, { job_id: 'batch_2', draft_of: 'batch_1' }),
+    ]);
+    // 4 drafts at 720p (4) + the 8k final (4) instead of 12 + 4.
+    expect(e).toMatchObject({ actual: 16, iterative: 8, savings: 8, savings_pct: 50 });
+  });
+
+  it('counts a charge of quantity 4 with one prompt as four generations of it', () => {
     expect(eff([gen('1080p', 'batch', { quantity: 4 })])).toMatchObject({
       generations: 4,
       actual: 8,
@@ -103,7 +128,10 @@ describe('workflow efficiency', () => {
       credits: 3,
       prompt: 'a ship',
       job_id: 'j',
+      draft_of: null,
     });
+    const finalize = { ...t, usage: { ...t.usage!, metadata: { draft_batch: 'gen_1' } } } as Transaction;
+    expect(usageRecord(finalize)).toMatchObject({ prompt: null, job_id: 'j', draft_of: 'gen_1' });
     expect(usageRecord({ ...t, type: 'purchase' } as Transaction)).toBeNull();
   });
 });

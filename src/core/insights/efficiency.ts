@@ -3,16 +3,18 @@
  * org actually did. Method (exact, so a reader can redo it by hand):
  *
  *  1. Charges are grouped by tool and prompt: `usage.metadata.prompt` when it is a string
- *     (trimmed, inner whitespace collapsed, case ignored), else `usage.job_id`; a charge
- *     with neither is not grouped and not counted.
- *  2. Only groups of two or more generations count (a one-off image has no drafts to save
- *     on); a charge of quantity q counts as q generations.
- *  3. actual = the credits the group was charged (partial captures as charged).
- *  4. iterative = (generations − 1) × the cheapest operation of the tool (the 720p draft)
- *     + 1 × the dearest operation the group used (the final, at the resolution the org
- *     chose), capped at actual: the seed's "drafts at 720p, finals at high resolution",
- *     with one final per prompt.
- *  5. savings = actual − iterative; savings_pct = savings ÷ actual, in % to one decimal.
+ *     (trimmed, inner whitespace collapsed, case ignored). Without a prompt, by job:
+ *     `usage.metadata.draft_batch` when it is a string (a finalize names the job of its
+ *     draft), else `usage.job_id`. A charge with none of these is not counted.
+ *  2. A group is a list of tries. Every image of a prompt group is one try (same prompt);
+ *     every charge of a job group is one try, however many images it holds (the images of
+ *     one job need not share a prompt, so they are not each other's drafts).
+ *  3. Only groups of two or more tries count (a one-off has no drafts to save on).
+ *  4. actual = the credits the group was charged (partial captures as charged).
+ *  5. iterative = the dearest try (per image) at its own price, the final, plus every other
+ *     try at the tool's cheapest operation (the 720p draft), capped at actual: the seed's
+ *     "drafts at 720p, finals at high resolution", with one final per group.
+ *  6. savings = actual − iterative; savings_pct = savings ÷ actual, in % to one decimal.
  */
 import type { Catalog } from '../catalog.ts';
 import type { Transaction } from '../journal.ts';
@@ -25,6 +27,8 @@ export interface UsageRecord {
   credits: number;
   prompt: string | null;
   job_id: string | null;
+  /** The job of the draft this charge finalizes (`metadata.draft_batch`). */
+  draft_of?: string | null;
 }
 
 export interface EfficiencyGroup {
@@ -56,6 +60,7 @@ const normalise = (prompt: string) => prompt.trim().replace(/\s+/g, ' ').toLower
 export function usageRecord(t: Transaction): UsageRecord | null {
   if (t.type !== 'usage' || !t.usage) return null;
   const p = t.usage.metadata?.prompt;
+  const d = t.usage.metadata?.draft_batch;
   return {
     tool: t.usage.tool,
     operation: t.usage.operation,
@@ -63,6 +68,7 @@ export function usageRecord(t: Transaction): UsageRecord | null {
     credits: -t.amount,
     prompt: typeof p === 'string' && p.trim() !== '' ? p : null,
     job_id: t.usage.job_id ?? null,
+    draft_of: typeof d === 'string' && d !== '' ? d : null,
   };
 }
 
@@ -70,40 +76,50 @@ export const pct1 = (part: number, whole: number) =>
   whole === 0 ? 0 : Math.round((part * 1000) / whole) / 10;
 
 export function workflowEfficiency(records: readonly UsageRecord[], catalog: Catalog, top = 5): Efficiency {
+  interface Try {
+    quantity: number;
+    unit: number;
+  }
   interface Acc {
     by: 'prompt' | 'job_id';
     key: string;
     tool: string;
     generations: number;
     actual: number;
-    final: number;
+    tries: Try[];
   }
   const groups = new Map<string, Acc>();
   for (const r of records) {
     if (r.quantity <= 0) continue;
-    const by = r.prompt !== null ? 'prompt' : r.job_id !== null ? 'job_id' : null;
+    const job = r.draft_of ?? r.job_id;
+    const by = r.prompt !== null ? 'prompt' : job !== null ? 'job_id' : null;
     if (by === null) continue;
-    const key = by === 'prompt' ? normalise(r.prompt!) : r.job_id!;
+    const key = by === 'prompt' ? normalise(r.prompt!) : job!;
     const id = `${r.tool}\u0000${by}\u0000${key}`;
     const unit =
       catalog.tools.find((t) => t.id === r.tool)?.operations.find((o) => o.id === r.operation)?.credits ??
       Math.ceil(r.credits / r.quantity);
     let g = groups.get(id);
     if (!g) {
-      g = { by, key, tool: r.tool, generations: 0, actual: 0, final: 0 };
+      g = { by, key, tool: r.tool, generations: 0, actual: 0, tries: [] };
       groups.set(id, g);
     }
     g.generations += r.quantity;
     g.actual += r.credits;
-    g.final = Math.max(g.final, unit);
+    if (by === 'prompt') for (let i = 0; i < r.quantity; i++) g.tries.push({ quantity: 1, unit });
+    else g.tries.push({ quantity: r.quantity, unit });
   }
 
   const counted: EfficiencyGroup[] = [];
   for (const g of groups.values()) {
-    if (g.generations < 2) continue;
+    if (g.tries.length < 2) continue;
     const ops = catalog.tools.find((t) => t.id === g.tool)?.operations ?? [];
-    const draft = ops.length > 0 ? Math.min(...ops.map((o) => o.credits)) : g.final;
-    const iterative = Math.min(g.actual, (g.generations - 1) * Math.min(draft, g.final) + g.final);
+    let final = g.tries[0]!;
+    for (const t of g.tries) if (t.unit > final.unit) final = t;
+    const draft = Math.min(final.unit, ...ops.map((o) => o.credits));
+    let iterative = final.quantity * final.unit;
+    for (const t of g.tries) if (t !== final) iterative += t.quantity * draft;
+    iterative = Math.min(g.actual, iterative);
     counted.push({
       by: g.by,
       key: g.key.length > MAX_KEY_CHARS ? `${g.key.slice(0, MAX_KEY_CHARS - 1)}…` : g.key,
