@@ -15,8 +15,14 @@ import type {
   Catalog,
   ChangeTierParams,
   CreatedApiKey,
+  CreatedWebhookEndpoint,
+  CreateGenerationParams,
   CreateHoldParams,
   CreateOrgParams,
+  CreateWebhookEndpointParams,
+  FinalizeParams,
+  GenerationBatch,
+  GenerationEvent,
   Grant,
   Hold,
   HoldStatus,
@@ -36,11 +42,14 @@ import type {
   SignupParams,
   SignupResult,
   Subscription,
+  Tools,
   Transaction,
   TransactionFilter,
   UsageParams,
   UsageReport,
   UsageReportParams,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from './types.ts';
 
 const seg = (s: string) => encodeURIComponent(s);
@@ -154,7 +163,7 @@ export class AmisiClient {
     /** The log as CSV text (RFC 4180, newest first). */
     csv: (org: string, params: TransactionFilter = {}, o?: RequestOptions) =>
       this.call<string>(
-        { method: 'GET', path: orgPath(org, '/transactions.csv'), query: { ...params }, text: true },
+        { method: 'GET', path: orgPath(org, '/transactions.csv'), query: { ...params }, as: 'text' },
         o,
       ),
   };
@@ -217,6 +226,104 @@ export class AmisiClient {
     get: (org: string, params: InsightsParams = {}, o?: RequestOptions) =>
       this.get<Insights>(orgPath(org, '/insights'), { ...params }, o),
   };
+
+  // --- generation -------------------------------------------------------------------------------
+
+  readonly tools = {
+    /** The tools, their prices, the image backend and the generation limits. */
+    list: (o?: RequestOptions) => this.get<Tools>('/v1/tools', undefined, o),
+  };
+
+  readonly generations = {
+    /** Starts a batch (202): its credits are held; only delivered images are charged. */
+    create: (org: string, params: CreateGenerationParams, o?: RequestOptions) =>
+      this.post<GenerationBatch>(orgPath(org, '/generations'), params, o),
+    get: (org: string, batch: string, o?: RequestOptions) =>
+      this.get<GenerationBatch>(orgPath(org, `/generations/${seg(batch)}`), undefined, o),
+    /** Re-renders a delivered draft (same prompt and seed) at a higher resolution: a new batch. */
+    finalize: (org: string, batch: string, image: string, params: FinalizeParams, o?: RequestOptions) =>
+      this.post<GenerationBatch>(
+        orgPath(org, `/generations/${seg(batch)}/images/${seg(image)}/finalize`),
+        params,
+        o,
+      ),
+    /** A delivered image's bytes (PNG or WebP). */
+    image: (org: string, batch: string, image: string, o?: RequestOptions) =>
+      this.call<Uint8Array>(
+        { method: 'GET', path: orgPath(org, `/generations/${seg(batch)}/images/${seg(image)}`), as: 'bytes' },
+        o,
+      ),
+    /** Polls until the batch is settled (not `running`), every `interval_ms` (default 500), up to `timeout_ms` (default 5 min). */
+    wait: async (
+      org: string,
+      batch: string,
+      opts: { interval_ms?: number; timeout_ms?: number } = {},
+      o?: RequestOptions,
+    ): Promise<GenerationBatch> => {
+      const deadline = Date.now() + (opts.timeout_ms ?? 300_000);
+      for (;;) {
+        const b = await this.generations.get(org, batch, o);
+        if (b.status !== 'running') return b;
+        if (Date.now() >= deadline) throw new Error(`generation ${batch} still running after its wait`);
+        await new Promise((r) => setTimeout(r, opts.interval_ms ?? 500));
+      }
+    },
+    /** Follows a batch as it renders (Server-Sent Events); ends after the `done` event. */
+    events: (org: string, batch: string, signal?: AbortSignal): AsyncGenerator<GenerationEvent> =>
+      this.sse<GenerationEvent>(orgPath(org, `/generations/${seg(batch)}/events`), signal),
+  };
+
+  // --- webhooks ------------------------------------------------------------------------------------
+
+  readonly webhookEndpoints = {
+    /** The signing secret is in the answer once; store it then. */
+    create: (org: string, params: CreateWebhookEndpointParams, o?: RequestOptions) =>
+      this.post<CreatedWebhookEndpoint>(orgPath(org, '/webhook_endpoints'), params, o),
+    list: (org: string, o?: RequestOptions) =>
+      this.get<{ data: WebhookEndpoint[] }>(orgPath(org, '/webhook_endpoints'), undefined, o),
+    /** Deletes it; its pending deliveries are cancelled. */
+    delete: (org: string, id: string, o?: RequestOptions) =>
+      this.call<{ id: string; deleted: true }>(
+        { method: 'DELETE', path: orgPath(org, `/webhook_endpoints/${seg(id)}`) },
+        o,
+      ),
+    deliveries: (org: string, id: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<WebhookDelivery>(orgPath(org, `/webhook_endpoints/${seg(id)}/deliveries`), { ...params }, o),
+  };
+
+  /** Server-Sent Events → `{event, data}` values (data parsed as JSON); comments and retries skipped. */
+  private async *sse<E>(path: string, signal?: AbortSignal): AsyncGenerator<E> {
+    const body = await this.t.stream(path, signal);
+    const reader = body
+      .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+      .getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let cut = buffer.indexOf('\n\n');
+        while (cut >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (data.length > 0) {
+            yield { event, data: JSON.parse(data.join('\n')) } as E;
+            if (event === 'done') return;
+          }
+          cut = buffer.indexOf('\n\n');
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  }
 
   // --- api keys --------------------------------------------------------------------------------
 

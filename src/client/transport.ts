@@ -59,8 +59,8 @@ export interface Call {
   body?: unknown;
   /** The server replays this request by its key (or it changes nothing): safe to resend. */
   replayable?: boolean;
-  /** Return the body as text (CSV). */
-  text?: boolean;
+  /** How to read a successful answer: JSON (default), text (CSV) or bytes (images). */
+  as?: 'json' | 'text' | 'bytes';
 }
 
 export interface Session {
@@ -116,7 +116,8 @@ export class Transport {
       const timeout = AbortSignal.timeout(o.timeoutMs ?? 30_000);
       const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
       let res: Response;
-      let text: string;
+      let text = '';
+      let bytes: Uint8Array | null = null;
       try {
         res = await this.fetch(url, {
           method: call.method,
@@ -124,7 +125,8 @@ export class Transport {
           ...(body !== undefined ? { body } : {}),
           signal,
         });
-        text = await res.text();
+        if (res.ok && call.as === 'bytes') bytes = new Uint8Array(await res.arrayBuffer());
+        else text = await res.text();
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         // No answer: the server may or may not have acted. Resending is safe only with a key it replays.
@@ -150,7 +152,8 @@ export class Transport {
       });
       if (res.ok) {
         this.remember(call, res, text);
-        if (call.text) return text as T;
+        if (bytes !== null) return bytes as T;
+        if (call.as === 'text') return text as T;
         return (text.length === 0 ? undefined : JSON.parse(text)) as T;
       }
       const problem = toProblem(res, text);
@@ -167,6 +170,20 @@ export class Transport {
       }
       throw new AmisiError(problem, requestId);
     }
+  }
+
+  /**
+   * Opens a long answer (Server-Sent Events) without retries or a timeout: the caller reads
+   * the stream, and stops it with `signal`. A refusal is thrown as an AmisiError as usual.
+   */
+  async stream(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...this.options.headers };
+    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
+    else if (this.session) headers.cookie = this.session.cookie;
+    const res = await this.fetch(this.baseUrl + path, { headers, ...(signal ? { signal } : {}) });
+    if (!res.ok || res.body === null)
+      throw new AmisiError(toProblem(res, await res.text()), res.headers.get('x-request-id'));
+    return res.body;
   }
 
   /** Exponential backoff with jitter: base × 2^(n−1), between half and all of it. */

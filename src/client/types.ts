@@ -460,3 +460,122 @@ export interface Problem {
   code: string;
   [extra: string]: unknown;
 }
+
+// --- generation ----------------------------------------------------------------------------
+
+export type ImageFormat = 'png' | 'webp';
+
+export interface CreateGenerationParams extends ScopeParams {
+  /** One image per prompt, all at `operation` (e.g. `720p` for drafts). */
+  prompts: string[];
+  operation: string;
+  /** Image i renders with seed + i; random when absent. */
+  seed?: number;
+  format?: ImageFormat;
+}
+
+export interface FinalizeParams extends ScopeParams {
+  /** A resolution higher than the draft's. */
+  operation: string;
+  format?: ImageFormat;
+}
+
+export interface GenerationImage {
+  id: string;
+  index: number;
+  prompt: string;
+  operation: string;
+  seed: number;
+  /** rendered: stored, its credits held; succeeded: delivered and charged; failed: never charged. */
+  status: 'pending' | 'rendered' | 'succeeded' | 'failed';
+  credits: number;
+  url: string | null;
+  width: number;
+  height: number;
+  bytes: number | null;
+  error: { code: string; message: string; retryable: boolean } | null;
+}
+
+export interface GenerationBatch {
+  id: string;
+  status: 'running' | 'succeeded' | 'partially_succeeded' | 'failed';
+  tool: string;
+  operation: string;
+  width: number;
+  height: number;
+  format: ImageFormat;
+  credits_per_image: number;
+  credits: { held: number; charged: number; released: number };
+  hold_id: string | null;
+  hold_expires_at: string | null;
+  transaction_id: string | null;
+  summary: string | null;
+  error: { code: string; message: string } | null;
+  finalize_of: { batch_id: string; image_id: string } | null;
+  member_id: string | null;
+  project_id: string | null;
+  backend: { id: string; name: string; kind: 'preview' | 'ai' };
+  events_url: string;
+  created_at: string;
+  completed_at: string | null;
+  images: GenerationImage[];
+}
+
+/** One Server-Sent Event of a batch: `progress` per image, then `done` with the settled batch. */
+export type GenerationEvent =
+  | {
+      event: 'progress';
+      data: { batch_id: string; done: number; total: number; image: GenerationImage };
+    }
+  | { event: 'done'; data: GenerationBatch };
+
+export interface Tools {
+  backend: { id: string; name: string; kind: 'preview' | 'ai'; notice: string };
+  tools: { id: string; name: string; operations: CatalogOperation[] }[];
+  limits: {
+    max_prompt_chars: number;
+    max_batch_size: number;
+    max_seed: number;
+    batches_per_org: number;
+    formats: string[];
+  };
+}
+
+// --- webhooks ----------------------------------------------------------------------------------
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  created_at: string;
+}
+
+/** `secret` (whsec_…) verifies the webhook-signature header; it is shown once. */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  secret?: string;
+}
+
+export interface CreateWebhookEndpointParams {
+  url: string;
+  /** Event types, or `*` for all. */
+  events: string[];
+  description?: string;
+}
+
+export interface WebhookDelivery {
+  /** The webhook-id header: the same on every retry. */
+  id: string;
+  event_id: string | null;
+  event_type: string | null;
+  status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  finished_at: string | null;
+  payload: Record<string, unknown>;
+}
