@@ -70,7 +70,10 @@ export async function httpBench(): Promise<Row[]> {
   });
 
   const dir = tempDir('http');
-  const store = await openSqliteStore({ path: join(dir, 'amisi.db') });
+  const store = await openSqliteStore({
+    path: join(dir, 'amisi.db'),
+    writerThread: process.env.BENCH_WRITER_THREAD !== '0',
+  });
   const config = loadConfig({
     env: {},
     overrides: {

@@ -38,6 +38,12 @@ export interface GroupCommitOptions {
    * its operations in arrival order and its cached state is used by one batch at a time.
    */
   concurrency?: number;
+  /**
+   * The committer applies batches strictly one after another in the order given (the
+   * SQLite writer thread): then batches in flight may share orgs, and only the number
+   * in flight is bounded.
+   */
+  ordered?: boolean;
   onBatch?: (size: number, ms: number) => void;
 }
 
@@ -50,7 +56,8 @@ export class GroupCommit {
   private idle: (() => void)[] = [];
 
   constructor(
-    private readonly commit: (ops: Op[]) => Promise<WriteResult[]>,
+    /** Answers per operation: its outcome, or an Error for the one whose rule code threw. */
+    private readonly commit: (ops: Op[]) => Promise<(WriteResult | Error)[]>,
     private readonly options: GroupCommitOptions,
   ) {}
 
@@ -91,6 +98,7 @@ export class GroupCommit {
 
   /** The next batch in arrival order, skipping (and keeping queued) operations of busy orgs. */
   private take(): Pending[] {
+    if (this.options.ordered) return this.queue.splice(0, this.options.maxBatch);
     if (this.busy.size === 0 && this.queue.length <= this.options.maxBatch) {
       const all = this.queue;
       this.queue = [];
@@ -122,7 +130,11 @@ export class GroupCommit {
     try {
       const outcomes = await this.commit(batch.map((p) => p.op));
       this.options.onBatch?.(batch.length, performance.now() - started);
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes[i]!;
+        if (o instanceof Error) batch[i]!.reject(o);
+        else batch[i]!.resolve(o);
+      }
     } catch (e) {
       if (e instanceof BatchAbort) {
         batch[e.index]!.reject(e.failure);

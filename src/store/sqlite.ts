@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   type Catalog,
@@ -14,20 +15,18 @@ import {
   type CreateOrg,
   defaultCatalog,
   execute,
-  type IdempotencyRecord,
-  nextDueAt,
   type OrgState,
   type Transaction,
   Verifier,
   type Violation,
 } from '../core/index.ts';
-import { applyBatch, type IdemRow, idemKey, type LoadedOrg, type Op, type StoredOutcome } from './batch.ts';
+import type { Op } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { reportKey } from './report.ts';
 import { seqOf } from './seq.ts';
-import { StateCache } from './state-cache.ts';
+import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
 import type {
   ApiKey,
   Membership,
@@ -40,7 +39,6 @@ import type {
   UsageRow,
   User,
   WriteOptions,
-  WriteResult,
 } from './types.ts';
 import { rollUp, splitRange } from './usage-rollup.ts';
 
@@ -48,6 +46,8 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 export interface SqliteOptions {
   path: string;
+  /** Commit in a writer thread (default for files); false commits on the calling thread. */
+  writerThread?: boolean;
   catalog?: Catalog;
   batch?: Partial<GroupCommitOptions>;
 }
@@ -107,22 +107,82 @@ export async function openSqliteStore(options: SqliteOptions): Promise<SqliteSto
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly catalog: Catalog;
-  private readonly cache = new StateCache();
   private readonly writer: GroupCommit;
-  private s!: ReturnType<SqliteStore['prepare']>;
+  private commitTo: ((ops: Op[]) => Promise<Answer[]>) | null = null;
   batchSizes: ((size: number, ms: number) => void) | undefined;
 
   constructor(
     readonly db: Database.Database,
-    options: SqliteOptions,
+    private readonly options: SqliteOptions,
   ) {
     this.catalog = options.catalog ?? defaultCatalog;
-    this.writer = new GroupCommit(async (ops) => this.commitBatch(ops), {
-      maxBatch: options.batch?.maxBatch ?? 2048,
-      maxQueue: options.batch?.maxQueue ?? 200_000,
-      onBatch: (n, ms) => this.batchSizes?.(n, ms),
-    });
+    this.writer = new GroupCommit(
+      (ops) => {
+        if (!this.commitTo) throw new Error('the store is not open');
+        return this.commitTo(ops);
+      },
+      {
+        maxBatch: options.batch?.maxBatch ?? 2048,
+        maxQueue: options.batch?.maxQueue ?? 200_000,
+        // The writer thread commits batches in order; two in flight keep it busy while
+        // this thread answers the previous batch's callers.
+        ordered: true,
+        concurrency: 2,
+        onBatch: (n, ms) => this.batchSizes?.(n, ms),
+      },
+    );
   }
+
+  /**
+   * Starts the write path: a writer thread for a database file (so commits never block
+   * this thread), or an inline writer for an in-memory database, which a thread cannot share.
+   */
+  private async startWriter() {
+    const inline = this.options.path === ':memory:' || this.options.writerThread === false;
+    if (inline) {
+      const w = new SqliteWriter(this.db, this.catalog);
+      this.commitTo = async (ops) => w.commit(ops);
+      return;
+    }
+    const thread = new Worker(new URL('./sqlite-worker.boot.js', import.meta.url), {
+      workerData: { path: this.options.path, catalog: this.catalog },
+    });
+    await new Promise<void>((resolve, reject) => {
+      thread.once('message', () => resolve());
+      thread.once('error', reject);
+    });
+    thread.unref();
+    const waiting = new Map<number, { resolve: (a: Answer[]) => void; reject: (e: Error) => void }>();
+    let nextId = 0;
+    const failAll = (e: Error) => {
+      for (const w of waiting.values()) w.reject(e);
+      waiting.clear();
+    };
+    thread.on('message', (m: { id: number; answers?: WireAnswer[]; error?: string; closed?: true }) => {
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(new Error(m.error));
+      else w.resolve((m.answers ?? []).map(fromWire));
+    });
+    thread.on('error', (e) => failAll(e));
+    thread.on('exit', (code) => failAll(new Error(`the SQLite writer thread stopped (exit ${code})`)));
+    const send = (msg: { ops?: Op[]; close?: true }) =>
+      new Promise<Answer[]>((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        thread.ref();
+        thread.postMessage({ id, ...msg });
+      }).finally(() => {
+        if (waiting.size === 0) thread.unref();
+      });
+    this.commitTo = (ops) => send({ ops });
+    this.closeThread = async () => {
+      await send({ close: true });
+      await thread.terminate();
+    };
+  }
+  private closeThread: (() => Promise<void>) | null = null;
 
   async migrate() {
     const db = this.db;
@@ -169,7 +229,7 @@ export class SqliteStore implements Store {
         `the database file is damaged or unreadable (${(e as Error).message}); it was left untouched`,
       );
     }
-    this.s = this.prepare();
+    await this.startWriter();
   }
 
   /** Statements are compiled once and reused: preparing costs more than running a lookup. */
@@ -183,132 +243,6 @@ export class SqliteStore implements Store {
     return st;
   }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      orgVersion: db.prepare('SELECT version FROM orgs WHERE id = ?').pluck(),
-      orgRow: db.prepare('SELECT state, version FROM orgs WHERE id = ?'),
-      insertOrg: db.prepare(
-        'INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      updateOrg: db.prepare(
-        'UPDATE orgs SET version = ?, next_due_at = ?, state = ?, updated_at = ? WHERE id = ?',
-      ),
-      idem: db.prepare(
-        'SELECT key, fingerprint, status, body, created_at FROM idempotency WHERE org_id = ? AND key = ?',
-      ),
-      insertIdem: db.prepare('INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)'),
-      insertTxn: db.prepare('INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      upsertUsage: db.prepare(
-        `INSERT INTO usage_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET credits = credits + excluded.credits, count = count + excluded.count`,
-      ),
-      insertEvent: db.prepare('INSERT INTO events (org_id, type, at, data) VALUES (?, ?, ?, ?)'),
-      txnBody: db.prepare('SELECT body FROM transactions WHERE org_id = ? AND seq = ?').pluck(),
-      deleteMembers: db.prepare('DELETE FROM org_members WHERE org_id = ?'),
-      insertMember: db.prepare('INSERT INTO org_members VALUES (?, ?, ?, ?)'),
-    };
-  }
-
-  /** Current state of an org inside the write transaction: the cache if its version still matches. */
-  private load(orgId: string): LoadedOrg | undefined {
-    const cached = this.cache.get(orgId);
-    const version = this.s.orgVersion.get(orgId) as number | undefined;
-    if (version === undefined) {
-      this.cache.delete(orgId);
-      return undefined;
-    }
-    if (cached && cached.version === version) return cached;
-    const row = this.s.orgRow.get(orgId) as { state: string; version: number };
-    const fresh = { state: JSON.parse(row.state) as OrgState, version: row.version };
-    this.cache.set(orgId, fresh);
-    return fresh;
-  }
-
-  private commitBatch(ops: Op[]): Promise<WriteResult[]> {
-    const touched = new Set(ops.map((o) => o.orgId));
-    try {
-      const outcomes = this.db
-        .transaction(() => {
-          const loaded = new Map<string, LoadedOrg>();
-          for (const id of touched) {
-            const l = this.load(id);
-            if (l) loaded.set(id, l);
-          }
-          const idem = new Map<string, IdempotencyRecord>();
-          for (const op of ops) {
-            const key = op.opts.idempotencyKey;
-            if (key === undefined) continue;
-            const row = this.s.idem.get(op.orgId, key) as
-              | { key: string; fingerprint: string; status: number; body: string; created_at: number }
-              | undefined;
-            if (row) {
-              const body = JSON.parse(row.body) as StoredOutcome;
-              if (body.txn_ref !== undefined)
-                body.result = JSON.parse(this.s.txnBody.get(op.orgId, seqOf(body.txn_ref)) as string);
-              idem.set(idemKey(op.orgId, key), { ...row, body });
-            }
-          }
-          const { outcomes, changes } = applyBatch(ops, loaded, idem, this.catalog);
-          const now = ops[ops.length - 1]!.opts.now;
-          for (const [id, o] of changes.orgs) {
-            o.version += 1;
-            const json = JSON.stringify(o.state);
-            if (o.isNew) this.s.insertOrg.run(id, o.version, nextDueAt(o.state), json, now, now);
-            else this.s.updateOrg.run(o.version, nextDueAt(o.state), json, now, id);
-            const cached = loaded.get(id)!;
-            cached.version = o.version;
-            if (o.isNew) this.cache.set(id, cached);
-            if (o.membersChanged || o.isNew) {
-              this.s.deleteMembers.run(id);
-              for (const m of o.state.members) this.s.insertMember.run(id, m.id, m.email, m.role);
-            }
-          }
-          for (const t of changes.txns) this.insertTxn(t);
-          for (const c of rollUp(changes.txns))
-            this.s.upsertUsage.run(
-              c.org_id,
-              c.day,
-              c.tool,
-              c.operation,
-              c.member_id,
-              c.project_id,
-              c.credits,
-              c.count,
-            );
-          for (const e of changes.events)
-            this.s.insertEvent.run(e.org_id, e.type, e.at, JSON.stringify(e.data));
-          for (const r of changes.idem) this.insertIdem(r);
-          return outcomes;
-        })
-        .immediate();
-      return Promise.resolve(outcomes);
-    } catch (e) {
-      // The transaction rolled back, but the cached states were changed in place: forget them.
-      for (const id of touched) this.cache.delete(id);
-      return Promise.reject(e);
-    }
-  }
-
-  private insertTxn(t: Transaction) {
-    const seq = seqOf(t.id)!;
-    this.s.insertTxn.run(
-      t.org_id,
-      seq,
-      t.type,
-      t.visible ? 1 : 0,
-      t.amount,
-      t.created_at,
-      t.usage?.member_id ?? null,
-      t.usage?.project_id ?? null,
-      JSON.stringify(t),
-    );
-  }
-
-  private insertIdem(r: IdemRow) {
-    this.s.insertIdem.run(r.org_id, r.key, r.fingerprint, r.status, JSON.stringify(r.body), r.created_at);
-  }
-
   createOrg(c: CreateOrg, opts: WriteOptions) {
     return this.writer.submit({ kind: 'create', orgId: c.id, create: c, opts });
   }
@@ -318,7 +252,7 @@ export class SqliteStore implements Store {
   }
 
   async getOrg(orgId: string, now: number): Promise<OrgState | null> {
-    const row = this.s.orgRow.get(orgId) as { state: string } | undefined;
+    const row = this.q('SELECT state FROM orgs WHERE id = ?').get(orgId) as { state: string } | undefined;
     if (!row) return null;
     const state = JSON.parse(row.state) as OrgState;
     execute(state, { type: 'tick' }, now, this.catalog);
@@ -444,6 +378,9 @@ export class SqliteStore implements Store {
 
   async close() {
     await this.writer.close();
+    const stop = this.closeThread;
+    this.closeThread = null;
+    if (stop) await stop();
     if (this.db.open) this.db.close();
   }
 

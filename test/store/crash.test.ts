@@ -45,7 +45,8 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
       const { child, lines } = startWorker(dialect, h.location);
       await new Promise<void>((resolve) => {
         let killed = false;
-        const killAfter = 50 + Math.floor(Math.random() * 250);
+        let armed = false;
+        const killAfter = Math.floor(Math.random() * 200);
         let timer: NodeJS.Timeout | undefined;
         lines.on('line', (line) => {
           const msg = JSON.parse(line);
@@ -61,12 +62,16 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
               timer = setTimeout(pump, 2);
             };
             pump();
+          } else if (msg.ack && msg.ok && !armed) {
+            // Kill at a random moment once charges are being acknowledged.
+            armed = true;
             setTimeout(() => {
               killed = true;
               clearTimeout(timer);
               child.kill('SIGKILL');
             }, killAfter);
-          } else if (msg.ack && msg.ok) acked.set(msg.ack, msg.txn);
+          }
+          if (msg.ack && msg.ok) acked.set(msg.ack, msg.txn);
         });
         child.on('exit', () => resolve());
       });

@@ -1,0 +1,30 @@
+/**
+ * The SQLite writer thread: owns the write connection and the cached org states, and
+ * commits the batches the main thread sends, strictly in the order they arrive. The main
+ * thread keeps serving requests (and reading through its own connection) meanwhile.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { Catalog } from '../core/index.ts';
+import type { Op } from './batch.ts';
+import { SqliteWriter, toWire } from './sqlite-writer.ts';
+
+const { path, catalog } = workerData as { path: string; catalog: Catalog };
+const db = new Database(path);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+const writer = new SqliteWriter(db, catalog);
+parentPort!.postMessage({ ready: true });
+
+parentPort!.on('message', (m: { id: number; ops?: Op[]; close?: true }) => {
+  if (m.close) {
+    db.close();
+    parentPort!.postMessage({ id: m.id, closed: true });
+    return;
+  }
+  try {
+    parentPort!.postMessage({ id: m.id, answers: writer.commit(m.ops!).map(toWire) });
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: (e as Error).message ?? String(e) });
+  }
+});
