@@ -3,10 +3,21 @@
  * Passed explicitly (no globals), so a test builds a whole server from its own parts.
  */
 import type { Catalog, Command } from '../core/index.ts';
+import type { Mailer } from '../notifications/mailer.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
 import type { Store, WriteResult } from '../store/types.ts';
 import type { Clock } from './clock.ts';
 
-export type PaymentMode = 'development' | 'disabled';
+export type PaymentMode = 'development' | 'disabled' | 'stripe';
+
+/** What leaves the ledger: webhooks and email (see ../notifications). */
+export interface NotifyOptions {
+  /** Null keeps emails in the outbox (status `stored`). */
+  mailer: Mailer | null;
+  webhookTimeoutMs: number;
+  /** Webhook targets on this machine or private networks (never in production). */
+  allowPrivateTargets: boolean;
+}
 
 export interface AppDeps {
   store: Store;
@@ -15,6 +26,10 @@ export interface AppDeps {
   payments: PaymentMode;
   /** How long a browser session lasts. */
   sessionTtlMs: number;
+  /** The payment provider (absent: the development provider, unless payments are disabled). */
+  provider?: PaymentProvider;
+  /** Webhook and email settings (absent: no SMTP, private targets allowed, 10 s timeout). */
+  notify?: NotifyOptions;
   /** Observes every ledger write (metrics); must not throw. */
   onWrite?: (cmd: Command | { type: 'create_org' }, result: WriteResult) => void;
 }

@@ -2,11 +2,15 @@
  * Buying a pack. The ledger records a pending purchase; the payment provider confirms it.
  * The development provider (the default outside production) confirms at once with a
  * payment id derived from the purchase, so a retried request can never pay twice: the
- * core ignores a second confirmation with the same payment id.
+ * core ignores a second confirmation with the same payment id. Stripe answers with a
+ * Checkout URL, and its webhook completes the purchase (see stripe-webhooks.ts).
  */
 import { DomainError, type Purchase } from '../core/index.ts';
+import { developmentProvider } from '../payments/development.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
+import { outboxOf } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
-import { runCommand, type Written } from './ledger.ts';
+import { loadOrg, runCommand, type Written } from './ledger.ts';
 
 export class PaymentsUnavailable extends Error {
   constructor() {
@@ -15,25 +19,85 @@ export class PaymentsUnavailable extends Error {
   }
 }
 
+/** The provider payments go through, or PaymentsUnavailable. */
+export function providerOf(deps: AppDeps): PaymentProvider {
+  if (deps.payments === 'disabled') throw new PaymentsUnavailable();
+  if (deps.provider) return deps.provider;
+  if (deps.payments === 'development') return developmentProvider;
+  throw new PaymentsUnavailable();
+}
+
 export async function buyPack(
   deps: AppDeps,
   orgId: string,
   pack: string,
   idempotencyKey?: string,
-): Promise<Written<Purchase>> {
-  if (deps.payments === 'disabled') throw new PaymentsUnavailable();
+): Promise<Written<Purchase & { checkout_url?: string }>> {
+  const provider = providerOf(deps);
   const created = await runCommand<Purchase>(deps, orgId, { type: 'purchase_create', pack }, idempotencyKey);
   if (created.value.status !== 'pending') return created;
-  const done = await runCommand<Purchase>(deps, orgId, {
-    type: 'purchase_complete',
-    purchase_id: created.value.id,
-    payment_id: `devpay_${created.value.id}`,
+  const paid = await provider.checkoutPack(orgId, created.value);
+  if (paid.kind === 'redirect')
+    return { value: { ...created.value, checkout_url: paid.checkout_url }, replayed: created.replayed };
+  const done = await completePayment(deps, orgId, created.value.id, paid.payment_id, {
+    provider: provider.name,
+    amount: created.value.price.amount,
+    currency: created.value.price.currency,
   });
-  return { value: done.value, replayed: created.replayed };
+  return { value: done, replayed: created.replayed };
+}
+
+/**
+ * A payment the provider confirmed: recorded (so reconciliation can find it if crediting
+ * fails), then credited once, then marked credited. `idempotencyKey` ties the grant to
+ * the provider's notice (Stripe's event id) in the ledger's own transaction.
+ */
+export async function completePayment(
+  deps: AppDeps,
+  orgId: string,
+  purchaseId: string,
+  paymentId: string,
+  money: { provider: string; amount: number; currency: string },
+  idempotencyKey?: string,
+): Promise<Purchase> {
+  const outbox = await outboxOf(deps.store);
+  // The development provider pays at once: a payment record there would only repeat the ledger.
+  if (money.provider !== 'development')
+    await outbox.recordPayment({
+      org_id: orgId,
+      payment_id: paymentId,
+      provider: money.provider,
+      purchase_id: purchaseId,
+      amount: money.amount,
+      currency: money.currency,
+      paid_at: deps.clock.now(),
+      credited_at: null,
+      refunded_at: null,
+    });
+  const done = await runCommand<Purchase>(
+    deps,
+    orgId,
+    { type: 'purchase_complete', purchase_id: purchaseId, payment_id: paymentId },
+    idempotencyKey,
+  );
+  if (money.provider !== 'development') await outbox.markPaymentCredited(orgId, paymentId, deps.clock.now());
+  return done.value;
 }
 
 export async function refund(deps: AppDeps, orgId: string, purchaseId: string, key?: string) {
   if (!/^[A-Za-z0-9_]{1,100}$/.test(purchaseId))
     throw new DomainError('not_found', `purchase ${purchaseId} not found`);
-  return runCommand<Purchase>(deps, orgId, { type: 'purchase_refund', purchase_id: purchaseId }, key);
+  // Money goes back first: should that fail, the credits stay and the operator can retry.
+  const p = (await loadOrg(deps, orgId)).purchases.find((x) => x.id === purchaseId);
+  if (p?.status === 'completed' && deps.provider && deps.payments !== 'disabled')
+    await deps.provider.refund(orgId, p);
+  const r = await runCommand<Purchase>(
+    deps,
+    orgId,
+    { type: 'purchase_refund', purchase_id: purchaseId },
+    key,
+  );
+  if (p?.payment_id && deps.provider?.name === 'stripe')
+    await (await outboxOf(deps.store)).markPaymentRefunded(orgId, p.payment_id, deps.clock.now());
+  return r;
 }

@@ -9,6 +9,7 @@ import { UsageError } from './args.ts';
 import { DEMO_HELP, demoCommand } from './demo.ts';
 import { EXPORT_HELP, exportCommand } from './export.ts';
 import { MIGRATE_HELP, migrateCommand } from './migrate.ts';
+import { RECONCILE_HELP, reconcileCommand } from './reconcile.ts';
 import { RENEW_HELP, renewCommand } from './renew.ts';
 import { serve } from './serve.ts';
 import { VERIFY_HELP, verifyCommand } from './verify.ts';
@@ -20,6 +21,7 @@ commands:
   migrate   bring the database to this build's schema
   verify    re-derive every balance from the journal and check every invariant
   renew     run the renewals and expiries due now
+  reconcile list (--apply: credit) payments paid but not credited
   demo      create an org of each tier with a few months of usage
   export    write an org's transaction log as CSV or JSON
 
@@ -30,6 +32,7 @@ const HELP: Record<string, string> = {
   migrate: MIGRATE_HELP,
   verify: VERIFY_HELP,
   renew: RENEW_HELP,
+  reconcile: RECONCILE_HELP,
   demo: DEMO_HELP,
   export: EXPORT_HELP,
 };
@@ -59,6 +62,9 @@ async function main(argv: string[]) {
       return;
     case 'renew':
       process.exitCode = await renewCommand(loadConfig(), rest);
+      return;
+    case 'reconcile':
+      process.exitCode = await reconcileCommand(loadConfig(), rest);
       return;
     case 'demo':
       process.exitCode = await demoCommand(loadConfig(), rest);

@@ -1,13 +1,16 @@
-/** `amisi renew`: runs every renewal (and hold or grant expiry) due now, the same code as the API's. */
-import { runDueRenewals } from '../app/renewals.ts';
+/** `amisi renew`: one scheduler pass at the given time, the same code as `POST /v1/admin/renewals/run`. */
+import { runScheduledWork } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
 import { openStore } from '../store/open.ts';
 import { flags, timeFlag } from './args.ts';
+import { cliDeps } from './services.ts';
 
 export const RENEW_HELP = `usage: amisi renew [--at <RFC 3339 time>]
 
 Runs every renewal, hold expiry and grant expiry due at the given time (default: now),
-org by org, each persisted. Idempotent: running it twice or late changes nothing more.`;
+org by org, each persisted; then the rest of the scheduler's pass: alerts, the outbox,
+due webhook deliveries, emails and auto top-ups. Idempotent: running it twice or late
+changes nothing more.`;
 
 export async function renewCommand(config: Config, argv: string[]): Promise<number> {
   const f = flags(argv, { at: { type: 'string' } });
@@ -18,14 +21,14 @@ export async function renewCommand(config: Config, argv: string[]): Promise<numb
   const at = timeFlag('at', f.at) ?? Date.now();
   const store = await openStore(config.database_url, { catalog: config.catalog });
   try {
-    const renewed = await runDueRenewals({
-      store,
-      catalog: config.catalog,
-      clock: { manual: false, now: () => at },
-      payments: config.payments,
-      sessionTtlMs: config.session_ttl_seconds * 1000,
-    });
-    console.log(`renew: ${renewed} org(s) brought up to ${new Date(at).toISOString()}`);
+    const deps = cliDeps(config, store, at);
+    const r = await runScheduledWork(deps);
+    deps.notify?.mailer?.close();
+    console.log(`renew: ${r.renewed} org(s) brought up to ${new Date(at).toISOString()}`);
+    if (r.alerts + r.dispatched + r.deliveries + r.emails + r.auto_topups > 0)
+      console.log(
+        `renew: ${r.alerts} alert(s), ${r.dispatched} event(s) dispatched, ${r.deliveries} webhook attempt(s), ${r.emails} email(s), ${r.auto_topups} auto top-up(s), ${r.failures} failure(s)`,
+      );
     return 0;
   } finally {
     await store.close();

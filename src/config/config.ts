@@ -27,8 +27,16 @@ export interface Config {
   admin_key: string | null;
   clock: 'system' | 'manual';
   production: boolean;
-  /** 'development' completes payments locally; 'disabled' refuses purchases and paid plans. */
-  payments: 'development' | 'disabled';
+  /**
+   * 'development' completes payments locally; 'stripe' sells through Stripe Checkout;
+   * 'disabled' refuses purchases and paid plans. Default: stripe when STRIPE_SECRET_KEY is set.
+   */
+  payments: 'development' | 'disabled' | 'stripe';
+  /** Set exactly when payments is 'stripe'. */
+  stripe: StripeConfig | null;
+  /** The server's public address (Checkout's return links); default http://HOST:PORT. */
+  public_url: string;
+  notifications: NotificationsConfig;
   catalog: Catalog;
   catalog_path: string | null;
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -42,6 +50,26 @@ export interface Config {
   session_ttl_seconds: number;
   /** How often the server runs due renewals by itself; 0 = never (the manual clock never does). */
   scheduler_interval_seconds: number;
+  /** How often the server delivers webhooks, emails and auto top-ups; 0 = only with the scheduler. */
+  delivery_interval_seconds: number;
+}
+
+export interface StripeConfig {
+  secret_key: string;
+  webhook_secret: string;
+  /** Stripe price ids by tier id (needed to sell that plan) and pack id (optional). */
+  prices: Record<string, string>;
+  /** Another Stripe API host (a local stand-in in tests); null = Stripe's own. */
+  api_url: string | null;
+}
+
+export interface NotificationsConfig {
+  /** smtp:// or smtps:// URL; null keeps emails in the outbox (readable through the API). */
+  smtp_url: string | null;
+  email_from: string;
+  webhook_timeout_ms: number;
+  /** Allow webhook URLs on this machine or private networks (never in production). */
+  webhooks_allow_private: boolean;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +102,16 @@ const SETTINGS = {
   secure_cookies: 'AMISI_SECURE_COOKIES',
   session_ttl_seconds: 'AMISI_SESSION_TTL_SECONDS',
   scheduler_interval_seconds: 'AMISI_SCHEDULER_INTERVAL_SECONDS',
+  delivery_interval_seconds: 'AMISI_DELIVERY_INTERVAL_SECONDS',
+  stripe_secret_key: 'STRIPE_SECRET_KEY',
+  stripe_webhook_secret: 'STRIPE_WEBHOOK_SECRET',
+  stripe_prices: 'AMISI_STRIPE_PRICES',
+  stripe_api_url: 'STRIPE_API_URL',
+  public_url: 'AMISI_PUBLIC_URL',
+  smtp_url: 'SMTP_URL',
+  email_from: 'AMISI_EMAIL_FROM',
+  webhook_timeout_ms: 'AMISI_WEBHOOK_TIMEOUT_MS',
+  webhooks_allow_private: 'AMISI_WEBHOOKS_ALLOW_PRIVATE',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -181,7 +219,53 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const clock = oneOf('clock', 'system', ['system', 'manual'] as const);
   const nodeEnv = get('node_env');
   const production = nodeEnv?.value === 'production';
-  const payments = oneOf('payments', 'development', ['development', 'disabled'] as const);
+  const stripeKey = str('stripe_secret_key');
+  const payments = oneOf('payments', stripeKey ? 'stripe' : 'development', [
+    'development',
+    'disabled',
+    'stripe',
+  ] as const);
+  let stripe: StripeConfig | null = null;
+  if (payments === 'stripe') {
+    if (!stripeKey) throw new ConfigError('AMISI_PAYMENTS=stripe needs STRIPE_SECRET_KEY');
+    const hook = str('stripe_webhook_secret');
+    if (!hook) throw new ConfigError('AMISI_PAYMENTS=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…)');
+    const pricesS = get('stripe_prices');
+    let prices: unknown = {};
+    if (pricesS) {
+      try {
+        prices = typeof pricesS.value === 'string' ? JSON.parse(pricesS.value) : pricesS.value;
+      } catch {
+        prices = null;
+      }
+      if (
+        typeof prices !== 'object' ||
+        prices === null ||
+        Array.isArray(prices) ||
+        !Object.values(prices).every((v) => typeof v === 'string' && /^[A-Za-z0-9_]{1,200}$/.test(v))
+      )
+        fail(
+          pricesS.from,
+          pricesS.value,
+          'a JSON object of price ids, e.g. {"basic":"price_…","pack_20":"price_…"}',
+        );
+    }
+    const apiS = str('stripe_api_url');
+    if (apiS && !/^https?:\/\/[^/]+\/?$/.test(apiS.value))
+      fail(apiS.from, apiS.value, 'a base URL such as http://127.0.0.1:12111');
+    stripe = {
+      secret_key: stripeKey.value,
+      webhook_secret: hook.value,
+      prices: prices as Record<string, string>,
+      api_url: apiS?.value ?? null,
+    };
+  }
+  const publicS = str('public_url');
+  if (publicS && !/^https?:\/\/\S+$/.test(publicS.value))
+    fail(publicS.from, publicS.value, 'an http(s) URL such as https://credits.example.com');
+  const smtpS = str('smtp_url');
+  if (smtpS && !/^smtps?:\/\/\S+$/.test(smtpS.value))
+    fail(smtpS.from, smtpS.value, 'an smtp:// or smtps:// URL');
   const log_level = oneOf('log_level', 'info', LOG_LEVELS);
 
   let catalog = defaultCatalog;
@@ -227,6 +311,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     secure_cookies: bool('secure_cookies', production),
     session_ttl_seconds: int('session_ttl_seconds', 7 * 24 * 3600, 60, 90 * 24 * 3600),
     scheduler_interval_seconds: int('scheduler_interval_seconds', 60, 0, 24 * 3600),
+    delivery_interval_seconds: int('delivery_interval_seconds', 2, 0, 3600),
+    stripe,
+    public_url: publicS?.value ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    notifications: {
+      smtp_url: smtpS?.value ?? null,
+      email_from: str('email_from')?.value ?? 'Amisi Credits <credits@localhost>',
+      webhook_timeout_ms: int('webhook_timeout_ms', 10_000, 100, 60_000),
+      webhooks_allow_private: bool('webhooks_allow_private', !production),
+    },
   };
 
   if (production) {
@@ -241,6 +334,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (config.admin_key !== null && config.admin_key.length < 32)
       refuse('an AMISI_ADMIN_KEY shorter than 32 characters');
     if (!config.secure_cookies) refuse('AMISI_SECURE_COOKIES=false (session cookies must be Secure)');
+    if (config.notifications.webhooks_allow_private)
+      refuse('AMISI_WEBHOOKS_ALLOW_PRIVATE=true (webhooks must not reach this machine or a private network)');
   }
   return config;
 }

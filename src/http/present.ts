@@ -103,7 +103,7 @@ export const presentGrant = (g: Grant): GrantT => ({
   purchase_id: g.purchase_id ?? null,
 });
 
-export function presentPurchase(p: Purchase): PurchaseT {
+export function presentPurchase(p: Purchase & { checkout_url?: string }): PurchaseT {
   const out: PurchaseT = {
     id: p.id,
     pack: p.pack,
@@ -115,6 +115,7 @@ export function presentPurchase(p: Purchase): PurchaseT {
     completed_at: isoOrNull(p.completed_at),
     refunded_at: isoOrNull(p.refunded_at),
   };
+  if (p.checkout_url !== undefined) out.checkout_url = p.checkout_url;
   if (p.auto_topup) out.auto_topup = true;
   if (p.failure_reason !== undefined) out.failure_reason = p.failure_reason;
   return out;

@@ -8,6 +8,7 @@ import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
 import { isDomainError } from '../core/index.ts';
+import { PaymentError } from '../payments/provider.ts';
 
 export const PROBLEMS = {
   validation_failed: [400, 'The request is not valid'],
@@ -205,7 +206,7 @@ export function toProblem(err: unknown, requestId: string): Mapped {
     return { problem: problem(err.code, err.message, err.extra), headers: err.headers, unexpected: false };
   if (err instanceof Unauthorized)
     return { problem: problem('unauthorized', err.message), headers: {}, unexpected: false };
-  if (err instanceof PaymentsUnavailable)
+  if (err instanceof PaymentsUnavailable || err instanceof PaymentError)
     return { problem: problem('payments_unavailable', err.message), headers: {}, unexpected: false };
   const fe = err as Partial<FastifyError> & { validationContext?: string; validation?: AjvError[] };
   if (fe && Array.isArray(fe.validation) && fe.validation.length > 0) {

@@ -121,6 +121,9 @@ export const Subscription = Obj({
   period_end: NullableTime,
   pending_tier: Nullable(Type.String()),
   cancel_at_period_end: Type.Boolean(),
+  checkout_url: Type.Optional(
+    Type.String({ description: 'Stripe: pay here to start the plan; the tier changes when Stripe confirms' }),
+  ),
 });
 
 export const Usage = Obj({

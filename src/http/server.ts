@@ -17,7 +17,10 @@ import Fastify, {
 } from 'fastify';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
+import { smtpMailer } from '../notifications/mailer.ts';
+import { providerFromConfig } from '../payments/index.ts';
 import type { Store } from '../store/types.ts';
 import { authHook } from './auth.ts';
 import { Metrics } from './metrics.ts';
@@ -25,14 +28,18 @@ import { HttpProblem, handleError, problem, sendProblem } from './problem.ts';
 import { TokenBuckets } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { autoTopupRoutes } from './routes/auto-topup.ts';
 import { creditRoutes } from './routes/credits.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { purchaseRoutes } from './routes/purchases.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { teamRoutes } from './routes/team.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance<
@@ -42,6 +49,13 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Renewals, alerts, webhooks, emails and auto top-ups on timers; `amisi serve` starts it. */
+    scheduler: Scheduler;
+  }
+}
 
 export interface RouteContext {
   deps: AppDeps;
@@ -86,6 +100,16 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     payments: config.payments,
     sessionTtlMs: config.session_ttl_seconds * 1000,
     onWrite: metrics.onWrite,
+  };
+  const provider = providerFromConfig(config, store);
+  if (provider) deps.provider = provider;
+  const mailer = config.notifications.smtp_url
+    ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)
+    : null;
+  deps.notify = {
+    mailer,
+    webhookTimeoutMs: config.notifications.webhook_timeout_ms,
+    allowPrivateTargets: config.notifications.webhooks_allow_private,
   };
   const storeWithBatches = store as Store & { batchSizes?: (size: number, ms: number) => void };
   if ('batchSizes' in storeWithBatches) storeWithBatches.batchSizes = metrics.onBatch;
@@ -185,6 +209,27 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   insightRoutes(app, ctx);
   keyRoutes(app, ctx);
   adminRoutes(app, ctx);
+  webhookEndpointRoutes(app, ctx);
+  notificationRoutes(app, ctx);
+  autoTopupRoutes(app, ctx);
+  stripeWebhookRoutes(app, ctx);
+
+  // Passes run on the system clock only: under the manual clock, time moves when a test says.
+  const manual = clock.manual;
+  const scheduler = new Scheduler(deps, {
+    intervalMs: manual ? 0 : config.scheduler_interval_seconds * 1000,
+    deliveryIntervalMs: manual ? 0 : config.delivery_interval_seconds * 1000,
+    onError: (err) => app.log.error({ err }, 'scheduled work failed'),
+    onReport: (r) => {
+      if (r.renewed + r.alerts + r.dispatched + r.deliveries + r.emails + r.auto_topups > 0)
+        app.log.info(r, 'scheduled work');
+    },
+  });
+  app.decorate('scheduler', scheduler);
+  app.addHook('onClose', async () => {
+    await scheduler.stop();
+    mailer?.close();
+  });
 
   return app;
 }

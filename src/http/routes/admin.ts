@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { ManualClock } from '../../app/clock.ts';
-import { runDueRenewals } from '../../app/renewals.ts';
+import { runScheduledWork } from '../../app/scheduler.ts';
 import { iso } from '../present.ts';
 import { errorResponses, IdempotencyHeaders, Obj, Time } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
@@ -22,16 +22,25 @@ export function adminRoutes(app: App, { deps, clock }: RouteContext) {
       config: { access },
       schema: {
         tags,
-        summary: 'Run every renewal (and expiry) due at the clock’s now',
+        summary:
+          'Run the scheduler once at the clock’s now: due renewals and expiries, alerts, the outbox, due webhook deliveries, emails and auto top-ups',
         headers: IdempotencyHeaders,
         body: Obj({}),
         response: {
-          200: Obj({ renewed: Type.Integer({ description: 'orgs brought up to date' }) }),
+          200: Obj({
+            renewed: Type.Integer({ description: 'orgs brought up to date' }),
+            alerts: Type.Integer({ description: 'time-driven alerts raised (credits.forfeit_soon)' }),
+            dispatched: Type.Integer({ description: 'outbox events fanned out' }),
+            deliveries: Type.Integer({ description: 'webhook delivery attempts' }),
+            emails: Type.Integer(),
+            auto_topups: Type.Integer({ description: 'auto top-up payments run' }),
+            failures: Type.Integer({ description: 'attempts that failed (retried later or given up)' }),
+          }),
           ...errorResponses,
         },
       },
     },
-    async () => ({ renewed: await runDueRenewals(deps) }),
+    async () => runScheduledWork(deps),
   );
 
   if (!(clock instanceof ManualClock)) return;

@@ -1,14 +1,10 @@
 /** Orgs, their balance and their subscription (upgrade now, downgrade or cancel at period end). */
 import { Type } from '@sinclair/typebox';
 import { balanceView } from '../../app/balance.ts';
+import { cancelPlan, changePlan } from '../../app/billing.ts';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import { createOrg } from '../../app/orgs.ts';
-import { PaymentsUnavailable } from '../../app/purchases.ts';
-import {
-  type Subscription as CoreSubscription,
-  type TierId as CoreTierId,
-  tierOf,
-} from '../../core/index.ts';
+import type { TierId as CoreTierId } from '../../core/index.ts';
 import { idempotencyKeyOf, once } from '../idempotency.ts';
 import { isoOrNull, presentOrg, presentSubscription } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
@@ -147,20 +143,17 @@ export function orgRoutes(app: App, { deps }: RouteContext) {
       const terms =
         b.allocation !== undefined || b.rollover_cap !== undefined || b.overage_limit !== undefined;
       if (terms && !operator) throw new HttpProblem('forbidden', 'contract terms are set by the operator');
-      if (
-        !operator &&
-        deps.payments === 'disabled' &&
-        tierOf(deps.catalog, b.tier as CoreTierId).price !== null
-      )
-        throw new PaymentsUnavailable();
-      const r = await runCommand<CoreSubscription>(
+      // With Stripe a first paid plan starts at Checkout: the answer carries checkout_url.
+      const r = await changePlan(
         deps,
         request.params.org,
-        { type: 'change_tier', ...b, tier: b.tier as CoreTierId },
+        { ...b, tier: b.tier as CoreTierId },
+        operator,
         idempotencyKeyOf(request),
       );
       if (r.replayed) reply.header('idempotent-replayed', 'true');
-      return presentSubscription(r.value);
+      const sub = presentSubscription(r.value);
+      return r.checkout_url ? { ...sub, checkout_url: r.checkout_url } : sub;
     },
   );
 
@@ -178,12 +171,7 @@ export function orgRoutes(app: App, { deps }: RouteContext) {
       },
     },
     async (request, reply) => {
-      const r = await runCommand<CoreSubscription>(
-        deps,
-        request.params.org,
-        { type: 'cancel' },
-        idempotencyKeyOf(request),
-      );
+      const r = await cancelPlan(deps, request.params.org, idempotencyKeyOf(request));
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return presentSubscription(r.value);
     },

@@ -107,4 +107,91 @@ export const POSTGRES_MIGRATIONS: string[] = [
     PRIMARY KEY (scope, key)
   );
   `,
+  `
+  -- v2: what leaves the ledger (notifications, webhook deliveries, email, auto top-up
+  -- payments) and the payment provider's records. Events already in the outbox when this
+  -- migration runs are marked dispatched: nobody had subscribed to them.
+  ALTER TABLE events ADD COLUMN dispatched boolean NOT NULL DEFAULT false;
+  UPDATE events SET dispatched = true;
+  CREATE INDEX events_undispatched ON events (seq) WHERE NOT dispatched;
+
+  CREATE TABLE webhook_endpoints (
+    org_id text NOT NULL,
+    id text NOT NULL,
+    url text NOT NULL,
+    events text NOT NULL,
+    secret text NOT NULL,
+    description text,
+    created_at bigint NOT NULL,
+    disabled_at bigint,
+    disabled_reason text,
+    PRIMARY KEY (org_id, id)
+  );
+
+  CREATE TABLE jobs (
+    org_id text NOT NULL,
+    id text NOT NULL,
+    kind text NOT NULL,
+    endpoint_id text,
+    event_id text,
+    event_type text,
+    payload text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at bigint,
+    locked_until bigint,
+    last_status integer,
+    last_error text,
+    created_at bigint NOT NULL,
+    finished_at bigint,
+    PRIMARY KEY (org_id, id)
+  );
+  CREATE INDEX jobs_due ON jobs (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX jobs_endpoint ON jobs (org_id, endpoint_id, created_at) WHERE endpoint_id IS NOT NULL;
+  CREATE INDEX jobs_kind ON jobs (org_id, kind, created_at);
+
+  CREATE TABLE notifications (
+    org_id text NOT NULL,
+    id text NOT NULL,
+    type text NOT NULL,
+    title text NOT NULL,
+    body text NOT NULL,
+    data text NOT NULL,
+    created_at bigint NOT NULL,
+    read_at bigint,
+    PRIMARY KEY (org_id, id)
+  );
+  CREATE INDEX notifications_time ON notifications (org_id, created_at);
+
+  CREATE TABLE alerts_sent (
+    org_id text NOT NULL,
+    key text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (org_id, key)
+  );
+
+  CREATE TABLE billing_accounts (
+    org_id text NOT NULL PRIMARY KEY,
+    provider text NOT NULL,
+    customer_id text,
+    subscription_id text,
+    updated_at bigint NOT NULL
+  );
+  CREATE UNIQUE INDEX billing_accounts_customer ON billing_accounts (provider, customer_id);
+
+  CREATE TABLE payments (
+    org_id text NOT NULL,
+    payment_id text NOT NULL,
+    provider text NOT NULL,
+    purchase_id text,
+    amount bigint NOT NULL,
+    currency text NOT NULL,
+    paid_at bigint NOT NULL,
+    credited_at bigint,
+    refunded_at bigint,
+    PRIMARY KEY (org_id, payment_id)
+  );
+  CREATE UNIQUE INDEX payments_id ON payments (payment_id);
+  CREATE INDEX payments_uncredited ON payments (paid_at) WHERE credited_at IS NULL;
+  `,
 ];

@@ -107,4 +107,91 @@ export const SQLITE_MIGRATIONS: string[] = [
     PRIMARY KEY (scope, key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- v2: what leaves the ledger (notifications, webhook deliveries, email, auto top-up
+  -- payments) and the payment provider's records. Events already in the outbox when this
+  -- migration runs are marked dispatched: nobody had subscribed to them.
+  ALTER TABLE events ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0;
+  UPDATE events SET dispatched = 1;
+  CREATE INDEX events_undispatched ON events (seq) WHERE dispatched = 0;
+
+  CREATE TABLE webhook_endpoints (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    description TEXT,
+    created_at INTEGER NOT NULL,
+    disabled_at INTEGER,
+    disabled_reason TEXT,
+    PRIMARY KEY (org_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE jobs (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    endpoint_id TEXT,
+    event_id TEXT,
+    event_type TEXT,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    locked_until INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    PRIMARY KEY (org_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX jobs_due ON jobs (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX jobs_endpoint ON jobs (org_id, endpoint_id, created_at) WHERE endpoint_id IS NOT NULL;
+  CREATE INDEX jobs_kind ON jobs (org_id, kind, created_at);
+
+  CREATE TABLE notifications (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    read_at INTEGER,
+    PRIMARY KEY (org_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX notifications_time ON notifications (org_id, created_at);
+
+  CREATE TABLE alerts_sent (
+    org_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE billing_accounts (
+    org_id TEXT NOT NULL PRIMARY KEY,
+    provider TEXT NOT NULL,
+    customer_id TEXT,
+    subscription_id TEXT,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX billing_accounts_customer ON billing_accounts (provider, customer_id);
+
+  CREATE TABLE payments (
+    org_id TEXT NOT NULL,
+    payment_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    purchase_id TEXT,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    paid_at INTEGER NOT NULL,
+    credited_at INTEGER,
+    refunded_at INTEGER,
+    PRIMARY KEY (org_id, payment_id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX payments_id ON payments (payment_id);
+  CREATE INDEX payments_uncredited ON payments (paid_at) WHERE credited_at IS NULL;
+  `,
 ];

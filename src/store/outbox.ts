@@ -1,0 +1,168 @@
+/**
+ * What leaves the ledger: webhook endpoints and their deliveries, emails, in-app
+ * notifications, background jobs (auto top-up payments), alerts already sent, and the
+ * payment provider's records (payments seen, customers). Kept beside the ledger in the
+ * same database, but outside the org state: none of it decides a credit rule.
+ *
+ * Exactly once across instances: outbox events are claimed with `FOR UPDATE SKIP LOCKED`
+ * (PostgreSQL) or under SQLite's write lock, fanned out and marked dispatched in one
+ * transaction; jobs are claimed the same way with a lease (`locked_until`), so two
+ * instances never run one job at the same time, and a job whose instance died runs again
+ * once its lease has passed.
+ */
+import type { DomainEvent } from '../core/index.ts';
+import type { Page, Store, StoreEvent } from './types.ts';
+
+export interface WebhookEndpoint {
+  org_id: string;
+  id: string;
+  url: string;
+  /** Event types, or `['*']` for all. */
+  events: string[];
+  /** `whsec_…`: shown once at creation; kept because every delivery is signed with it. */
+  secret: string;
+  description: string | null;
+  created_at: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+}
+
+export type JobKind = 'webhook' | 'email' | 'auto_topup';
+/** `stored`: an email kept in the outbox because no SMTP server is configured. */
+export type JobStatus = 'pending' | 'succeeded' | 'failed' | 'stored' | 'cancelled';
+
+export interface Job {
+  org_id: string;
+  id: string;
+  kind: JobKind;
+  endpoint_id: string | null;
+  /** The outbox event this job announces (`evt_<seq>`), if any. */
+  event_id: string | null;
+  event_type: string | null;
+  payload: Record<string, unknown>;
+  status: JobStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  locked_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface JobUpdate {
+  status: JobStatus;
+  next_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  finished_at: number | null;
+}
+
+export interface Notification {
+  org_id: string;
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface BillingAccount {
+  org_id: string;
+  provider: string;
+  customer_id: string | null;
+  subscription_id: string | null;
+  updated_at: number;
+}
+
+export interface Payment {
+  org_id: string;
+  payment_id: string;
+  provider: string;
+  purchase_id: string | null;
+  amount: number;
+  currency: string;
+  paid_at: number;
+  credited_at: number | null;
+  refunded_at: number | null;
+}
+
+/** What the dispatcher sees of a claimed batch of events. */
+export interface DispatchInput {
+  events: StoreEvent[];
+  /** Enabled endpoints of the orgs those events belong to. */
+  endpoints: WebhookEndpoint[];
+  /** Owners' and admins' email addresses per org. */
+  recipients: Map<string, string[]>;
+}
+
+export interface DispatchPlan {
+  jobs: Job[];
+  notifications: Notification[];
+}
+
+export interface JobFilter {
+  kind: JobKind;
+  endpoint_id?: string;
+  limit: number;
+  starting_after?: string;
+}
+
+export interface OutboxStore {
+  createWebhookEndpoint(e: WebhookEndpoint): Promise<void>;
+  listWebhookEndpoints(orgId: string): Promise<WebhookEndpoint[]>;
+  getWebhookEndpoint(orgId: string, id: string): Promise<WebhookEndpoint | null>;
+  /** Removes the endpoint and cancels its pending deliveries. */
+  deleteWebhookEndpoint(orgId: string, id: string, now: number): Promise<boolean>;
+  /** Stops deliveries to the endpoint (a 410 Gone), cancelling the pending ones. */
+  disableWebhookEndpoint(orgId: string, id: string, now: number, reason: string): Promise<void>;
+
+  /**
+   * Claims up to `limit` events not yet dispatched, asks `plan` (pure, synchronous) what
+   * to make of them, stores that and marks the events dispatched: one transaction.
+   * Returns how many events were dispatched (0: nothing left).
+   */
+  dispatchEvents(limit: number, plan: (input: DispatchInput) => DispatchPlan): Promise<number>;
+  /** Appends `event` to the outbox unless an alert with this key was already recorded. */
+  recordAlert(orgId: string, key: string, event: DomainEvent, now: number): Promise<boolean>;
+  /** Inserts jobs directly (not from an event). */
+  insertJobs(jobs: Job[]): Promise<void>;
+  /** Leases up to `limit` pending jobs due at `now` for `leaseMs`; each counts one attempt. */
+  claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]>;
+  finishJob(orgId: string, id: string, update: JobUpdate): Promise<void>;
+  listJobs(orgId: string, filter: JobFilter): Promise<Page<Job>>;
+
+  listNotifications(orgId: string, limit: number, startingAfter?: string): Promise<Page<Notification>>;
+  markNotificationRead(orgId: string, id: string, now: number): Promise<boolean>;
+
+  getBillingAccount(orgId: string): Promise<BillingAccount | null>;
+  findBillingAccountByCustomer(provider: string, customerId: string): Promise<BillingAccount | null>;
+  upsertBillingAccount(a: BillingAccount): Promise<void>;
+
+  /** Records a payment the provider confirmed; false when it was already recorded. */
+  recordPayment(p: Payment): Promise<boolean>;
+  findPayment(paymentId: string): Promise<Payment | null>;
+  markPaymentCredited(orgId: string, paymentId: string, now: number): Promise<void>;
+  markPaymentRefunded(orgId: string, paymentId: string, now: number): Promise<void>;
+  /** Payments recorded as paid whose credit has not been confirmed yet, oldest first. */
+  uncreditedPayments(limit: number): Promise<Payment[]>;
+}
+
+export const eventId = (seq: number) => `evt_${seq}`;
+
+const outboxes = new WeakMap<Store, Promise<OutboxStore>>();
+
+/** The outbox of a store's database (one per store, created on first use). */
+export function outboxOf(store: Store): Promise<OutboxStore> {
+  let o = outboxes.get(store);
+  if (!o) {
+    o =
+      store.dialect === 'sqlite'
+        ? import('./outbox-sqlite.ts').then((m) => m.sqliteOutbox(store))
+        : import('./outbox-postgres.ts').then((m) => m.postgresOutbox(store));
+    outboxes.set(store, o);
+  }
+  return o;
+}
