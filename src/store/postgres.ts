@@ -23,7 +23,7 @@ import { applyBatch, idemKey, type LoadedOrg, type Op, type StoredOutcome } from
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
-import { reportKey } from './report.ts';
+import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
 import type {
@@ -389,9 +389,10 @@ export class PostgresStore implements Store {
       `SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
       args,
     );
-    const data = rows.slice(0, f.limit).map((r) => JSON.parse(r.body) as Transaction);
-    const has_more = rows.length > f.limit;
-    return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+    return pageOf(
+      rows.map((r) => r.body as string),
+      f.limit,
+    );
   }
 
   async usageReport(
@@ -400,32 +401,24 @@ export class PostgresStore implements Store {
     from: number | null,
     to: number | null,
   ): Promise<UsageRow[]> {
-    const rows = new Map<string, UsageRow>();
-    const add = (key: string, credits: number, count: number) => {
-      const r = rows.get(key) ?? { key, credits: 0, count: 0 };
-      r.credits += credits;
-      r.count += count;
-      rows.set(key, r);
-    };
     const { whole, edges } = splitRange(from, to);
-    if (whole) {
-      const res = await this.pool.query(
-        'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day < $3',
-        [orgId, whole[0], whole[1]],
-      );
-      for (const c of res.rows) add(reportKey(group, c), c.credits, c.count);
-    }
+    const cells = whole
+      ? (
+          await this.pool.query(
+            'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day < $3',
+            [orgId, whole[0], whole[1]],
+          )
+        ).rows
+      : [];
+    const bodies: string[] = [];
     for (const [lo, hi] of edges) {
       const res = await this.pool.query(
         `SELECT body FROM transactions WHERE org_id = $1 AND type = 'usage' AND created_at >= $2 AND created_at < $3`,
         [orgId, lo, hi],
       );
-      for (const r of res.rows) {
-        const [cell] = rollUp([JSON.parse(r.body) as Transaction]);
-        if (cell) add(reportKey(group, cell), cell.credits, cell.count);
-      }
+      for (const r of res.rows) bodies.push(r.body);
     }
-    return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
+    return assembleReport(group, cells, bodies);
   }
 
   async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {

@@ -1,5 +1,7 @@
-/** The row key a usage report groups by; the same for every dialect. */
-import type { UsageGroup } from './types.ts';
+/** Usage reports, the same for every dialect: rollup cells for whole days, log rows for the edges. */
+import type { Transaction } from '../core/index.ts';
+import type { Page, UsageGroup, UsageRow } from './types.ts';
+import { rollUp, type UsageCell } from './usage-rollup.ts';
 
 export function reportKey(
   group: UsageGroup,
@@ -17,4 +19,30 @@ export function reportKey(
     case 'day':
       return new Date(c.day).toISOString().slice(0, 10);
   }
+}
+
+/** Sums rollup cells and edge-day usage transactions into report rows, biggest first. */
+export function assembleReport(
+  group: UsageGroup,
+  cells: Iterable<Omit<UsageCell, 'org_id'>>,
+  edgeBodies: Iterable<string>,
+): UsageRow[] {
+  const rows = new Map<string, UsageRow>();
+  const add = (c: Omit<UsageCell, 'org_id'>) => {
+    const key = reportKey(group, c);
+    const r = rows.get(key) ?? { key, credits: 0, count: 0 };
+    r.credits += c.credits;
+    r.count += c.count;
+    rows.set(key, r);
+  };
+  for (const c of cells) add(c);
+  for (const b of edgeBodies) for (const c of rollUp([JSON.parse(b) as Transaction])) add(c);
+  return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
+}
+
+/** One page of the log from `limit + 1` rows read newest first. */
+export function pageOf(bodies: string[], limit: number): Page<Transaction> {
+  const data = bodies.slice(0, limit).map((b) => JSON.parse(b) as Transaction);
+  const has_more = bodies.length > limit;
+  return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
 }

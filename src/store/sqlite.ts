@@ -24,7 +24,7 @@ import type { Op } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
-import { reportKey } from './report.ts';
+import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
 import type {
@@ -40,7 +40,7 @@ import type {
   User,
   WriteOptions,
 } from './types.ts';
-import { rollUp, splitRange } from './usage-rollup.ts';
+import { splitRange, type UsageCell } from './usage-rollup.ts';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
@@ -291,9 +291,7 @@ export class SqliteStore implements Store {
     )
       .pluck()
       .all(...args, f.limit + 1) as string[];
-    const data = rows.slice(0, f.limit).map((b) => JSON.parse(b) as Transaction);
-    const has_more = rows.length > f.limit;
-    return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+    return pageOf(rows, f.limit);
   }
 
   async usageReport(
@@ -302,40 +300,20 @@ export class SqliteStore implements Store {
     from: number | null,
     to: number | null,
   ): Promise<UsageRow[]> {
-    const rows = new Map<string, UsageRow>();
-    const add = (key: string, credits: number, count: number) => {
-      const r = rows.get(key) ?? { key, credits: 0, count: 0 };
-      r.credits += credits;
-      r.count += count;
-      rows.set(key, r);
-    };
     const { whole, edges } = splitRange(from, to);
-    if (whole) {
-      const cells = this.q(
-        'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = ? AND day >= ? AND day < ?',
-      ).all(orgId, whole[0], whole[1]) as {
-        day: number;
-        tool: string;
-        operation: string;
-        member_id: string;
-        project_id: string;
-        credits: number;
-        count: number;
-      }[];
-      for (const c of cells) add(reportKey(group, c), c.credits, c.count);
-    }
-    for (const [lo, hi] of edges) {
-      const bodies = this.q(
-        `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
-      )
-        .pluck()
-        .all(orgId, lo, hi) as string[];
-      for (const b of bodies) {
-        const [cell] = rollUp([JSON.parse(b) as Transaction]);
-        if (cell) add(reportKey(group, cell), cell.credits, cell.count);
-      }
-    }
-    return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
+    const cells = whole
+      ? (this.q(
+          'SELECT day, tool, operation, member_id, project_id, credits, count FROM usage_daily WHERE org_id = ? AND day >= ? AND day < ?',
+        ).all(orgId, whole[0], whole[1]) as Omit<UsageCell, 'org_id'>[])
+      : [];
+    const edge = this.q(
+      `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
+    ).pluck();
+    return assembleReport(
+      group,
+      cells,
+      edges.flatMap(([lo, hi]) => edge.all(orgId, lo, hi) as string[]),
+    );
   }
 
   async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {
