@@ -93,6 +93,13 @@ export async function runDueJobs(deps: AppDeps, report?: SchedulerReport): Promi
       const j = jobs[i]!;
       const u = outcomes[i]!;
       await outbox.finishJob(j.org_id, j.id, u);
+      if (j.kind === 'webhook' && j.endpoint_id && u.last_status === 410)
+        await outbox.disableWebhookEndpoint(
+          j.org_id,
+          j.endpoint_id,
+          deps.clock.now(),
+          'the endpoint answered 410 Gone',
+        );
       if (report) {
         if (j.kind === 'webhook') report.deliveries++;
         else if (j.kind === 'email') report.emails++;
@@ -142,8 +149,8 @@ async function deliverWebhook(deps: AppDeps, j: Job): Promise<JobUpdate> {
   });
   const after = deps.clock.now();
   if (r.status !== null && r.status >= 200 && r.status < 300) return done(after, r.status);
-  if (r.status === 410) {
-    await outbox.disableWebhookEndpoint(j.org_id, ep.id, after, 'the endpoint answered 410 Gone');
+  if (r.status === 410)
+    // The runner disables the endpoint once this delivery's outcome is stored.
     return {
       status: 'failed',
       next_attempt_at: null,
@@ -151,7 +158,6 @@ async function deliverWebhook(deps: AppDeps, j: Job): Promise<JobUpdate> {
       last_error: 'endpoint gone (410): disabled',
       finished_at: after,
     };
-  }
   const next = j.attempts >= MAX_ATTEMPTS ? null : nextAttemptAt(after, j.attempts);
   return {
     status: next === null ? 'failed' : 'pending',

@@ -28,10 +28,14 @@ export function webhookPayload(e: StoreEvent) {
   };
 }
 
+/** Ids follow the event's sequence, so lists sort in event order and a fan-out cannot repeat. */
+const seqPart = (e: StoreEvent) => e.seq.toString(36).padStart(10, '0');
+
 function job(e: StoreEvent, now: number, fields: Partial<Job> & Pick<Job, 'kind' | 'payload'>): Job {
+  const prefix = fields.kind === 'webhook' ? 'msg' : fields.kind === 'email' ? 'eml' : 'job';
   return {
     org_id: e.org_id,
-    id: newId(fields.kind === 'webhook' ? 'msg' : fields.kind === 'email' ? 'eml' : 'job'),
+    id: `${prefix}_${seqPart(e)}${fields.endpoint_id ? `_${fields.endpoint_id.replace(/^we_/, '').slice(0, 12)}` : ''}`,
     endpoint_id: null,
     event_id: eventId(e.seq),
     event_type: e.type,
@@ -56,7 +60,7 @@ export function planDispatch(input: DispatchInput, o: DispatchOptions): Dispatch
     }
     if (!isPublicEvent(e.type)) continue;
     for (const ep of input.endpoints) {
-      if (ep.org_id !== e.org_id) continue;
+      if (ep.org_id !== e.org_id || e.seq <= (ep.after_seq ?? 0)) continue;
       if (!ep.events.includes('*') && !ep.events.includes(e.type)) continue;
       plan.jobs.push(job(e, o.now, { kind: 'webhook', endpoint_id: ep.id, payload: webhookPayload(e) }));
     }
@@ -64,7 +68,7 @@ export function planDispatch(input: DispatchInput, o: DispatchOptions): Dispatch
     if (!m) continue;
     plan.notifications.push({
       org_id: e.org_id,
-      id: newId('ntf'),
+      id: `ntf_${seqPart(e)}`,
       type: e.type,
       title: m.title,
       body: m.body,

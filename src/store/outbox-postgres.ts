@@ -90,17 +90,20 @@ class PostgresOutbox implements OutboxStore {
   }
 
   async createWebhookEndpoint(e: WebhookEndpoint) {
-    await this.pool.query('INSERT INTO webhook_endpoints VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-      e.org_id,
-      e.id,
-      e.url,
-      JSON.stringify(e.events),
-      e.secret,
-      e.description,
-      e.created_at,
-      e.disabled_at,
-      e.disabled_reason,
-    ]);
+    await this.pool.query(
+      'INSERT INTO webhook_endpoints VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT coalesce(max(seq), 0) FROM events))',
+      [
+        e.org_id,
+        e.id,
+        e.url,
+        JSON.stringify(e.events),
+        e.secret,
+        e.description,
+        e.created_at,
+        e.disabled_at,
+        e.disabled_reason,
+      ],
+    );
   }
   async listWebhookEndpoints(orgId: string) {
     const { rows } = await this.pool.query(

@@ -81,7 +81,9 @@ class SqliteOutbox implements OutboxStore {
 
   async createWebhookEndpoint(e: WebhookEndpoint) {
     this.db
-      .prepare('INSERT INTO webhook_endpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO webhook_endpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM events))',
+      )
       .run(
         e.org_id,
         e.id,

@@ -25,6 +25,8 @@ export interface WebhookEndpoint {
   created_at: number;
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** The outbox's last event when the endpoint was created: it hears only of later ones. */
+  after_seq?: number;
 }
 
 export type JobKind = 'webhook' | 'email' | 'auto_topup';

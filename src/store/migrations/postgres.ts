@@ -125,6 +125,7 @@ export const POSTGRES_MIGRATIONS: string[] = [
     created_at bigint NOT NULL,
     disabled_at bigint,
     disabled_reason text,
+    after_seq bigint NOT NULL,
     PRIMARY KEY (org_id, id)
   );
 

@@ -125,6 +125,7 @@ export const SQLITE_MIGRATIONS: string[] = [
     created_at INTEGER NOT NULL,
     disabled_at INTEGER,
     disabled_reason TEXT,
+    after_seq INTEGER NOT NULL,
     PRIMARY KEY (org_id, id)
   ) WITHOUT ROWID;
 
