@@ -7,7 +7,10 @@ import { Paginator } from './pagination.ts';
 import { type Call, type ClientOptions, type RequestOptions, Transport } from './transport.ts';
 import type {
   AdjustmentParams,
+  Alerts,
   ApiKey,
+  AutoTopup,
+  AutoTopupParams,
   Balance,
   Budget,
   BudgetParams,
@@ -20,6 +23,7 @@ import type {
   CreateHoldParams,
   CreateOrgParams,
   CreateWebhookEndpointParams,
+  Email,
   FinalizeParams,
   GenerationBatch,
   GenerationEvent,
@@ -31,6 +35,7 @@ import type {
   ListParams,
   Me,
   Member,
+  Notification,
   Org,
   Page,
   Project,
@@ -38,6 +43,7 @@ import type {
   Quote,
   QuoteParams,
   Role,
+  ScheduledWork,
   Scope,
   SignupParams,
   SignupResult,
@@ -191,6 +197,37 @@ export class AmisiClient {
       this.post<Purchase>(orgPath(org, `/purchases/${seg(purchase)}/refund`), undefined, o),
   };
 
+  readonly autoTopup = {
+    /** Buy `pack` automatically when available credits drop below `threshold`. */
+    set: (org: string, params: AutoTopupParams, o?: RequestOptions) =>
+      this.call<AutoTopup>({ method: 'PUT', path: orgPath(org, '/auto_topup'), body: params }, o),
+    /** Throws 404 not_found when it was never set. */
+    get: (org: string, o?: RequestOptions) => this.get<AutoTopup>(orgPath(org, '/auto_topup'), undefined, o),
+  };
+
+  // --- notifications ---------------------------------------------------------------------------
+
+  readonly alerts = {
+    /** The low-balance alert threshold; null restores the default. */
+    set: (org: string, low_balance_threshold: number | null, o?: RequestOptions) =>
+      this.call<Alerts>({ method: 'PUT', path: orgPath(org, '/alerts'), body: { low_balance_threshold } }, o),
+    get: (org: string, o?: RequestOptions) => this.get<Alerts>(orgPath(org, '/alerts'), undefined, o),
+  };
+
+  readonly notifications = {
+    /** In-app notifications, newest first. */
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Notification>(orgPath(org, '/notifications'), { ...params }, o),
+    markRead: (org: string, id: string, o?: RequestOptions) =>
+      this.post<{ id: string; read: true }>(orgPath(org, `/notifications/${seg(id)}/read`), undefined, o),
+  };
+
+  readonly emails = {
+    /** Emails to the org's owners and admins, newest first (the outbox when no SMTP is configured). */
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Email>(orgPath(org, '/emails'), { ...params }, o),
+  };
+
   // --- team ------------------------------------------------------------------------------------
 
   readonly members = {
@@ -341,8 +378,8 @@ export class AmisiClient {
 
   readonly admin = {
     renewals: {
-      /** Runs every renewal due at the server clock's now (safe to repeat). */
-      run: (o?: RequestOptions) => this.post<{ renewed: number }>('/v1/admin/renewals/run', undefined, o),
+      /** Runs the scheduler once at the server clock's now: due renewals, alerts, deliveries (safe to repeat). */
+      run: (o?: RequestOptions) => this.post<ScheduledWork>('/v1/admin/renewals/run', undefined, o),
     },
     /** The test clock: exists only on a server started with AMISI_CLOCK=manual. */
     clock: {

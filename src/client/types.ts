@@ -113,6 +113,8 @@ export interface Subscription {
   period_end: string | null;
   pending_tier: string | null;
   cancel_at_period_end: boolean;
+  /** Stripe: pay here to start the plan; the tier changes when Stripe confirms. */
+  checkout_url?: string;
 }
 
 export interface ChangeTierParams {
@@ -250,8 +252,13 @@ export interface Purchase {
   pack: string;
   credits: number;
   price: Money;
-  status: 'pending' | 'completed' | 'refunded' | 'failed' | string;
+  status: 'pending' | 'completed' | 'refunded' | 'failed';
+  /** Stripe: pay here; the purchase completes when Stripe confirms. */
   checkout_url?: string;
+  /** Bought by auto top-up. */
+  auto_topup?: boolean;
+  /** Why the payment failed (status `failed`). */
+  failure_reason?: string;
   revoked: number;
   created_at: string;
   completed_at: string | null;
@@ -578,4 +585,71 @@ export interface WebhookDelivery {
   created_at: string;
   finished_at: string | null;
   payload: Record<string, unknown>;
+}
+
+// --- notifications, alerts, auto top-up ----------------------------------------------------
+
+export interface Notification {
+  id: string;
+  /** The event type it reports, e.g. `credits.low_balance`. */
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface Email {
+  id: string;
+  to: string[];
+  subject: string;
+  text: string;
+  /** stored: kept in the outbox because no SMTP server is configured; succeeded: sent. */
+  status: 'pending' | 'succeeded' | 'failed' | 'stored';
+  event_type: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface AutoTopupParams {
+  /** Default true. */
+  enabled?: boolean;
+  /** Buy when available credits drop below this. */
+  threshold: number;
+  pack: string;
+  /** Top-ups per billing period (a calendar month without one). */
+  monthly_max: number;
+}
+
+export interface AutoTopup {
+  enabled: boolean;
+  threshold: number;
+  pack: string;
+  monthly_max: number;
+  /** False after a top-up fired, until available is back at the threshold. */
+  armed: boolean;
+  used_this_period: number;
+  period_start: string;
+  pending_purchase_id: string | null;
+}
+
+export interface Alerts {
+  /** null: the default (20% of the allocation, at least 1). */
+  low_balance_threshold: number | null;
+  effective_threshold: number;
+  armed: boolean;
+}
+
+/** What one run of the scheduler did (`admin.renewals.run`). */
+export interface ScheduledWork {
+  renewed: number;
+  alerts?: number;
+  dispatched?: number;
+  deliveries?: number;
+  emails?: number;
+  auto_topups?: number;
+  failures?: number;
 }

@@ -3,7 +3,8 @@
  * typed errors, the pagination iterator, and retries — through a local proxy that loses
  * answers — that reuse one idempotency key, so a lost answer is never a double charge.
  */
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import {
   AmisiClient,
   AmisiConnectionError,
@@ -208,6 +209,85 @@ describe('AmisiClient: every endpoint', () => {
     expect((await admin.admin.renewals.run()).renewed).toBeGreaterThanOrEqual(1);
     const types = (await admin.transactions.list(org).toArray()).map((t) => t.type);
     expect(types.filter((t) => t === 'allocation')).toHaveLength(2);
+  });
+});
+
+describe('AmisiClient: alerts, notifications, email, auto top-up and webhooks', () => {
+  it('sets the low-balance alert, then lists and marks notifications and reads the email outbox', async () => {
+    const { id: org } = await admin.orgs.create({ name: 'Alerted', tier: 'pro' });
+    await admin.members.create(org, { email: 'owner.client@example.com', role: 'owner' });
+    expect(await admin.alerts.get(org)).toEqual({
+      low_balance_threshold: null,
+      effective_threshold: 10,
+      armed: true,
+    });
+    expect(await admin.alerts.set(org, 20)).toEqual({
+      low_balance_threshold: 20,
+      effective_threshold: 20,
+      armed: true,
+    });
+    await admin.usage.record(org, { tool: IMG, operation: '8k', quantity: 8 }); // 50 − 32 = 18 < 20
+    const work = await admin.admin.renewals.run();
+    expect(work.dispatched).toBeGreaterThanOrEqual(1);
+    const notes = await admin.notifications.list(org).toArray();
+    const low = notes.find((n) => n.type === 'credits.low_balance')!;
+    expect(low).toMatchObject({ read_at: null, data: { available: 18, threshold: 20 } });
+    expect(await admin.notifications.markRead(org, low.id)).toEqual({ id: low.id, read: true });
+    expect(
+      (await admin.notifications.list(org).toArray()).find((n) => n.id === low.id)?.read_at,
+    ).not.toBeNull();
+    const emails = await admin.emails.list(org).toArray();
+    expect(emails.find((e) => e.event_type === 'credits.low_balance')).toMatchObject({
+      to: ['owner.client@example.com'],
+      status: 'stored',
+    });
+  });
+
+  it('sets and reads auto top-up (404 before it is set)', async () => {
+    const { id: org } = await admin.orgs.create({ name: 'Topped', tier: 'basic' });
+    expect(await thrown(() => admin.autoTopup.get(org))).toMatchObject({ status: 404, code: 'not_found' });
+    const a = await admin.autoTopup.set(org, { threshold: 5, pack: 'pack_20', monthly_max: 2 });
+    expect(a).toMatchObject({
+      enabled: true,
+      threshold: 5,
+      pack: 'pack_20',
+      monthly_max: 2,
+      used_this_period: 0,
+    });
+    expect(await admin.autoTopup.get(org)).toEqual(a);
+  });
+
+  it('creates a webhook endpoint (secret once), lists it, reads its deliveries and deletes it', async () => {
+    const hits: string[] = [];
+    const rx = createHttpServer((req, res) => {
+      hits.push(String(req.headers['webhook-id']));
+      req.resume();
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/hook`;
+      const { id: org } = await admin.orgs.create({ name: 'Hooked' });
+      const ep = await admin.webhookEndpoints.create(org, { url, events: ['purchase.completed'] });
+      expect(ep.secret).toMatch(/^whsec_/);
+      expect(ep).toMatchObject({ url, events: ['purchase.completed'], status: 'enabled' });
+      const { data } = await admin.webhookEndpoints.list(org);
+      expect(data.map((e) => e.id)).toEqual([ep.id]);
+      expect(data[0]).not.toHaveProperty('secret');
+      await admin.purchases.create(org, 'pack_20');
+      await admin.admin.renewals.run();
+      await admin.admin.renewals.run();
+      const deliveries = await admin.webhookEndpoints.deliveries(org, ep.id).toArray();
+      expect(deliveries).toMatchObject([
+        { event_type: 'purchase.completed', status: 'succeeded', attempts: 1 },
+      ]);
+      expect(hits).toContain(deliveries[0]!.id);
+      expect(await admin.webhookEndpoints.delete(org, ep.id)).toEqual({ id: ep.id, deleted: true });
+      expect((await admin.webhookEndpoints.list(org)).data).toEqual([]);
+    } finally {
+      rx.closeAllConnections();
+      await new Promise((r) => rx.close(r));
+    }
   });
 });
 
