@@ -5,7 +5,7 @@
  * mid-request. May import from core (the catalog parser) and nothing else of the project.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Catalog, CatalogError, defaultCatalog, parseCatalog } from '../core/index.ts';
 
 export interface RateLimitConfig {
@@ -52,6 +52,29 @@ export interface Config {
   scheduler_interval_seconds: number;
   /** How often the server delivers webhooks, emails and auto top-ups; 0 = only with the scheduler. */
   delivery_interval_seconds: number;
+  /** Generated images and batch records live here (default: the SQLite file's folder, else ./data). */
+  data_dir: string;
+  generation: GenerationConfig;
+}
+
+/** Which image backend renders generations, and the bounds a batch runs within. */
+export interface GenerationConfig {
+  /** `local`: the built-in preview renderer (not an AI model). `openai`: an OpenAI-compatible API. */
+  backend: 'local' | 'openai';
+  /** Set exactly when backend is `openai`. */
+  openai: {
+    base_url: string;
+    api_key: string;
+    model: string;
+    timeout_ms: number;
+    max_retries: number;
+  } | null;
+  /** Renders in flight for one batch. */
+  concurrency: number;
+  /** Batches rendering at once for one org; more are refused with 429 until one finishes. */
+  batches_per_org: number;
+  /** Batches rendering at once on this instance, all orgs together. */
+  max_batches: number;
 }
 
 export interface StripeConfig {
@@ -112,6 +135,16 @@ const SETTINGS = {
   email_from: 'AMISI_EMAIL_FROM',
   webhook_timeout_ms: 'AMISI_WEBHOOK_TIMEOUT_MS',
   webhooks_allow_private: 'AMISI_WEBHOOKS_ALLOW_PRIVATE',
+  data_dir: 'AMISI_DATA_DIR',
+  image_backend: 'AMISI_IMAGE_BACKEND',
+  openai_base_url: 'AMISI_OPENAI_BASE_URL',
+  openai_api_key: 'AMISI_OPENAI_API_KEY',
+  openai_model: 'AMISI_OPENAI_MODEL',
+  openai_timeout_ms: 'AMISI_OPENAI_TIMEOUT_MS',
+  openai_max_retries: 'AMISI_OPENAI_MAX_RETRIES',
+  generation_concurrency: 'AMISI_GENERATION_CONCURRENCY',
+  generation_batches_per_org: 'AMISI_GENERATION_BATCHES_PER_ORG',
+  generation_max_batches: 'AMISI_GENERATION_MAX_BATCHES',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -294,6 +327,44 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     per_key_burst: int('rate_limit_per_key_burst', 200, 1, 1_000_000),
   };
 
+  const dataS = str('data_dir');
+  const data_dir = dataS
+    ? resolve(cwd, dataS.value)
+    : database_url.startsWith('sqlite:')
+      ? dirname(resolve(cwd, database_url.slice('sqlite:'.length)))
+      : resolve(cwd, 'data');
+
+  const backend = oneOf('image_backend', 'local', ['local', 'openai'] as const);
+  let openai: GenerationConfig['openai'] = null;
+  if (backend === 'openai') {
+    const need = (k: Setting) => {
+      const s = str(k);
+      if (!s) throw new ConfigError(`AMISI_IMAGE_BACKEND=openai needs ${SETTINGS[k]}`);
+      return s;
+    };
+    const url = need('openai_base_url');
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url.value);
+    } catch {}
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      fail(url.from, url.value, 'an http(s) URL such as https://api.openai.com/v1');
+    openai = {
+      base_url: url.value,
+      api_key: need('openai_api_key').value,
+      model: str('openai_model')?.value ?? 'gpt-image-1',
+      timeout_ms: int('openai_timeout_ms', 120_000, 100, 600_000),
+      max_retries: int('openai_max_retries', 2, 0, 10),
+    };
+  }
+  const generation: GenerationConfig = {
+    backend,
+    openai,
+    concurrency: int('generation_concurrency', 2, 1, 8),
+    batches_per_org: int('generation_batches_per_org', 2, 1, 100),
+    max_batches: int('generation_max_batches', 16, 1, 1000),
+  };
+
   const config: Config = {
     port,
     host,
@@ -320,6 +391,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       webhook_timeout_ms: int('webhook_timeout_ms', 10_000, 100, 60_000),
       webhooks_allow_private: bool('webhooks_allow_private', !production),
     },
+    data_dir,
+    generation,
   };
 
   if (production) {
@@ -336,6 +409,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (!config.secure_cookies) refuse('AMISI_SECURE_COOKIES=false (session cookies must be Secure)');
     if (config.notifications.webhooks_allow_private)
       refuse('AMISI_WEBHOOKS_ALLOW_PRIVATE=true (webhooks must not reach this machine or a private network)');
+    if (openai && new URL(openai.base_url).protocol !== 'https:' && !isLoopback(openai.base_url))
+      refuse('an http:// AMISI_OPENAI_BASE_URL off this machine (the API key would travel in the clear)');
   }
   return config;
 }
+
+const isLoopback = (url: string) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
