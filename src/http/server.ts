@@ -17,6 +17,7 @@ import Fastify, {
 } from 'fastify';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
 import { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
 import { smtpMailer } from '../notifications/mailer.ts';
@@ -30,6 +31,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { autoTopupRoutes } from './routes/auto-topup.ts';
 import { creditRoutes } from './routes/credits.ts';
+import { generationRoutes } from './routes/generations.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -71,6 +73,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Pino options, or false for no logs (tests). Defaults to JSON logs at the config's level. */
   logger?: FastifyServerOptions['logger'];
+  /** The image backend, instead of the one the config names (tests, benchmarks). */
+  imageBackend?: ChosenBackend;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -230,6 +234,23 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     await scheduler.stop();
     mailer?.close();
   });
+
+  // Generation: batches left unsettled by a stopped process are settled before serving;
+  // on close, batches rendering here are cancelled and settled (done images charged).
+  const generations = createGenerations({
+    deps,
+    settings: config.generation,
+    dataDir: config.data_dir,
+    log: app.log,
+    ...(opts.imageBackend ? { chosen: opts.imageBackend } : {}),
+  });
+  app.addHook('onReady', async () => {
+    await generations.startRecovery();
+  });
+  app.addHook('preClose', async () => {
+    await generations.close();
+  });
+  generationRoutes(app, ctx, generations);
 
   return app;
 }
