@@ -3,6 +3,9 @@
  * store (a fresh SQLite file, or a fresh PostgreSQL schema), driven with fetch. Nothing
  * is mocked; the manual clock lets tests move time.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Config, type LoadOptions, loadConfig } from '../../src/config/config.ts';
 import { type App, buildServer } from '../../src/http/server.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -46,6 +49,8 @@ export async function startApi(
   overrides: LoadOptions['overrides'] = {},
 ): Promise<Api> {
   const h = await openHarness(dialect);
+  // Generated images and batch records go to a folder of this server's own, never ./data.
+  const dataDir = overrides.data_dir === undefined ? mkdtempSync(join(tmpdir(), 'amisi-api-data-')) : null;
   const config = loadConfig({
     env: {},
     overrides: {
@@ -53,6 +58,7 @@ export async function startApi(
       clock: 'manual',
       rate_limit: false,
       log_level: 'silent',
+      ...(dataDir ? { data_dir: dataDir } : {}),
       ...overrides,
     },
   });
@@ -90,6 +96,7 @@ export async function startApi(
     async close() {
       await app.close();
       await h.cleanup();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
