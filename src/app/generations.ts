@@ -567,6 +567,9 @@ export class GenerationService {
       r.timings_ms.render = Math.round(performance.now() - started);
       const settling = performance.now();
       await this.settle(r, r.hold.id!);
+      // Settled is finished for the limits: a client that reads the batch as done may start
+      // the next one at once (no request runs between the settlement and this line).
+      slot.release();
       r.timings_ms.settle = Math.round((performance.now() - settling) * 100) / 100;
       clearInterval(heartbeat);
       await this.save(live);
