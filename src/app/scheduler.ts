@@ -44,13 +44,25 @@ const MAX_JOBS_PER_PASS = 5_000;
 /** Auto top-up and email jobs retry a provider that cannot be reached this many times. */
 const MAX_SIDE_ATTEMPTS = 6;
 
+/** The forfeit warning has a three-day window: looking hourly is plenty, and it loads org states. */
+const ALERT_CHECK_EVERY_MS = 3600_000;
+const lastAlertCheck = new WeakMap<object, number>();
+
+async function alertsDue(deps: AppDeps): Promise<number> {
+  const now = deps.clock.now();
+  const last = lastAlertCheck.get(deps.store);
+  if (last !== undefined && now >= last && now - last < ALERT_CHECK_EVERY_MS) return 0;
+  lastAlertCheck.set(deps.store, now);
+  return checkForfeitSoon(deps);
+}
+
 const sideRetryAt = (now: number, attempts: number) =>
   attempts >= MAX_SIDE_ATTEMPTS ? null : now + Math.min(3600_000, 30_000 * 2 ** (attempts - 1));
 
 export async function runScheduledWork(deps: AppDeps): Promise<SchedulerReport> {
   const report: SchedulerReport = {
     renewed: await runDueRenewals(deps),
-    alerts: await checkForfeitSoon(deps),
+    alerts: await alertsDue(deps),
     dispatched: 0,
     deliveries: 0,
     emails: 0,
