@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, each reporting ratios against a baseline measured in
  * the same run (the machine is shared and noisy; absolute numbers move, ratios less so).
  * Writes bench/RESULTS.md with the command, the machine and the tables.
- *   BENCH_ONLY=store,postgres,query,memory,tools,http   run a subset
+ *   BENCH_ONLY=store,postgres,query,memory,tools,generation,http   run a subset
  *   BENCH_OPS=60000                                operations per store measurement
  *   BENCH_MEMORY_ORGS=1000000                      orgs for the RSS measurement
  */
@@ -12,7 +12,9 @@ import { cpus } from 'node:os';
 import { memoryBench, postgresBench, queryBench, type Row, sqliteBench } from './store.ts';
 import { runToolsBench } from './tools.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,http').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,generation,http').split(','),
+);
 const sections: { title: string; rows: Row[] }[] = [];
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
@@ -36,6 +38,10 @@ await section('query', 'Queries on a million-row log (SQLite)', () =>
 );
 await section('memory', 'Memory', () => memoryBench(Number(process.env.BENCH_MEMORY_ORGS ?? 1_000_000)));
 await section('tools', 'Local preview renderer', async () => runToolsBench({ seconds: 1 }));
+if (only.has('generation')) {
+  const { generationBench } = await import('./generation.ts');
+  await section('generation', 'Generation through the API vs the renderer alone', generationBench);
+}
 if (only.has('http')) {
   const http = await import('./http.ts').catch(() => null);
   if (http) await section('http', 'HTTP API (autocannon on loopback)', http.httpBench);
