@@ -291,6 +291,41 @@ describe('AmisiClient: alerts, notifications, email, auto top-up and webhooks', 
   });
 });
 
+describe('AmisiClient: generation', () => {
+  it('lists the tools, generates a batch, follows it, fetches an image and finalizes a draft', async () => {
+    const tools = await admin.tools.list();
+    expect(tools.tools.map((t) => t.id)).toContain(IMG);
+    expect(tools.limits.formats).toEqual(['png', 'webp']);
+    const { id: org } = await admin.orgs.create({ name: 'Studio', tier: 'basic' });
+    const b = await admin.generations.create(org, {
+      prompts: ['a red fox', 'a blue owl'],
+      operation: '720p',
+      seed: 7,
+    });
+    expect(b).toMatchObject({ operation: '720p', credits_per_image: 1 });
+    expect(b.images.map((i) => i.prompt)).toEqual(['a red fox', 'a blue owl']);
+    const events: string[] = [];
+    for await (const e of admin.generations.events(org, b.id)) {
+      events.push(e.event);
+      if (e.event === 'done') expect(e.data.id).toBe(b.id);
+    }
+    expect(events.at(-1)).toBe('done');
+    const done = await admin.generations.wait(org, b.id, { interval_ms: 20 });
+    expect(done).toMatchObject({ status: 'succeeded', credits: { charged: 2, released: 0 } });
+    expect(await admin.generations.get(org, b.id)).toEqual(done);
+    const png = await admin.generations.image(org, b.id, done.images[0]!.id);
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+
+    const fin = await admin.generations.finalize(org, b.id, done.images[0]!.id, { operation: '4k' });
+    expect(fin.finalize_of).toEqual({ batch_id: b.id, image_id: done.images[0]!.id });
+    expect((await admin.generations.wait(org, fin.id, { interval_ms: 20 })).credits.charged).toBe(3);
+    // Drafts at 720p, then one final at 4k: the iterative approach already, nothing to save.
+    const ins = await admin.insights.get(org);
+    expect(ins.efficiency).toMatchObject({ groups: 1, generations: 3, actual: 5, iterative: 5, savings: 0 });
+    expect((await admin.orgs.balance(org)).balance).toBe(15);
+  });
+});
+
 describe('AmisiClient: typed errors', () => {
   it('throws insufficient_credits as a 402 AmisiError with available and required', async () => {
     const { id: org } = await admin.orgs.create({ name: 'Poor' });
