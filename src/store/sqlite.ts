@@ -276,7 +276,9 @@ export class SqliteStore implements Store {
   async listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
     const where = ['org_id = ?', 'visible = 1'];
     const args: unknown[] = [orgId];
-    if (f.type) where.push('type = ?') && args.push(f.type);
+    // `type <> 'usage'` lets SQLite use the partial index of the rare types.
+    if (f.type)
+      where.push(f.type === 'usage' ? 'type = ?' : "type = ? AND type <> 'usage'") && args.push(f.type);
     if (f.member_id) where.push('member_id = ?') && args.push(f.member_id);
     if (f.project_id) where.push('project_id = ?') && args.push(f.project_id);
     if (f.from != null) where.push('created_at >= ?') && args.push(f.from);
