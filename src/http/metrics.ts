@@ -1,9 +1,10 @@
 /**
  * Prometheus metrics on their own registry (so several servers can live in one process,
  * as in tests): request durations by route, credits charged, ledger writes by command and
- * outcome, holds created and resolved, and the store's batch sizes when it reports them.
+ * outcome, holds created and resolved, holds open now (read from the store at scrape
+ * time), and the store's batch sizes.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Command } from '../core/index.ts';
 import type { WriteResult } from '../store/types.ts';
 
@@ -46,8 +47,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(openHolds?: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry });
+    if (openHolds)
+      new Gauge({
+        name: 'amisi_holds_open',
+        help: 'Holds open right now across every org (credits reserved for work in progress)',
+        registers: [this.registry],
+        async collect() {
+          this.set(await openHolds());
+        },
+      });
   }
 
   onWrite = (cmd: Command | { type: 'create_org' }, r: WriteResult) => {

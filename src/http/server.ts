@@ -96,7 +96,7 @@ export const REDACT = [
 export async function buildServer(opts: BuildOptions): Promise<App> {
   const { config, store } = opts;
   const clock = opts.clock ?? (config.clock === 'manual' ? new ManualClock() : systemClock);
-  const metrics = new Metrics();
+  const metrics = new Metrics(() => store.openHoldsTotal());
   const deps: AppDeps = {
     store,
     catalog: config.catalog,

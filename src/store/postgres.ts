@@ -23,6 +23,7 @@ import { applyBatch, idemKey, type LoadedOrg, type Op, type StoredOutcome } from
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
+import { openHolds } from './open-holds.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
@@ -206,13 +207,19 @@ export class PostgresStore implements Store {
       // Every write of the batch goes to the server as ONE statement, a JSON array per table
       // (data-modifying CTEs, json_to_recordset): JSON.stringify is native, while pg's
       // escaping of text[] parameters costs more than the rules themselves.
-      const upd: { id: string; version: number; due: number | null; state: unknown }[] = [];
+      const upd: { id: string; version: number; due: number | null; open: number; state: unknown }[] = [];
       const ins: typeof upd = [];
       const mem = { org: [] as string[], id: [] as string[], email: [] as string[], role: [] as string[] };
       const memOrgs: string[] = [];
       for (const [id, o] of changes.orgs) {
         o.version += 1;
-        (o.isNew ? ins : upd).push({ id, version: o.version, due: nextDueAt(o.state), state: o.state });
+        (o.isNew ? ins : upd).push({
+          id,
+          version: o.version,
+          due: nextDueAt(o.state),
+          open: openHolds(o.state),
+          state: o.state,
+        });
         loaded.get(id)!.version = o.version;
         if (o.membersChanged || o.isNew) {
           memOrgs.push(id);
@@ -253,13 +260,14 @@ export class PostgresStore implements Store {
       };
       await c.query(
         `WITH upd AS (
-           UPDATE orgs o SET version = u.version, next_due_at = u.due, state = u.state::text, updated_at = $7
-             FROM json_to_recordset($1::json) AS u(id text, version bigint, due bigint, state json)
+           UPDATE orgs o SET version = u.version, next_due_at = u.due, state = u.state::text, updated_at = $7,
+                  open_holds = u.open
+             FROM json_to_recordset($1::json) AS u(id text, version bigint, due bigint, open int, state json)
             WHERE o.id = u.id),
          ins AS (
-           INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at)
-           SELECT id, version, due, state::text, $7, $7
-             FROM json_to_recordset($2::json) AS u(id text, version bigint, due bigint, state json)),
+           INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at, open_holds)
+           SELECT id, version, due, state::text, $7, $7, open
+             FROM json_to_recordset($2::json) AS u(id text, version bigint, due bigint, open int, state json)),
          txns AS (
            INSERT INTO transactions
            SELECT org_id, seq, id, type, visible, amount, created_at, member_id, project_id, body::text
@@ -444,6 +452,13 @@ export class PostgresStore implements Store {
 
   async ping() {
     await this.pool.query('SELECT 1');
+  }
+
+  async openHoldsTotal() {
+    const { rows } = await this.pool.query(
+      'SELECT coalesce(sum(open_holds), 0) AS n FROM orgs WHERE open_holds > 0',
+    );
+    return Number(rows[0].n);
   }
 
   private closed = false;

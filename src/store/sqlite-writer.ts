@@ -23,6 +23,7 @@ import {
   type Op,
   type StoredOutcome,
 } from './batch.ts';
+import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
 import type { WriteResult } from './types.ts';
@@ -36,10 +37,10 @@ function statements(db: Database.Database) {
     orgVersion: db.prepare('SELECT version FROM orgs WHERE id = ?').pluck(),
     orgRow: db.prepare('SELECT state, version FROM orgs WHERE id = ?'),
     insertOrg: db.prepare(
-      'INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO orgs (id, version, next_due_at, state, created_at, updated_at, open_holds) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     updateOrg: db.prepare(
-      'UPDATE orgs SET version = ?, next_due_at = ?, state = ?, updated_at = ? WHERE id = ?',
+      'UPDATE orgs SET version = ?, next_due_at = ?, state = ?, updated_at = ?, open_holds = ? WHERE id = ?',
     ),
     idem: db.prepare(
       'SELECT key, fingerprint, status, body, created_at FROM idempotency WHERE org_id = ? AND key = ?',
@@ -133,8 +134,9 @@ export class SqliteWriter {
           for (const [id, o] of changes.orgs) {
             o.version += 1;
             const json = JSON.stringify(o.state);
-            if (o.isNew) this.s.insertOrg.run(id, o.version, nextDueAt(o.state), json, now, now);
-            else this.s.updateOrg.run(o.version, nextDueAt(o.state), json, now, id);
+            const open = openHolds(o.state);
+            if (o.isNew) this.s.insertOrg.run(id, o.version, nextDueAt(o.state), json, now, now, open);
+            else this.s.updateOrg.run(o.version, nextDueAt(o.state), json, now, open, id);
             const cached = loaded.get(id)!;
             cached.version = o.version;
             if (o.isNew) this.cache.set(id, cached);

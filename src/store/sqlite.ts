@@ -352,6 +352,12 @@ export class SqliteStore implements Store {
     return v.violations;
   }
 
+  async openHoldsTotal() {
+    return this.q('SELECT coalesce(sum(open_holds), 0) FROM orgs WHERE open_holds > 0')
+      .pluck()
+      .get() as number;
+  }
+
   async ping() {
     this.q('SELECT 1').get();
   }

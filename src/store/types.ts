@@ -135,6 +135,8 @@ export interface Store extends AuthStore {
   /** Applies pending migrations; refuses a database written by a newer schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Holds open right now across every org (kept per org row; for /metrics). */
+  openHoldsTotal(): Promise<number>;
   /** Database reachable and schema current (for /readyz). */
   ping(): Promise<void>;
 

@@ -201,4 +201,10 @@ export const POSTGRES_MIGRATIONS: string[] = [
   DROP INDEX transactions_type;
   CREATE INDEX transactions_type ON transactions (org_id, type, seq) WHERE type <> 'usage';
   `,
+  // v4: open holds per org, kept with the state, so /metrics can sum them without
+  // reading any state.
+  `
+  ALTER TABLE orgs ADD COLUMN open_holds integer NOT NULL DEFAULT 0;
+  CREATE INDEX orgs_open_holds ON orgs (open_holds) WHERE open_holds > 0;
+  `,
 ];
