@@ -43,6 +43,73 @@ async function load(
   return JSON.parse(out) as LoadResult;
 }
 
+/**
+ * Reads while the server is busy writing: GET balance latency, one request at a time,
+ * during 48 connections of POST /usage, with SQLite commits in the writer thread or inline.
+ */
+async function readsUnderWriteLoad(writerThread: boolean): Promise<Row[]> {
+  const dir = tempDir('reads');
+  const store = await openSqliteStore({ path: join(dir, 'amisi.db'), writerThread });
+  const config = loadConfig({
+    env: {},
+    overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: dir },
+  });
+  const app = await buildServer({ config, store, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  try {
+    const targets = await seed(url, 200, ['usage', 'read']);
+    const writing = load(url, targets, 'POST', '{"tool":"image.generate","operation":"720p"}', 48);
+    await new Promise((r) => setTimeout(r, 1500));
+    const lat: number[] = [];
+    const started = performance.now();
+    while (performance.now() - started < (SECONDS - 3) * 1000) {
+      const t = targets[lat.length % targets.length]!;
+      const began = performance.now();
+      await fetch(url + t.path.replace('/usage', '/balance'), {
+        headers: { authorization: `Bearer ${t.key}` },
+      }).then((r) => r.text());
+      lat.push(performance.now() - began);
+    }
+    const w = await writing;
+    lat.sort((a, b) => a - b);
+    const mode = writerThread ? 'writer thread' : 'inline commits';
+    return [
+      {
+        name: `GET balance p99 during 48 conns of POST /usage (${mode})`,
+        value: lat[Math.floor(lat.length * 0.99)]!,
+        unit: 'ms',
+        note: `p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(1)} ms, ${lat.length} reads, writes ${Math.round(w.rps)}/s`,
+      },
+    ];
+  } finally {
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Orgs with credits and an API key each, made through the API as the operator. */
+async function seed(url: string, orgs: number, scopes: string[]) {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
+  };
+  const targets: { path: string; key: string }[] = [];
+  for (let i = 0; i < orgs; i++) {
+    const org = await admin('POST', '/v1/orgs', { name: `bench ${i}` });
+    await admin('POST', `/v1/orgs/${org.id}/adjustments`, { amount: 10_000_000, reason: 'bench' });
+    const key = await admin('POST', `/v1/orgs/${org.id}/api_keys`, { name: 'bench', scopes });
+    targets.push({ path: `/v1/orgs/${org.id}/usage`, key: key.secret as string });
+  }
+  return targets;
+}
+
 export async function httpBench(): Promise<Row[]> {
   const rows: Row[] = [];
   // The baseline: the same framework, one route, a constant answer, no auth, no store.
@@ -86,23 +153,8 @@ export async function httpBench(): Promise<Row[]> {
   const app = await buildServer({ config, store, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as Record<string, unknown>;
-  };
   try {
-    const targets: { path: string; key: string }[] = [];
-    for (let i = 0; i < 200; i++) {
-      const org = await admin('POST', '/v1/orgs', { name: `bench ${i}` });
-      await admin('POST', `/v1/orgs/${org.id}/adjustments`, { amount: 10_000_000, reason: 'bench' });
-      const key = await admin('POST', `/v1/orgs/${org.id}/api_keys`, { name: 'bench', scopes: ['usage'] });
-      targets.push({ path: `/v1/orgs/${org.id}/usage`, key: (key.secret ?? key.key) as string });
-    }
+    const targets = await seed(url, 200, ['usage']);
     const body = '{"tool":"image.generate","operation":"720p"}';
     const spread = await load(url, targets, 'POST', body);
     const hot = await load(url, [targets[0]!], 'POST', body);
@@ -134,6 +186,7 @@ export async function httpBench(): Promise<Row[]> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  rows.push(...(await readsUnderWriteLoad(true)), ...(await readsUnderWriteLoad(false)));
   return rows;
 }
 
