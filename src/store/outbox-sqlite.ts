@@ -13,31 +13,13 @@ import type {
   Job,
   JobFilter,
   JobUpdate,
-  Notification,
   OutboxStore,
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
+import { endpointOf, jobOf, notificationOf, page, type Row } from './outbox-rows.ts';
 import type { SqliteStore } from './sqlite.ts';
 import type { Page, Store, StoreEvent } from './types.ts';
-
-type Row = Record<string, unknown>;
-
-const endpointOf = (r: Row): WebhookEndpoint => ({
-  ...(r as unknown as WebhookEndpoint),
-  events: JSON.parse(r.events as string),
-});
-const jobOf = (r: Row): Job => ({ ...(r as unknown as Job), payload: JSON.parse(r.payload as string) });
-const notificationOf = (r: Row): Notification => ({
-  ...(r as unknown as Notification),
-  data: JSON.parse(r.data as string),
-});
-
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  const data = rows.slice(0, limit);
-  const has_more = rows.length > limit;
-  return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
-}
 
 export function sqliteOutbox(store: Store): OutboxStore {
   const db = (store as SqliteStore).db;

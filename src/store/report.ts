@@ -1,5 +1,6 @@
 /** Usage reports, the same for every dialect: rollup cells for whole days, log rows for the edges. */
 import type { Transaction } from '../core/index.ts';
+import { page } from './outbox-rows.ts';
 import type { Page, UsageGroup, UsageRow } from './types.ts';
 import { rollUp, type UsageCell } from './usage-rollup.ts';
 
@@ -42,7 +43,8 @@ export function assembleReport(
 
 /** One page of the log from `limit + 1` rows read newest first. */
 export function pageOf(bodies: string[], limit: number): Page<Transaction> {
-  const data = bodies.slice(0, limit).map((b) => JSON.parse(b) as Transaction);
-  const has_more = bodies.length > limit;
-  return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+  return page(
+    bodies.map((b) => JSON.parse(b) as Transaction),
+    limit,
+  );
 }
