@@ -222,6 +222,31 @@ export function generationRoutes(app: App, { deps }: RouteContext, service: Gene
     }
   };
 
+  /**
+   * Starts a batch under an Idempotency-Key: takes a concurrency slot first (a 429 is never
+   * stored as the key's answer), answers 202 with the batch, and frees the slot when the
+   * request was a replay and started nothing.
+   */
+  const startBatch = async (
+    request: FastifyRequest,
+    reply: Parameters<typeof once>[2],
+    org: string,
+    start: (slot: Slot) => Promise<BatchRecord>,
+  ) => {
+    const slot = take(org);
+    let used = false;
+    try {
+      return await once(deps, request, reply, `org:${org}:generations`, async () => {
+        used = true;
+        const r = await start(slot);
+        reply.header('location', batchUrl(r));
+        return { status: 202, body: presentBatch(r) };
+      });
+    } finally {
+      if (!used) slot.release();
+    }
+  };
+
   app.get(
     '/v1/tools',
     {
@@ -290,29 +315,20 @@ export function generationRoutes(app: App, { deps }: RouteContext, service: Gene
     async (request, reply) => {
       const org = request.params.org;
       const b = request.body;
-      const slot = take(org);
-      let used = false;
-      try {
-        return await once(deps, request, reply, `org:${org}:generations`, async () => {
-          used = true;
-          const r = await service.create(
-            org,
-            {
-              prompts: b.prompts,
-              operation: b.operation,
-              seed: b.seed,
-              format: b.format,
-              member_id: memberOf(request, b.member_id),
-              project_id: b.project_id,
-            },
-            slot,
-          );
-          reply.header('location', batchUrl(r));
-          return { status: 202, body: presentBatch(r) };
-        });
-      } finally {
-        if (!used) slot.release(); // a replay: no batch started
-      }
+      return startBatch(request, reply, org, (slot) =>
+        service.create(
+          org,
+          {
+            prompts: b.prompts,
+            operation: b.operation,
+            seed: b.seed,
+            format: b.format,
+            member_id: memberOf(request, b.member_id),
+            project_id: b.project_id,
+          },
+          slot,
+        ),
+      );
     },
   );
 
@@ -455,29 +471,20 @@ export function generationRoutes(app: App, { deps }: RouteContext, service: Gene
     async (request, reply) => {
       const { org, id, image } = request.params;
       const b = request.body;
-      const slot = take(org);
-      let used = false;
-      try {
-        return await once(deps, request, reply, `org:${org}:generations`, async () => {
-          used = true;
-          const r = await service.finalize(
-            org,
-            id,
-            image,
-            {
-              operation: b.operation,
-              format: b.format,
-              member_id: memberOf(request, b.member_id),
-              project_id: b.project_id,
-            },
-            slot,
-          );
-          reply.header('location', batchUrl(r));
-          return { status: 202, body: presentBatch(r) };
-        });
-      } finally {
-        if (!used) slot.release();
-      }
+      return startBatch(request, reply, org, (slot) =>
+        service.finalize(
+          org,
+          id,
+          image,
+          {
+            operation: b.operation,
+            format: b.format,
+            member_id: memberOf(request, b.member_id),
+            project_id: b.project_id,
+          },
+          slot,
+        ),
+      );
     },
   );
 }
