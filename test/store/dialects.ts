@@ -28,32 +28,24 @@ let counter = 0;
 export const uniqueSchema = () => `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
 
 export async function openHarness(dialect: 'sqlite' | 'postgres', catalog?: Catalog): Promise<Harness> {
+  const opts = catalog ? { catalog } : {};
+  let open: () => Promise<Store>;
+  let location: string;
+  let remove: () => Promise<void>;
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'amisi-store-'));
-    const path = join(dir, 'amisi.db');
-    const open = () => openSqliteStore({ path, ...(catalog ? { catalog } : {}) });
-    const h: Harness = {
-      dialect,
-      store: await open(),
-      location: path,
-      async reopen() {
-        await h.store.close();
-        h.store = await open();
-        return h.store;
-      },
-      async cleanup() {
-        await h.store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-    return h;
+    location = join(dir, 'amisi.db');
+    open = () => openSqliteStore({ path: location, ...opts });
+    remove = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    location = uniqueSchema();
+    open = () => openPostgresStore({ url: PG_URL, schema: location, ...opts });
+    remove = () => dropSchema(location);
   }
-  const schema = uniqueSchema();
-  const open = () => openPostgresStore({ url: PG_URL, schema, ...(catalog ? { catalog } : {}) });
   const h: Harness = {
     dialect,
     store: await open(),
-    location: schema,
+    location,
     async reopen() {
       await h.store.close();
       h.store = await open();
@@ -61,7 +53,7 @@ export async function openHarness(dialect: 'sqlite' | 'postgres', catalog?: Cata
     },
     async cleanup() {
       await h.store.close();
-      await dropSchema(schema);
+      await remove();
     },
   };
   return h;
