@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.ts';
+import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.ts';
+import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.ts';
 import { openStore } from '../../src/store/open.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
@@ -85,5 +87,55 @@ describe('PostgreSQL schemas that are not ours', () => {
     await expect(openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toThrow(
       /cannot reach PostgreSQL/,
     );
+  });
+});
+
+describe('databases written by an older build', () => {
+  it('are migrated forward step by step on open, keeping their data (SQLite)', async () => {
+    const path = join(dir, 'old.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE amisi_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    db.prepare(`INSERT INTO amisi_meta VALUES ('app', 'amisi-credits'), ('schema_version', '1')`).run();
+    db.exec(SQLITE_MIGRATIONS[0]!);
+    db.close();
+    const store = await openSqliteStore({ path });
+    const now = Date.now();
+    expect((await store.createOrg({ id: 'org_old', name: 'Old', tier: 'free' }, { now })).ok).toBe(true);
+    expect((await store.execute('org_old', { type: 'hold', amount: 2, ttl_seconds: 60 }, { now })).ok).toBe(
+      true,
+    );
+    expect(await store.openHoldsTotal()).toBe(1);
+    await store.close();
+    const check = new Database(path);
+    const version = check.prepare(`SELECT value FROM amisi_meta WHERE key = 'schema_version'`).pluck().get();
+    check.close();
+    expect(Number(version)).toBe(SQLITE_MIGRATIONS.length);
+  });
+
+  it('are migrated forward step by step on open (PostgreSQL)', async () => {
+    const schema = uniqueSchema();
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`CREATE SCHEMA ${schema}`);
+      await c.query(`SET search_path TO ${schema}`);
+      await c.query('CREATE TABLE amisi_meta (key text PRIMARY KEY, value text NOT NULL)');
+      await c.query(`INSERT INTO amisi_meta VALUES ('app', 'amisi-credits'), ('schema_version', '1')`);
+      await c.query(POSTGRES_MIGRATIONS[0]!);
+      const store = await openPostgresStore({ url: PG_URL, schema });
+      const now = Date.now();
+      expect((await store.createOrg({ id: 'org_old', name: 'Old', tier: 'free' }, { now })).ok).toBe(true);
+      expect((await store.execute('org_old', { type: 'hold', amount: 2, ttl_seconds: 60 }, { now })).ok).toBe(
+        true,
+      );
+      expect(await store.openHoldsTotal()).toBe(1);
+      await store.close();
+      const v = await c.query(`SELECT value FROM amisi_meta WHERE key = 'schema_version'`);
+      expect(Number(v.rows[0].value)).toBe(POSTGRES_MIGRATIONS.length);
+    } finally {
+      await c.end();
+      await dropSchema(schema);
+    }
   });
 });
