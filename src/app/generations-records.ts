@@ -76,7 +76,18 @@ export interface BatchRecord {
   /** Ledger clock. */
   created_at: number;
   completed_at: number | null;
-  timings_ms: { hold: number | null; render: number | null; settle: number | null };
+  /**
+   * Where a batch's time went, for operators and the bench. precheck: the affordability
+   * read; hold: the hold's durable commit (beside the render when it started early);
+   * hold_wait: the longest an image waited for that commit; settle: the capture/release.
+   */
+  timings_ms: {
+    precheck?: number | null;
+    hold: number | null;
+    hold_wait?: number | null;
+    render: number | null;
+    settle: number | null;
+  };
   images: ImageRecord[];
 }
 

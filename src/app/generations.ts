@@ -24,6 +24,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import {
+  availableOf,
   type Command,
   DomainError,
   type Hold,
@@ -162,6 +163,9 @@ export function settlementSummary(delivered: number, n: number, charged: number,
 const settleKey = (batchId: string) => `amisi:generation:${batchId}:settle`;
 const holdKey = (batchId: string) => `amisi:generation:${batchId}:hold`;
 const isTerminal = (r: BatchRecord) => r.status !== 'running';
+const round2 = (ms: number) => Math.round(ms * 100) / 100;
+/** Orgs whose available credits the service remembers for its speculative starts. */
+const AVAILABLE_HINTS_KEPT = 10_000;
 
 export class GenerationService {
   readonly instance = randomId('inst', 12);
@@ -169,6 +173,8 @@ export class GenerationService {
   private readonly log: Logger;
   private readonly live = new Map<string, Live>();
   private readonly perOrg = new Map<string, number>();
+  /** Available credits per org as this service last saw them: the hint of `affords`. */
+  private readonly lastAvailable = new Map<string, number>();
   private running = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<number> | null = null;
@@ -460,7 +466,7 @@ export class GenerationService {
       heartbeat_at: Date.now(),
       created_at: this.o.deps.clock.now(),
       completed_at: null,
-      timings_ms: { hold: null, render: null, settle: null },
+      timings_ms: { precheck: null, hold: null, hold_wait: null, render: null, settle: null },
       images: plan.images.map((im, index) => ({
         id: `${id.replace(/^gen_/, 'img_')}_${index}`,
         index,
@@ -486,28 +492,83 @@ export class GenerationService {
     const key = `${orgId}/${id}`;
     // Live before the record exists, so a recovery sweep never mistakes it for abandoned.
     this.live.set(key, live);
+    // Speculative start: when the org can afford the batch right now, rendering begins
+    // while the hold commits instead of after it, so the ledger's fsync is off the batch's
+    // critical path. Nothing rendered is stored, shown or charged until the hold is
+    // durable; a refused hold aborts the render and drops its output. An org that cannot
+    // afford the batch renders nothing before the ledger says so.
+    let opened: (held: boolean) => void = () => {};
+    const held = new Promise<boolean>((resolve) => {
+      opened = resolve;
+    });
+    const checking = performance.now();
+    const speculate = await this.affords(orgId, n * plan.op.credits);
+    record.timings_ms.precheck = round2(performance.now() - checking);
     try {
       // The record first: if the process dies after the hold commits, recovery finds the
       // hold again through its idempotency key.
       await this.save(live);
       const started = performance.now();
-      const held = await runCommand<Hold>(this.o.deps, orgId, this.holdCommand(record), record.hold.key);
-      record.timings_ms.hold = Math.round((performance.now() - started) * 100) / 100;
-      if (held.value.amount !== n * plan.op.credits)
+      const holding = runCommand<Hold>(this.o.deps, orgId, this.holdCommand(record), record.hold.key);
+      holding.catch(() => {}); // awaited below
+      if (speculate) {
+        // One turn of the loop lets the group commit hand the hold to the writer before
+        // a renderer that computes on this thread takes it.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        live.finished = this.run(live, slot, held);
+      }
+      const hold = await holding;
+      record.timings_ms.hold = round2(performance.now() - started);
+      if (hold.balance) this.saw(orgId, hold.balance.available);
+      if (hold.value.amount !== n * plan.op.credits)
         throw new Error(
-          `invariant violated: hold of ${held.value.amount} for ${n} × ${plan.op.credits} credits`,
+          `invariant violated: hold of ${hold.value.amount} for ${n} × ${plan.op.credits} credits`,
         );
-      record.hold.id = held.value.id;
-      record.hold.expires_at = held.value.expires_at;
+      record.hold.id = hold.value.id;
+      record.hold.expires_at = hold.value.expires_at;
     } catch (e) {
+      opened(false);
+      if (isDomainError(e)) this.saw(orgId, e.extra.available);
+      else this.lastAvailable.delete(orgId);
+      // The speculative render stops and stores nothing; only then is the record dropped.
+      await live.finished;
       this.live.delete(key);
       // Refused: the batch never existed. Anything else may have held credits: the record
       // stays marked and the next sweep settles it.
       if (isDomainError(e)) await this.o.records.delete(orgId, id).catch(() => {});
       throw e;
     }
-    live.finished = this.run(live, slot);
+    opened(true);
+    if (!speculate) live.finished = this.run(live, slot, held);
     return record;
+  }
+
+  /**
+   * Whether the org's available credits cover `price`: only a hint for starting early, never
+   * a decision (the hold decides). It is the available balance this service last saw for
+   * the org (after its holds, settlements and refusals), else a read of the org.
+   */
+  private async affords(orgId: string, price: number): Promise<boolean> {
+    const seen = this.lastAvailable.get(orgId);
+    if (seen !== undefined) return seen >= price;
+    try {
+      const now = this.o.deps.clock.now();
+      const state = await this.o.deps.store.getOrg(orgId, now);
+      if (state === null) return false;
+      this.saw(orgId, availableOf(state, now));
+      return availableOf(state, now) >= price;
+    } catch {
+      return false; // the hold will say what is wrong
+    }
+  }
+
+  /** Remembers an org's available credits as a write left them (a bounded map, oldest out first). */
+  private saw(orgId: string, available: unknown): void {
+    if (typeof available !== 'number') return;
+    this.lastAvailable.delete(orgId);
+    this.lastAvailable.set(orgId, available);
+    if (this.lastAvailable.size > AVAILABLE_HINTS_KEPT)
+      this.lastAvailable.delete(this.lastAvailable.keys().next().value!);
   }
 
   private holdCommand(r: BatchRecord): Command {
@@ -530,36 +591,46 @@ export class GenerationService {
     return next;
   }
 
-  private async run(live: Live, slot: Slot): Promise<void> {
+  /**
+   * Renders the batch, stores what lands, settles. It may start before the hold is durable
+   * (see start): `held` says whether the hold committed; if not, the render is aborted and
+   * the batch ends here having stored, saved and emitted nothing.
+   */
+  private async run(live: Live, slot: Slot, held: Promise<boolean>): Promise<void> {
     const r = live.record;
     const key = `${r.org_id}/${r.id}`;
+    const deadlineMs = (r.hold.ttl_seconds - SETTLE_MARGIN_SECONDS) * 1000;
+    const signal = AbortSignal.any([live.controller.signal, AbortSignal.timeout(deadlineMs)]);
+    const started = performance.now();
+    const rendering = renderBatch(
+      r.images.map((im) => ({
+        prompt: im.prompt,
+        seed: im.seed,
+        width: r.width,
+        height: r.height,
+        format: r.format,
+      })),
+      this.o.backend,
+      {
+        concurrency: Math.min(this.o.concurrency, r.images.length),
+        signal,
+        onProgress: (p) => this.landed(live, p, held),
+      },
+    ).catch((err) => {
+      this.log.error({ err, batch: r.id }, 'rendering a generation batch failed');
+    });
+    if (!(await held)) {
+      live.controller.abort();
+      await rendering;
+      await Promise.allSettled(live.storing);
+      return;
+    }
     const heartbeat = setInterval(() => {
       this.save(live).catch((err) => this.log.warn({ err, batch: r.id }, 'generation heartbeat failed'));
     }, HEARTBEAT_MS);
     heartbeat.unref();
     try {
-      const deadlineMs = (r.hold.ttl_seconds - SETTLE_MARGIN_SECONDS) * 1000;
-      const signal = AbortSignal.any([live.controller.signal, AbortSignal.timeout(deadlineMs)]);
-      const started = performance.now();
-      try {
-        await renderBatch(
-          r.images.map((im) => ({
-            prompt: im.prompt,
-            seed: im.seed,
-            width: r.width,
-            height: r.height,
-            format: r.format,
-          })),
-          this.o.backend,
-          {
-            concurrency: Math.min(this.o.concurrency, r.images.length),
-            signal,
-            onProgress: (p) => this.landed(live, p),
-          },
-        );
-      } catch (err) {
-        this.log.error({ err, batch: r.id }, 'rendering a generation batch failed');
-      }
+      await rendering;
       await Promise.all(live.storing);
       for (const im of r.images)
         if (im.status === 'pending')
@@ -570,7 +641,7 @@ export class GenerationService {
       // Settled is finished for the limits: a client that reads the batch as done may start
       // the next one at once (no request runs between the settlement and this line).
       slot.release();
-      r.timings_ms.settle = Math.round((performance.now() - settling) * 100) / 100;
+      r.timings_ms.settle = round2(performance.now() - settling);
       clearInterval(heartbeat);
       await this.save(live);
       this.log.info(
@@ -594,11 +665,15 @@ export class GenerationService {
    * The store (an fsync'd write) runs beside the next render rather than in its slot, so
    * rendering never waits on the disk; the batch waits for every store before it settles.
    */
-  private landed(live: Live, p: BatchProgress): void {
+  private landed(live: Live, p: BatchProgress, held: Promise<boolean>): void {
     const r = live.record;
     const img = r.images[p.result.index]!;
-    img.elapsed_ms = p.result.elapsed_ms;
+    const arrived = performance.now();
     const stored = (async () => {
+      // Rendered before the hold was durable: wait for it; a refused hold drops the image.
+      if (!(await held)) return;
+      r.timings_ms.hold_wait = Math.max(r.timings_ms.hold_wait ?? 0, round2(performance.now() - arrived));
+      img.elapsed_ms = p.result.elapsed_ms;
       if (p.result.ok) {
         const { bytes, mime } = p.result.image;
         try {
@@ -648,6 +723,7 @@ export class GenerationService {
     const now = deps.clock.now();
     const res = await deps.store.execute(r.org_id, cmd, { now, idempotencyKey: settleKey(r.id) });
     deps.onWrite?.(cmd, res);
+    if (res.ok && res.balance) this.saw(r.org_id, res.balance.available);
     let charged = 0;
     let transactionId: string | null = null;
     if (res.ok) {

@@ -4,6 +4,7 @@
  * DomainError; a refusal that was itself a replay is remembered so the edge can say so.
  */
 import { type Command, type DomainError, notFound, type OrgState } from '../core/index.ts';
+import type { BalanceSnapshot } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
 
 export const replayedRefusals = new WeakSet<DomainError>();
@@ -11,6 +12,8 @@ export const replayedRefusals = new WeakSet<DomainError>();
 export interface Written<T> {
   value: T;
   replayed: boolean;
+  /** The org's credits right after the write, when the write says (not on a replay). */
+  balance?: BalanceSnapshot | null;
 }
 
 export async function runCommand<T>(
@@ -26,7 +29,7 @@ export async function runCommand<T>(
     if (r.replayed) replayedRefusals.add(r.error);
     throw r.error;
   }
-  return { value: r.result as T, replayed: r.replayed };
+  return { value: r.result as T, replayed: r.replayed, balance: r.balance };
 }
 
 /** The org as of the clock's now (due renewals and expiries applied), or not_found. */

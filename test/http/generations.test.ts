@@ -8,7 +8,7 @@
  * fails, hangs or waits for a gate depending on the prompt.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchRecord } from '../../src/app/generations-records.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
@@ -531,6 +532,108 @@ describe('generation deadlines and shutdown', () => {
     });
     expect(await api.store.verify()).toEqual([]);
     await api.close();
+  });
+});
+
+// --- the hold commits beside the render --------------------------------------------------
+
+describe('a batch the org can afford starts rendering while its hold commits (SQLite)', () => {
+  let api: Api;
+  let dataDir: string;
+  /** Holds wait here until the test lets them commit. */
+  let holdGate: { promise: Promise<void>; open: () => void } | null = null;
+  let holdsAsked = 0;
+  beforeAll(async () => {
+    dataDir = tempDir();
+    api = await startApi('sqlite', { data_dir: dataDir }, (store) => {
+      const execute = store.execute.bind(store);
+      return new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop !== 'execute') return Reflect.get(target, prop, receiver);
+          return async (...args: Parameters<typeof execute>) => {
+            if (args[1].type === 'hold') {
+              holdsAsked++;
+              await holdGate?.promise;
+            }
+            return execute(...args);
+          };
+        },
+      });
+    });
+  });
+  afterAll(async () => {
+    holdGate?.open();
+    await api?.close();
+  });
+  const openGate = () => {
+    let open = () => {};
+    const promise = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    holdGate = { promise, open };
+    return holdGate;
+  };
+  const storedFiles = (org: string) => {
+    try {
+      return readdirSync(join(dataDir, 'outputs', org));
+    } catch {
+      return [];
+    }
+  };
+
+  it('stores, shows and charges nothing until the hold is durable, then delivers what was rendered', async () => {
+    const org = await newOrg(api);
+    await fund(api, org, 10);
+    const gate = openGate();
+    const asked = holdsAsked;
+    const posting = generate(api, org, { prompts: ['a lighthouse', 'a harbour'], operation: '720p' });
+    while (holdsAsked === asked) await sleep(5);
+    await sleep(300); // the preview renderer draws a 720p image in well under this
+    expect(storedFiles(org)).toEqual([]);
+    expect(await balance(api, org)).toMatchObject({ balance: 15, held: 0 });
+    gate.open();
+    const r = await posting;
+    expect(r.status).toBe(202);
+    const done = await waitFor(api, org, r.body.id);
+    expect(done.status).toBe('succeeded');
+    expect(storedFiles(org)).toHaveLength(2);
+    expect(await balance(api, org)).toMatchObject({ balance: 13, held: 0 });
+    // The images were rendered before the hold committed, and waited for it.
+    const record = JSON.parse(
+      readFileSync(join(dataDir, 'generations', org, `${r.body.id}.json`), 'utf8'),
+    ) as BatchRecord;
+    expect(record.timings_ms.hold).toBeGreaterThanOrEqual(250);
+    expect(record.timings_ms.hold_wait).toBeGreaterThan(100);
+    await expectVerified(api);
+  });
+
+  it('drops what it rendered when the hold is refused: no image stored, no batch, nothing held', async () => {
+    const org = await newOrg(api, { name: 'Team', tier: 'pro' });
+    const project = (await api.call('POST', `/v1/orgs/${org}/projects`, { body: { name: 'Posters' } })).body
+      .id;
+    await api.call('PUT', `/v1/orgs/${org}/budgets`, {
+      body: { scope: 'project', scope_id: project, limit: 1, enforcement: 'hard' },
+    });
+    const before = await balance(api, org);
+    const gate = openGate();
+    const asked = holdsAsked;
+    // The org can afford it, so rendering starts; the project's hard budget refuses the hold.
+    const posting = generate(api, org, { prompts: ['a', 'b'], operation: '720p', project_id: project });
+    while (holdsAsked === asked) await sleep(5);
+    await sleep(300);
+    gate.open();
+    const r = await posting;
+    expectProblem(r, 402, 'budget_exceeded');
+    await sleep(100);
+    expect(storedFiles(org)).toEqual([]);
+    expect(
+      readdirSync(join(dataDir, 'generations')).includes(org)
+        ? readdirSync(join(dataDir, 'generations', org))
+        : [],
+    ).toEqual([]);
+    expect(await balance(api, org)).toEqual(before);
+    expect((await api.call('GET', `/v1/orgs/${org}/holds`)).body.data).toEqual([]);
+    await expectVerified(api);
   });
 });
 

@@ -47,6 +47,8 @@ export interface Api {
 export async function startApi(
   dialect: 'sqlite' | 'postgres',
   overrides: LoadOptions['overrides'] = {},
+  /** Puts something between the server and the real store (say, a commit that waits for the test). */
+  wrap: (store: Store) => Store = (store) => store,
 ): Promise<Api> {
   const h = await openHarness(dialect);
   // Generated images and batch records go to a folder of this server's own, never ./data.
@@ -62,7 +64,7 @@ export async function startApi(
       ...overrides,
     },
   });
-  const app = await buildServer({ config, store: h.store, logger: false });
+  const app = await buildServer({ config, store: wrap(h.store), logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');
