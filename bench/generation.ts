@@ -52,6 +52,7 @@ async function repeat(seconds: number, min: number, op: (i: number) => Promise<v
   return times;
 }
 
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,6 +94,7 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
     await post(`/v1/orgs/${org}/adjustments`, { amount: 10_000_000, reason: 'bench credits' });
     // The floor under the API's figure: the same two commands on the same store, nothing else running.
     const floor: number[] = [];
+    const floorCpu = process.cpuUsage();
     const now = Date.now();
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
@@ -122,6 +124,8 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
       floor.push(performance.now() - t);
     }
     const floorPerImage = median(floor) / BATCH;
+    // CPU, every thread of the process (the writer thread too), not the time spent waiting on fsync.
+    const ledgerCpuPerImage = cpuMs(process.cpuUsage(floorCpu)) / (floor.length * BATCH);
     log(
       `store alone: hold + capture of a batch of ${BATCH} = ${median(floor).toFixed(3)} ms (median) = ${floorPerImage.toFixed(3)} ms per image`,
     );
@@ -147,6 +151,7 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
       const prompts = (i: number) =>
         Array.from({ length: BATCH }, (_, k) => `bench ${op.operation} ${i} ${k}`);
 
+      const aloneCpu = process.cpuUsage();
       const alone = await repeat(seconds, 1, async (i) => {
         const items = prompts(i).map((prompt, k) => ({
           prompt,
@@ -158,6 +163,8 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
         const results = await renderBatch(items, renderer, { concurrency: CONCURRENCY });
         if (!results.every((r) => r.ok)) throw new Error('a bench render failed');
       });
+      // The warm-up run counts too: CPU per image over every batch rendered.
+      const renderCpuPerImage = cpuMs(process.cpuUsage(aloneCpu)) / ((alone.length + 1) * BATCH);
 
       const records: BatchRecord[] = [];
       const api = await repeat(seconds, 1, async (i) => {
@@ -208,6 +215,12 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
           value: apiRate,
           unit: 'images/s',
           note: `POST to done over HTTP + SSE: ${((apiRate / aloneRate) * 100).toFixed(0)}% of the renderer alone, ${api.length} batches`,
+        },
+        {
+          name: `generation.${op.operation}.ledger_cpu_share`,
+          value: (ledgerCpuPerImage / renderCpuPerImage) * 100,
+          unit: '% of render CPU',
+          note: `hold + capture ${ledgerCpuPerImage.toFixed(3)} ms of CPU per image (store alone, both threads) vs the renderer's ${renderCpuPerImage.toFixed(1)} ms of CPU per image`,
         },
         {
           name: `generation.${op.operation}.ledger_share`,
