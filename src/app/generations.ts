@@ -528,7 +528,9 @@ export class GenerationService {
       record.hold.expires_at = hold.value.expires_at;
     } catch (e) {
       opened(false);
-      if (isDomainError(e)) this.saw(orgId, e.extra.available);
+      // A refusal that says what is available corrects the hint; any other (a budget, a
+      // missing org) stops early starts for the org until a hold or settlement succeeds.
+      if (isDomainError(e)) this.saw(orgId, typeof e.extra.available === 'number' ? e.extra.available : -1);
       else this.lastAvailable.delete(orgId);
       // The speculative render stops and stores nothing; only then is the record dropped.
       await live.finished;
@@ -563,8 +565,7 @@ export class GenerationService {
   }
 
   /** Remembers an org's available credits as a write left them (a bounded map, oldest out first). */
-  private saw(orgId: string, available: unknown): void {
-    if (typeof available !== 'number') return;
+  private saw(orgId: string, available: number): void {
     this.lastAvailable.delete(orgId);
     this.lastAvailable.set(orgId, available);
     if (this.lastAvailable.size > AVAILABLE_HINTS_KEPT)

@@ -129,6 +129,28 @@ describe('holds', () => {
     expect(numbers(l, t0 + 2).balance).toBe(17);
   });
 
+  it('keeps the 50 most recently resolved holds; an older one answers not_found, its log lines stay', () => {
+    const l = ledgerWith('basic', t0);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const h = l.run<Hold>('org_a', { type: 'hold', amount: 1, ttl_seconds: 900 }, t0 + i);
+      l.run('org_a', { type: 'release', hold_id: h.id }, t0 + i);
+      ids.push(h.id);
+    }
+    const open = l.run<Hold>('org_a', { type: 'hold', amount: 2, ttl_seconds: 900 }, t0 + 100);
+    const kept = l.org('org_a').holds;
+    expect(kept.filter((h) => h.status !== 'open').map((h) => h.id)).toEqual(ids.slice(10));
+    expect(kept.find((h) => h.id === open.id)?.status).toBe('open');
+    expect(refusal(() => l.run('org_a', { type: 'release', hold_id: ids[10]! }, t0 + 101)).code).toBe(
+      'hold_not_open',
+    );
+    expect(refusal(() => l.run('org_a', { type: 'release', hold_id: ids[9]! }, t0 + 101)).code).toBe(
+      'not_found',
+    );
+    expect(l.transactions('org_a', false).filter((t) => t.hold_id === ids[0]).length).toBeGreaterThan(0);
+    expect(l.verify()).toEqual([]);
+  });
+
   it('refuses an unknown hold with not_found', () => {
     const l = ledgerWith('basic', t0);
     expect(refusal(() => l.run('org_a', { type: 'release', hold_id: 'hold_nope' }, t0)).code).toBe(

@@ -12,8 +12,13 @@ import { recordLost, returnCredits, sourcesOf } from './grants.ts';
 import { record } from './journal.ts';
 import { type Hold, type HoldAllocation, nextId, type Usage } from './state.ts';
 
-/** Resolved holds kept in state so a late capture gets `hold_not_open`, not `not_found`. */
-export const RESOLVED_HOLDS_KEPT = 200;
+/**
+ * Resolved holds kept in state so a late capture gets `hold_not_open`, not `not_found`,
+ * and GET /holds can show recent ones. Few on purpose: the state is rewritten by every
+ * write of the org, and 200 of them made a busy generation org's state ≈ 49 KB. The log
+ * keeps every capture and release for good.
+ */
+export const RESOLVED_HOLDS_KEPT = 50;
 export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface HoldRequest {
