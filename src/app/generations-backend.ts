@@ -12,7 +12,7 @@ import {
   OPENAI_DEFAULTS,
 } from '../tools/index.ts';
 import type { AppDeps } from './deps.ts';
-import { GenerationService, type Logger } from './generations.ts';
+import { type GenerationOptions, GenerationService, type Logger } from './generations.ts';
 import { BatchRecords } from './generations-records.ts';
 
 /** The shape of `Config['generation']` (the config layer imports nothing of the app). */
@@ -82,6 +82,7 @@ export function createGenerations(o: {
   dataDir: string;
   log?: Logger;
   chosen?: ChosenBackend;
+  onEarlyRender?: GenerationOptions['onEarlyRender'];
 }): GenerationService {
   const chosen = o.chosen ?? chooseBackend(o.settings);
   return new GenerationService({
@@ -95,5 +96,6 @@ export function createGenerations(o: {
     batchesPerOrg: o.settings.batches_per_org,
     maxBatches: o.settings.max_batches,
     ...(o.log ? { log: o.log } : {}),
+    ...(o.onEarlyRender ? { onEarlyRender: o.onEarlyRender } : {}),
   });
 }

@@ -87,6 +87,8 @@ export interface GenerationOptions {
   batchesPerOrg: number;
   maxBatches: number;
   log?: Logger;
+  /** A batch began rendering before its hold committed: kept (the hold committed) or dropped (refused). */
+  onEarlyRender?: (outcome: 'kept' | 'dropped') => void;
 }
 
 export interface GenerationRequest {
@@ -504,6 +506,7 @@ export class GenerationService {
     const checking = performance.now();
     const speculate = await this.affords(orgId, n * plan.op.credits);
     record.timings_ms.precheck = round2(performance.now() - checking);
+    let early = false;
     try {
       // The record first: if the process dies after the hold commits, recovery finds the
       // hold again through its idempotency key.
@@ -516,6 +519,7 @@ export class GenerationService {
         // a renderer that computes on this thread takes it.
         await new Promise<void>((resolve) => setImmediate(resolve));
         live.finished = this.run(live, slot, held);
+        early = true;
       }
       const hold = await holding;
       record.timings_ms.hold = round2(performance.now() - started);
@@ -528,6 +532,7 @@ export class GenerationService {
       record.hold.expires_at = hold.value.expires_at;
     } catch (e) {
       opened(false);
+      if (early) this.o.onEarlyRender?.('dropped');
       // A refusal that says what is available corrects the hint; any other (a budget, a
       // missing org) stops early starts for the org until a hold or settlement succeeds.
       if (isDomainError(e)) this.saw(orgId, typeof e.extra.available === 'number' ? e.extra.available : -1);
@@ -541,7 +546,8 @@ export class GenerationService {
       throw e;
     }
     opened(true);
-    if (!speculate) live.finished = this.run(live, slot, held);
+    if (early) this.o.onEarlyRender?.('kept');
+    else live.finished = this.run(live, slot, held);
     return record;
   }
 

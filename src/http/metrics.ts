@@ -34,6 +34,12 @@ export class Metrics {
     labelNames: ['event'] as const,
     registers: [this.registry],
   });
+  readonly earlyRenders = new Counter({
+    name: 'amisi_generation_early_renders_total',
+    help: 'Generation batches that began rendering while their hold committed: kept, or dropped when the hold was refused',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly batchSize = new Histogram({
     name: 'amisi_store_batch_size',
     help: 'Operations committed together by one store transaction (group commit)',

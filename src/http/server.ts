@@ -243,6 +243,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     dataDir: config.data_dir,
     log: app.log,
     ...(opts.imageBackend ? { chosen: opts.imageBackend } : {}),
+    onEarlyRender: (outcome) => metrics.earlyRenders.inc({ outcome }),
   });
   app.addHook('onReady', async () => {
     await generations.startRecovery();

@@ -573,6 +573,11 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
     holdGate = { promise, open };
     return holdGate;
   };
+  const earlyRenders = async (outcome: 'kept' | 'dropped') => {
+    const m = await api.call('GET', '/metrics', { key: null });
+    const line = new RegExp(`^amisi_generation_early_renders_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm');
+    return Number(line.exec(m.text)?.[1] ?? 0);
+  };
   const storedFiles = (org: string) => {
     try {
       return readdirSync(join(dataDir, 'outputs', org));
@@ -584,6 +589,7 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
   it('stores, shows and charges nothing until the hold is durable, then delivers what was rendered', async () => {
     const org = await newOrg(api);
     await fund(api, org, 10);
+    const kept = await earlyRenders('kept');
     const gate = openGate();
     const asked = holdsAsked;
     const posting = generate(api, org, { prompts: ['a lighthouse', 'a harbour'], operation: '720p' });
@@ -604,6 +610,7 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
     ) as BatchRecord;
     expect(record.timings_ms.hold).toBeGreaterThanOrEqual(250);
     expect(record.timings_ms.hold_wait).toBeGreaterThan(100);
+    expect(await earlyRenders('kept')).toBe(kept + 1);
     await expectVerified(api);
   });
 
@@ -615,6 +622,7 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
       body: { scope: 'project', scope_id: project, limit: 1, enforcement: 'hard' },
     });
     const before = await balance(api, org);
+    const dropped = await earlyRenders('dropped');
     const gate = openGate();
     const asked = holdsAsked;
     // The org can afford it, so rendering starts; the project's hard budget refuses the hold.
@@ -633,6 +641,13 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
     ).toEqual([]);
     expect(await balance(api, org)).toEqual(before);
     expect((await api.call('GET', `/v1/orgs/${org}/holds`)).body.data).toEqual([]);
+    expect(await earlyRenders('dropped')).toBe(dropped + 1);
+    // The budget refusal gave no available figure: the org's next batch waits for its hold.
+    holdGate = null;
+    const again = await generate(api, org, { prompts: ['a', 'b'], operation: '720p', project_id: project });
+    expectProblem(again, 402, 'budget_exceeded');
+    expect(await earlyRenders('dropped')).toBe(dropped + 1);
+    expect(storedFiles(org)).toEqual([]);
     await expectVerified(api);
   });
 });
