@@ -89,6 +89,42 @@ async function readsUnderWriteLoad(writerThread: boolean): Promise<Row[]> {
   }
 }
 
+/**
+ * The same POST /usage on an in-memory SQLite store (no fsync, commits on the request
+ * thread): what the request path costs on its own, to tell it apart from durability.
+ */
+async function withoutDurability(bareRps: number): Promise<Row[]> {
+  const store = await openSqliteStore({ path: ':memory:' });
+  const config = loadConfig({
+    env: {},
+    overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: tempDir('http-mem') },
+  });
+  const app = await buildServer({ config, store, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  try {
+    const targets = await seed(url, 200, ['usage']);
+    const r = await load(url, targets, 'POST', '{"tool":"image.generate","operation":"720p"}');
+    return [
+      {
+        name: 'POST /usage on an in-memory store (not durable), 64 conns over 200 orgs',
+        value: r.rps,
+        unit: 'req/s',
+        note: `p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}: the request path without fsync`,
+      },
+      {
+        name: 'ratio in-memory usage / bare route (no target; diagnosis)',
+        value: r.rps / bareRps,
+        unit: '×',
+      },
+    ];
+  } finally {
+    await app.close();
+    await store.close();
+    rmSync(config.data_dir, { recursive: true, force: true });
+  }
+}
+
 /** Orgs with credits and an API key each, made through the API as the operator. */
 async function seed(url: string, orgs: number, scopes: string[]) {
   const admin = async (method: string, path: string, body?: unknown) => {
@@ -186,6 +222,7 @@ export async function httpBench(): Promise<Row[]> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  rows.push(...(await withoutDurability(base.rps)));
   rows.push(...(await readsUnderWriteLoad(true)), ...(await readsUnderWriteLoad(false)));
   return rows;
 }
