@@ -3,7 +3,8 @@
  * the prompt + seed at the exact output size. It is not an AI model and says so.
  *
  * Cost sketch: the picture is sampled in JavaScript at most LOCAL_BASE_MAX_SIDE pixels on
- * its longest side (≤ 0.52 M pixels, ~20 ms of CPU), then sharp scales it by a whole factor
+ * its longest side (≤ 0.52 M pixels, ~20 ms of CPU, in a worker thread of raster-pool.ts so
+ * the request thread stays free), then sharp scales it by a whole factor
  * with nearest-neighbour to the target (8K: 8×, each sample an 8×8 block of a smooth
  * gradient) and encodes. Interpolating kernels at 8K cost 0.4–0.7 s in libvips; repeating
  * samples costs ~50 ms and also makes rows repeat, which zlib encodes quickly and small.
@@ -11,7 +12,8 @@
 import sharp from 'sharp';
 import { assertRenderRequest, type ImageBackend, type RenderedImage, type RenderRequest } from './backend.ts';
 import { encode, MIME_OF } from './image-format.ts';
-import { patternOf, rasterize } from './pattern.ts';
+import { patternOf } from './pattern.ts';
+import { RasterPool } from './raster-pool.ts';
 
 /** Longest side the picture is sampled at before it is scaled to the output size. */
 export const LOCAL_BASE_MAX_SIDE = 960;
@@ -24,7 +26,15 @@ export function baseSize(width: number, height: number): { width: number; height
   return { width: Math.ceil(width / factor), height: Math.ceil(height / factor), factor };
 }
 
-export function createLocalRenderer(): ImageBackend {
+/** One pool for every local renderer of the process: threads are per machine, not per renderer. */
+let shared: RasterPool | null = null;
+function sharedPool(): RasterPool {
+  if (!shared) shared = new RasterPool();
+  return shared;
+}
+
+export function createLocalRenderer(options: { pool?: RasterPool } = {}): ImageBackend {
+  const pool = () => options.pool ?? sharedPool();
   return {
     id: LOCAL_BACKEND_ID,
     describe: () => ({
@@ -39,7 +49,7 @@ export function createLocalRenderer(): ImageBackend {
       req.signal?.throwIfAborted();
       const { width, height, format } = req;
       const base = baseSize(width, height);
-      const raster = rasterize(patternOf(req.prompt, req.seed), base.width, base.height);
+      const raster = await pool().rasterize(patternOf(req.prompt, req.seed), base.width, base.height);
       req.signal?.throwIfAborted();
       let image = sharp(raster, { raw: { width: base.width, height: base.height, channels: 3 } });
       if (base.width !== width || base.height !== height)
