@@ -33,7 +33,9 @@ describe('the preview raster pool', () => {
   it('runs more jobs than threads, each answered with its own picture', async () => {
     const jobs = Array.from({ length: 7 }, (_, i) => pool.rasterize(patternOf(`p${i}`, i), 120, 80));
     const out = await Promise.all(jobs);
-    out.forEach((px, i) => expect(px.equals(rasterize(patternOf(`p${i}`, i), 120, 80))).toBe(true));
+    expect(out.map((px, i) => px.equals(rasterize(patternOf(`p${i}`, i), 120, 80)))).toEqual(
+      Array(7).fill(true),
+    );
   });
 
   it('fails the work running and waiting when it is closed', async () => {
