@@ -10,22 +10,22 @@
  *               batches did, written in sorted order in one transaction: the latest state of
  *               each org touched, the transactions, the idempotency records, the usage cells;
  *               then again with lean tables (log and keys keyed by org without a rowid, no
- *               time index).
+ *               time index); then with the projection written by a second thread, into the
+ *               same file or into a second one.
  *
  * Run: npx tsx bench/write-path-sketch.ts   (SKETCH_OPS, SKETCH_EVERY)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { BODY, COMMAND, type LoggedOp, projector, STATE } from './write-path-projector.ts';
 
 const OPS = Number(process.env.SKETCH_OPS ?? 61_440);
 const EVERY = Number(process.env.SKETCH_EVERY ?? 16);
 const BATCH = 1024;
 const ORGS = 10_000;
-const STATE = 'x'.repeat(700);
-const BODY = 'y'.repeat(500);
-const COMMAND = '{"type":"consume","usage":{"tool":"image.generate","operation":"720p","quantity":1}}';
 
 function open(dir: string, name: string) {
   const db = new Database(join(dir, name));
@@ -89,12 +89,7 @@ function raw(dir: string) {
   return OPS / ((performance.now() - t) / 1000);
 }
 
-interface Op {
-  org: string;
-  seq: number;
-  key: string;
-  at: number;
-}
+type Op = LoggedOp;
 
 function ops(done: number): Op[] {
   return Array.from({ length: BATCH }, (_, j) => {
@@ -133,24 +128,8 @@ function logged(dir: string, project: boolean, lean = false) {
   const db = open(dir, `log-${project}-${lean}.db`);
   schema(db, lean);
   const cmd = db.prepare('INSERT INTO commands (org_id, key, command, outcome, at) VALUES (?, ?, ?, ?, ?)');
-  const upd = db.prepare('UPDATE orgs SET version = version + 1, state = ? WHERE id = ?');
-  const idi = db.prepare('INSERT INTO idempotency VALUES (?, ?, ?, 200, ?, ?)');
-  const txn = db.prepare(`INSERT INTO transactions VALUES (?, ?, 'usage', 1, -1, ?, NULL, NULL, ?)`);
-  const use = db.prepare(`INSERT INTO usage_daily VALUES (?, 0, 'image.generate', '720p', '', '', ?, ?)
-    ON CONFLICT DO UPDATE SET credits = credits + excluded.credits, count = count + excluded.count`);
+  const projectNow = projector(db);
   let pending: Op[] = [];
-  const projectPending = () => {
-    const sorted = pending.sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : a.seq - b.seq));
-    const perOrg = new Map<string, number>();
-    for (const o of sorted) perOrg.set(o.org, (perOrg.get(o.org) ?? 0) + 1);
-    db.transaction(() => {
-      for (const org of perOrg.keys()) upd.run(STATE, org);
-      for (const o of sorted) txn.run(o.org, o.seq, o.at, BODY);
-      for (const o of sorted) idi.run(o.org, o.key, COMMAND, '{"ok":true,"txn_ref":"t"}', o.at);
-      for (const [org, n] of perOrg) use.run(org, n, n);
-    }).immediate();
-    pending = [];
-  };
   const t = performance.now();
   let batches = 0;
   for (let done = 0; done < OPS; done += BATCH) {
@@ -160,12 +139,68 @@ function logged(dir: string, project: boolean, lean = false) {
     }).immediate();
     if (project) {
       pending.push(...batch);
-      if (++batches % EVERY === 0) projectPending();
+      if (++batches % EVERY === 0) {
+        projectNow(pending);
+        pending = [];
+      }
     }
   }
-  if (project && pending.length > 0) projectPending();
+  if (project && pending.length > 0) projectNow(pending);
   db.close();
   return OPS / ((performance.now() - t) / 1000);
+}
+
+/**
+ * The log appended on this thread, the projection written by another thread, either into
+ * the same file (the two take turns on SQLite's one writer lock) or into a second file
+ * (two writers at once). The rate counts until the projection has caught up.
+ */
+async function threaded(dir: string, sameFile: boolean) {
+  const logDb = open(dir, `threaded-${sameFile}.db`);
+  schema(logDb);
+  logDb.pragma('busy_timeout = 10000');
+  const projPath = sameFile ? join(dir, `threaded-${sameFile}.db`) : join(dir, 'projection.db');
+  if (!sameFile) schema(open(dir, 'projection.db'));
+  const worker = new Worker(new URL('./write-path-projector.boot.js', import.meta.url), {
+    workerData: { path: projPath },
+  });
+  const answers: (() => void)[] = [];
+  await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+  worker.on('message', () => answers.shift()?.());
+  const send = (m: Op[] | null) =>
+    new Promise<void>((resolve) => {
+      answers.push(resolve);
+      worker.postMessage(m);
+    });
+  const cmd = logDb.prepare(
+    'INSERT INTO commands (org_id, key, command, outcome, at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const projected: Promise<void>[] = [];
+  let pending: Op[] = [];
+  const t = performance.now();
+  let batches = 0;
+  for (let done = 0; done < OPS; done += BATCH) {
+    const batch = ops(done);
+    logDb
+      .transaction(() => {
+        for (const o of batch) cmd.run(o.org, o.key, COMMAND, '{"amount":-1,"balance_after":999}', o.at);
+      })
+      .immediate();
+    pending.push(...batch);
+    if (++batches % EVERY === 0) {
+      projected.push(send(pending));
+      pending = [];
+      // Let the projection thread's answers in; the log never waits for them.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  if (pending.length > 0) projected.push(send(pending));
+  await Promise.all(projected);
+  const rate = OPS / ((performance.now() - t) / 1000);
+  await send(null);
+  await worker.terminate();
+  logDb.close();
+  return rate;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'amisi-sketch-'));
@@ -177,6 +212,8 @@ try {
     ['log only: one appended command row per operation', logged(dir, false)],
     [`log + projection every ${EVERY} batches, sorted`, logged(dir, true)],
     [`  the same, lean tables (no rowid, no time index)`, logged(dir, true, true)],
+    ['  projection in a second thread, same file', await threaded(dir, true)],
+    ['  projection in a second thread, second file', await threaded(dir, false)],
   ] as const;
   console.log(`${OPS} operations, batches of ${BATCH}, ${ORGS} orgs, synchronous=FULL`);
   for (const [name, rate] of rows)
