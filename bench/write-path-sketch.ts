@@ -13,14 +13,14 @@
  *               time index); then with the projection written by a second thread, into the
  *               same file or into a second one.
  *
- * Run: npx tsx bench/write-path-sketch.ts   (SKETCH_OPS, SKETCH_EVERY)
+ * Run: npx tsx bench/write-path-sketch.ts   (SKETCH_OPS, SKETCH_EVERY, SKETCH_COMPACT=1)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { BODY, COMMAND, type LoggedOp, projector, STATE } from './write-path-projector.ts';
+import { BODY, COMMAND, COMPACT, type LoggedOp, projector, STATE } from './write-path-projector.ts';
 
 const OPS = Number(process.env.SKETCH_OPS ?? 61_440);
 const EVERY = Number(process.env.SKETCH_EVERY ?? 16);
@@ -215,7 +215,9 @@ try {
     ['  projection in a second thread, same file', await threaded(dir, true)],
     ['  projection in a second thread, second file', await threaded(dir, false)],
   ] as const;
-  console.log(`${OPS} operations, batches of ${BATCH}, ${ORGS} orgs, synchronous=FULL`);
+  console.log(
+    `${OPS} operations, batches of ${BATCH}, ${ORGS} orgs, synchronous=FULL${COMPACT ? ', compact rows' : ''}`,
+  );
   for (const [name, rate] of rows)
     console.log(
       `${name.padEnd(52)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} ops/s  ${(rate / rawRate).toFixed(2)} × raw`,
