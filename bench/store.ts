@@ -37,7 +37,7 @@ async function seedOrgs(store: Store, orgs: number, credits: number) {
 }
 
 /** The raw limit: the same SQLite settings, a batched UPDATE … RETURNING + INSERT loop, no ledger. */
-function sqliteRaw(path: string, orgs: number, total: number, batch: number) {
+export function sqliteRaw(path: string, orgs: number, total: number, batch: number) {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { sqliteRaw } from './store.ts';
 import { BODY, COMMAND, COMPACT, type LoggedOp, projector, STATE } from './write-path-projector.ts';
 
 const OPS = Number(process.env.SKETCH_OPS ?? 61_440);
@@ -61,32 +62,6 @@ function schema(db: Database.Database, lean = false) {
   db.transaction(() => {
     for (let i = 0; i < ORGS; i++) ins.run(`org_b${i}`, STATE);
   })();
-}
-
-function raw(dir: string) {
-  const db = open(dir, 'raw.db');
-  db.exec(`CREATE TABLE balances (id TEXT PRIMARY KEY, balance INTEGER NOT NULL);
-    CREATE TABLE entries (org_id TEXT NOT NULL, seq INTEGER NOT NULL, amount INTEGER NOT NULL, body TEXT NOT NULL,
-      PRIMARY KEY (org_id, seq)) WITHOUT ROWID;`);
-  const ins = db.prepare('INSERT INTO balances VALUES (?, ?)');
-  db.transaction(() => {
-    for (let i = 0; i < ORGS; i++) ins.run(`org_b${i}`, 1_000_000);
-  })();
-  const upd = db
-    .prepare('UPDATE balances SET balance = balance - 1 WHERE id = ? AND balance >= 1 RETURNING balance')
-    .pluck();
-  const entry = db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?)');
-  let seq = 0;
-  const t = performance.now();
-  for (let done = 0; done < OPS; done += BATCH)
-    db.transaction(() => {
-      for (let j = 0; j < BATCH; j++) {
-        const id = `org_b${(done + j) % ORGS}`;
-        entry.run(id, seq++, -1, `{"balance_after":${upd.get(id)}}`);
-      }
-    }).immediate();
-  db.close();
-  return OPS / ((performance.now() - t) / 1000);
 }
 
 type Op = LoggedOp;
@@ -205,7 +180,7 @@ async function threaded(dir: string, sameFile: boolean) {
 
 const dir = mkdtempSync(join(tmpdir(), 'amisi-sketch-'));
 try {
-  const rawRate = raw(dir);
+  const rawRate = sqliteRaw(join(dir, 'raw.db'), ORGS, OPS, BATCH);
   const rows = [
     ['raw loop (bench/store.ts baseline)', rawRate],
     ['today: every row per operation, in the batch', today(dir)],
