@@ -1,7 +1,7 @@
 /**
  * The projection step of bench/write-path-sketch.ts: what a batch of logged operations
  * becomes in the queryable tables, written sorted in one transaction. Used inline by the
- * sketch and, for the two-thread variants, inside a worker (write-path-projector.boot.js).
+ * sketch and, for the two-thread variants, inside a worker thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';

@@ -18,8 +18,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { tsWorker } from '../src/ts-worker.ts';
 import { sqliteRaw } from './store.ts';
 import { BODY, COMMAND, COMPACT, type LoggedOp, projector, STATE } from './write-path-projector.ts';
 
@@ -136,9 +136,7 @@ async function threaded(dir: string, sameFile: boolean) {
   logDb.pragma('busy_timeout = 10000');
   const projPath = sameFile ? join(dir, `threaded-${sameFile}.db`) : join(dir, 'projection.db');
   if (!sameFile) schema(open(dir, 'projection.db'));
-  const worker = new Worker(new URL('./write-path-projector.boot.js', import.meta.url), {
-    workerData: { path: projPath },
-  });
+  const worker = tsWorker(new URL('./write-path-projector.ts', import.meta.url), { path: projPath });
   const answers: (() => void)[] = [];
   await new Promise<void>((resolve) => worker.once('message', () => resolve()));
   worker.on('message', () => answers.shift()?.());

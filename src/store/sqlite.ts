@@ -7,7 +7,6 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   type Catalog,
@@ -20,6 +19,7 @@ import {
   Verifier,
   type Violation,
 } from '../core/index.ts';
+import { tsWorker } from '../ts-worker.ts';
 import type { Op } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -144,8 +144,9 @@ export class SqliteStore implements Store {
       this.commitTo = async (ops) => w.commit(ops);
       return;
     }
-    const thread = new Worker(new URL('./sqlite-worker.boot.js', import.meta.url), {
-      workerData: { path: this.options.path, catalog: this.catalog },
+    const thread = tsWorker(new URL('./sqlite-worker.ts', import.meta.url), {
+      path: this.options.path,
+      catalog: this.catalog,
     });
     await new Promise<void>((resolve, reject) => {
       thread.once('message', () => resolve());

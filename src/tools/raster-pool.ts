@@ -6,7 +6,8 @@
  * pool's size, and do not keep the process alive when idle.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { tsWorker } from '../ts-worker.ts';
 import type { Pattern } from './pattern.ts';
 
 interface Job {
@@ -70,7 +71,7 @@ export class RasterPool {
   }
 
   private start(): Thread {
-    const worker = new Worker(new URL('./raster-worker.boot.js', import.meta.url));
+    const worker = tsWorker(new URL('./raster-worker.ts', import.meta.url));
     const thread: Thread = {
       worker,
       job: null,
