@@ -563,8 +563,9 @@ export class GenerationService {
       const now = this.o.deps.clock.now();
       const state = await this.o.deps.store.getOrg(orgId, now);
       if (state === null) return false;
-      this.saw(orgId, availableOf(state, now));
-      return availableOf(state, now) >= price;
+      const available = availableOf(state, now);
+      this.saw(orgId, available);
+      return available >= price;
     } catch {
       return false; // the hold will say what is wrong
     }
