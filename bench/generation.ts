@@ -16,9 +16,11 @@
  * Run: npx tsx bench/generation.ts   (BENCH_GENERATION_SECONDS=3 per measurement by default)
  * From another program: `await generationBench()` returns the rows.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import type { BatchRecord } from '../src/app/generations.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { buildServer } from '../src/http/server.ts';
@@ -30,6 +32,7 @@ import type { Row } from './store.ts';
 const ADMIN = 'bench-admin-key-0123456789abcdef';
 const BATCH = 8;
 const CONCURRENCY = 2;
+const CLIENT = new URL('./generation-client.ts', import.meta.url).pathname;
 
 export interface GenerationBenchOptions {
   /** Time spent on each measurement (at least one batch each). */
@@ -166,21 +169,33 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
       // The warm-up run counts too: CPU per image over every batch rendered.
       const renderCpuPerImage = cpuMs(process.cpuUsage(aloneCpu)) / ((alone.length + 1) * BATCH);
 
-      const records: BatchRecord[] = [];
-      const api = await repeat(seconds, 1, async (i) => {
-        const batch = await post(`/v1/orgs/${org}/generations`, {
-          prompts: prompts(i),
-          operation: op.operation,
-        });
-        // The stream ends at `done`: reading it to the end is waiting for the settlement.
-        const events = await fetch(`${url}/v1/orgs/${org}/generations/${batch.id}/events`, { headers });
-        const text = await events.text();
-        if (!text.includes('event: done')) throw new Error('the batch did not finish');
+      // The client runs in its own process, as autocannon does for bench/http.ts.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          CLIENT,
+          JSON.stringify({
+            url,
+            org,
+            key: ADMIN,
+            operation: op.operation,
+            batch: BATCH,
+            seconds,
+            min: 1,
+            label: op.operation,
+          }),
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 20 },
+      );
+      const { times: api, ids } = JSON.parse(stdout) as { times: number[]; ids: string[] };
+      const records = ids.map((id) => {
         const record = JSON.parse(
-          readFileSync(join(dir, 'generations', org, `${batch.id}.json`), 'utf8'),
+          readFileSync(join(dir, 'generations', org, `${id}.json`), 'utf8'),
         ) as BatchRecord;
-        if (record.status !== 'succeeded') throw new Error(`batch ${batch.id} ${record.status}`);
-        if (i >= 0) records.push(record);
+        if (record.status !== 'succeeded') throw new Error(`batch ${id} ${record.status}`);
+        return record;
       });
 
       const aloneRate = (BATCH * 1000) / mean(alone);
@@ -192,6 +207,9 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
         (r) => (r.timings_ms.precheck ?? 0) + (r.timings_ms.hold_wait ?? 0) + (r.timings_ms.settle ?? 0),
       );
       const ledgerPerImage = median(ledger) / BATCH;
+      const part = (k: 'precheck' | 'hold_wait' | 'settle') =>
+        median(records.map((r) => r.timings_ms[k] ?? 0)).toFixed(2);
+      const parts = `precheck ${part('precheck')}, hold wait ${part('hold_wait')}, settle ${part('settle')} ms per batch`;
       const ledgerMeanPerImage = mean(ledger) / BATCH;
       // The ledger's own calls, overlapped or not: hold + settlement.
       const calls = median(records.map((r) => (r.timings_ms.hold ?? 0) + (r.timings_ms.settle ?? 0))) / BATCH;
@@ -201,7 +219,7 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
         `${op.operation.padEnd(10)} ${`${op.width}×${op.height}`.padEnd(12)} ${aloneRate.toFixed(1).padStart(15)}` +
           `  ${apiRate.toFixed(1).padStart(12)}  ${`${((apiRate / aloneRate) * 100).toFixed(0)}%`.padStart(9)}` +
           `  ${ledgerPerImage.toFixed(3).padStart(15)}  ${renderPerImage.toFixed(1).padStart(15)}` +
-          `  ${`${(share * 100).toFixed(2)}%`.padStart(13)}`,
+          `  ${`${(share * 100).toFixed(2)}%`.padStart(13)}  (${parts})`,
       );
       rows.push(
         {
@@ -226,7 +244,7 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
           name: `generation.${op.operation}.ledger_share`,
           value: share * 100,
           unit: '% of render time',
-          note: `ledger time added to a batch: median ${ledgerPerImage.toFixed(3)} ms per image (mean ${ledgerMeanPerImage.toFixed(3)}; hold + capture calls ${calls.toFixed(3)}, the hold beside the render) vs render ${renderPerImage.toFixed(1)} ms per image${op.operation === '720p' ? '; target < 1%' : ''}`,
+          note: `ledger time added to a batch: median ${ledgerPerImage.toFixed(3)} ms per image (mean ${ledgerMeanPerImage.toFixed(3)}; medians ${parts}; hold + capture calls ${calls.toFixed(3)}, the hold beside the render) vs render ${renderPerImage.toFixed(1)} ms per image${op.operation === '720p' ? '; target < 1%' : ''}`,
         },
       );
     }
