@@ -40,7 +40,8 @@ export async function signUp(
     id: randomId('usr'),
     email,
     password_hash: await hashPassword(req.password),
-    created_at: Date.now(),
+    // Records take the service's clock, like the org and its log (the manual clock in tests).
+    created_at: deps.clock.now(),
   };
   try {
     await deps.store.createUser(user);
@@ -118,7 +119,7 @@ export async function createApiKey(
     scopes: [...new Set(scopes)].sort(),
     hash: sha256(secret),
     prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
-    created_at: Date.now(),
+    created_at: deps.clock.now(),
     revoked_at: null,
   };
   await deps.store.createApiKey(key);
@@ -130,6 +131,7 @@ export async function revokeApiKey(deps: AppDeps, orgId: string, id: string): Pr
   const key = await find();
   if (!key) throw new DomainError('not_found', `api key ${id} not found`);
   if (key.revoked_at !== null) return key; // revoking twice is the same as once
-  await deps.store.revokeApiKey(orgId, id, Date.now());
+  // Revocation takes effect at once whatever the clock says: keyFor checks revoked_at, not time.
+  await deps.store.revokeApiKey(orgId, id, deps.clock.now());
   return (await find()) ?? key;
 }

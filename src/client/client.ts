@@ -316,8 +316,9 @@ export class AmisiClient {
     /** The signing secret is in the answer once; store it then. */
     create: (org: string, params: CreateWebhookEndpointParams, o?: RequestOptions) =>
       this.post<CreatedWebhookEndpoint>(orgPath(org, '/webhook_endpoints'), params, o),
-    list: (org: string, o?: RequestOptions) =>
-      this.get<{ data: WebhookEndpoint[] }>(orgPath(org, '/webhook_endpoints'), undefined, o),
+    /** Newest first, paged like every list. */
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<WebhookEndpoint>(orgPath(org, '/webhook_endpoints'), { ...params }, o),
     /** Deletes it; its pending deliveries are cancelled. */
     delete: (org: string, id: string, o?: RequestOptions) =>
       this.call<{ id: string; deleted: true }>(
@@ -368,8 +369,9 @@ export class AmisiClient {
     /** The secret is in the answer once; store it then. */
     create: (org: string, params: { name: string; scopes: Scope[] }, o?: RequestOptions) =>
       this.post<CreatedApiKey>(orgPath(org, '/api_keys'), params, o),
-    list: (org: string, o?: RequestOptions) =>
-      new Paginator<ApiKey>(() => this.get<Page<ApiKey>>(orgPath(org, '/api_keys'), undefined, o)),
+    /** Newest first, revoked ones included. */
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<ApiKey>(orgPath(org, '/api_keys'), { ...params }, o),
     revoke: (org: string, id: string, o?: RequestOptions) =>
       this.call<ApiKey>({ method: 'DELETE', path: orgPath(org, `/api_keys/${seg(id)}`) }, o),
   };

@@ -271,7 +271,7 @@ describe('AmisiClient: alerts, notifications, email, auto top-up and webhooks', 
       const ep = await admin.webhookEndpoints.create(org, { url, events: ['purchase.completed'] });
       expect(ep.secret).toMatch(/^whsec_/);
       expect(ep).toMatchObject({ url, events: ['purchase.completed'], status: 'enabled' });
-      const { data } = await admin.webhookEndpoints.list(org);
+      const data = await admin.webhookEndpoints.list(org).toArray();
       expect(data.map((e) => e.id)).toEqual([ep.id]);
       expect(data[0]).not.toHaveProperty('secret');
       await admin.purchases.create(org, 'pack_20');
@@ -283,7 +283,7 @@ describe('AmisiClient: alerts, notifications, email, auto top-up and webhooks', 
       ]);
       expect(hits).toContain(deliveries[0]!.id);
       expect(await admin.webhookEndpoints.delete(org, ep.id)).toEqual({ id: ep.id, deleted: true });
-      expect((await admin.webhookEndpoints.list(org)).data).toEqual([]);
+      expect(await admin.webhookEndpoints.list(org).toArray()).toEqual([]);
     } finally {
       rx.closeAllConnections();
       await new Promise((r) => rx.close(r));

@@ -75,6 +75,32 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
     );
   });
 
+  it('pages the API key list newest first, stamped by the service clock', async () => {
+    const org = await newOrg(api);
+    const ids: string[] = [];
+    for (const name of ['first', 'second', 'third']) {
+      const now = (await api.call('GET', '/v1/admin/clock')).body.now as string;
+      const k = await api.call('POST', `/v1/orgs/${org}/api_keys`, { body: { name, scopes: ['read'] } });
+      // The manual clock, not the wall clock: keys line up with the org and its log.
+      expect(k.body.created_at).toBe(now);
+      ids.push(k.body.id);
+      await api.call('POST', '/v1/admin/clock/advance', { body: { seconds: 1 } });
+    }
+    const one = await api.call('GET', `/v1/orgs/${org}/api_keys?limit=2`);
+    expect(one.body.data.map((k: { id: string }) => k.id)).toEqual([ids[2], ids[1]]);
+    expect(one.body).toMatchObject({ has_more: true, next_cursor: ids[1] });
+    const two = await api.call('GET', `/v1/orgs/${org}/api_keys?limit=2&starting_after=${ids[1]}`);
+    expect(two.body).toEqual({
+      data: [expect.objectContaining({ id: ids[0] })],
+      has_more: false,
+      next_cursor: null,
+    });
+    const revoked = await api.call('DELETE', `/v1/orgs/${org}/api_keys/${ids[0]}`);
+    expect(revoked.body.revoked_at).toBe((await api.call('GET', '/v1/admin/clock')).body.now);
+    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5'])
+      expectProblem(await api.call('GET', `/v1/orgs/${org}/api_keys?${q}`), 400, 'validation_failed');
+  });
+
   it("keeps an org's key inside its org: another org's resources are 404", async () => {
     const a = await newOrg(api, { name: 'A' });
     const b = await newOrg(api, { name: 'B' });

@@ -42,6 +42,29 @@ async function endpoint(org: string, path: string, events: string[]) {
 }
 
 describe('webhook endpoints', () => {
+  it('pages the endpoint list newest first like every list', async () => {
+    const org = await newOrg(api);
+    const ids: string[] = [];
+    for (const path of ['/a', '/b', '/c']) {
+      const r = await api.call('POST', `/v1/orgs/${org}/webhook_endpoints`, {
+        body: { url: `${rx.url}${path}`, events: ['purchase.completed'] },
+      });
+      ids.push(r.body.id);
+      await api.call('POST', '/v1/admin/clock/advance', { body: { seconds: 1 } });
+    }
+    const one = await api.call('GET', `/v1/orgs/${org}/webhook_endpoints?limit=2`);
+    expect(one.body.data.map((e: { id: string }) => e.id)).toEqual([ids[2], ids[1]]);
+    expect(one.body).toMatchObject({ has_more: true, next_cursor: ids[1] });
+    const two = await api.call('GET', `/v1/orgs/${org}/webhook_endpoints?starting_after=${ids[1]}`);
+    expect(two.body.data.map((e: { id: string }) => e.id)).toEqual([ids[0]]);
+    expect(two.body).toMatchObject({ has_more: false, next_cursor: null });
+    expectProblem(
+      await api.call('GET', `/v1/orgs/${org}/webhook_endpoints?limit=0`),
+      400,
+      'validation_failed',
+    );
+  });
+
   it('shows the secret once, lists and deletes endpoints, and refuses bad targets', async () => {
     const org = await newOrg(api);
     const body = { url: `${rx.url}/once`, events: ['purchase.completed'] };

@@ -7,13 +7,14 @@ import { createApiKey, revokeApiKey } from '../../app/accounts.ts';
 import { loadOrg } from '../../app/ledger.ts';
 import { callerScopes } from '../auth.ts';
 import { once } from '../idempotency.ts';
-import { presentApiKey } from '../present.ts';
+import { paginate, presentApiKey } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import {
   ApiKey,
   errorResponses,
   Id,
   IdempotencyHeaders,
+  ListQuery,
   Name,
   Obj,
   OrgParams,
@@ -71,15 +72,17 @@ export function keyRoutes(app: App, { deps }: RouteContext) {
       config: { access: { kind: 'org', scope: 'admin' } },
       schema: {
         tags,
-        summary: 'API keys of this org (never their secrets)',
+        summary: 'API keys of this org, newest first (never their secrets)',
         params: OrgParams,
+        querystring: Obj(ListQuery),
         response: { 200: Page(ApiKey), ...errorResponses },
       },
     },
     async (request) => {
       await loadOrg(deps, request.params.org);
       const keys = (await deps.store.listApiKeys(request.params.org)).reverse();
-      return { data: keys.map(presentApiKey), has_more: false, next_cursor: null };
+      const page = paginate(keys, request.query.limit ?? 20, request.query.starting_after);
+      return { ...page, data: page.data.map(presentApiKey) };
     },
   );
 

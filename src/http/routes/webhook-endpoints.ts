@@ -13,7 +13,7 @@ import {
 import { PUBLIC_EVENT_TYPES } from '../../notifications/events.ts';
 import type { WebhookEndpoint as Endpoint, Job } from '../../store/outbox.ts';
 import { once } from '../idempotency.ts';
-import { iso, isoOrNull } from '../present.ts';
+import { iso, isoOrNull, paginate } from '../present.ts';
 import {
   errorResponses,
   Id,
@@ -135,14 +135,17 @@ export function webhookEndpointRoutes(app: App, { deps }: RouteContext) {
       config: { access: { kind: 'org', scope: 'admin' } },
       schema: {
         tags,
-        summary: 'Webhook endpoints (secrets are never shown again)',
+        summary: 'Webhook endpoints, newest first (secrets are never shown again)',
         params: OrgParams,
-        response: { 200: Obj({ data: Type.Array(WebhookEndpoint) }), ...errorResponses },
+        querystring: Obj(ListQuery),
+        response: { 200: Page(WebhookEndpoint), ...errorResponses },
       },
     },
-    async (request) => ({
-      data: (await listWebhookEndpoints(deps, request.params.org)).map(presentEndpoint),
-    }),
+    async (request) => {
+      const endpoints = (await listWebhookEndpoints(deps, request.params.org)).reverse();
+      const page = paginate(endpoints, request.query.limit ?? 20, request.query.starting_after);
+      return { ...page, data: page.data.map(presentEndpoint) };
+    },
   );
 
   app.delete(
