@@ -3,6 +3,8 @@
  * strings to parse. The HTTP edge maps each code to a status; the core knows no HTTP.
  * Programmer errors (a broken invariant) are thrown as plain Error and crash loudly.
  */
+import { creditCount } from './wording.ts';
+
 export type DomainErrorCode =
   | 'validation_failed'
   | 'not_found'
@@ -35,7 +37,7 @@ export const invalid = (message: string, extra: Record<string, unknown> = {}) =>
 export const notFound = (what: string, id: string) => new DomainError('not_found', `${what} ${id} not found`);
 
 export const insufficientCredits = (available: number, required: number) =>
-  new DomainError('insufficient_credits', `${required} credits required, ${available} available`, {
+  new DomainError('insufficient_credits', `${creditCount(required)} required, ${available} available`, {
     available,
     required,
   });

@@ -6,6 +6,7 @@
 import { type Ctx, emit } from './context.ts';
 import { type Posting, record, type TxnSource, type TxnType } from './journal.ts';
 import { CREDIT_LINE, type Grant, type GrantSource, type HoldAllocation, isLive, nextId } from './state.ts';
+import { creditCount } from './wording.ts';
 
 export interface IssueOptions {
   source: GrantSource;
@@ -139,7 +140,7 @@ export function recordLost(ctx: Ctx, lost: Posting[], lostSources: TxnSource[], 
         postings: lost,
         sources: lostSources,
         hold_id,
-        description: `${n} credits returned from hold ${hold_id} to a grant that ${revoked ? 'was refunded' : 'has expired'}`,
+        description: `${creditCount(n)} returned from hold ${hold_id} to a grant that ${revoked ? 'was refunded' : 'has expired'}`,
       },
       ctx.now,
     ),
@@ -163,7 +164,7 @@ export function expireGrant(ctx: Ctx, g: Grant, at: number) {
           { account: 'expired', amount: n },
         ],
         sources: [{ grant_id: g.id, source: g.source, amount: n }],
-        description: `${n} ${g.source} credits expired`,
+        description: `${n} ${g.source} ${n === 1 ? 'credit' : 'credits'} expired`,
       },
       at,
     ),

@@ -25,6 +25,19 @@ function withHold(amount: number, ttl_seconds = 900) {
 }
 
 describe('holds', () => {
+  it('says "1 credit", not "1 credits", in log lines and refusals', () => {
+    const l = ledgerWith('free', t0);
+    const t = l.run<Transaction>('org_a', { type: 'consume', usage: image('720p', 1) }, t0);
+    expect(t.description).toBe('image.generate 720p: 1 credit');
+    const h = l.run<Hold>('org_a', { type: 'hold', amount: 1, ttl_seconds: 60 }, t0);
+    l.run('org_a', { type: 'release', hold_id: h.id }, t0);
+    expect(lastTxn(l).description).toBe(`hold ${h.id} released: 1 credit returned`);
+    l.run('org_a', { type: 'consume', usage: image('8k', 1) }, t0);
+    expect(refusal(() => l.run('org_a', { type: 'consume', usage: image('720p', 1) }, t0)).message).toBe(
+      '1 credit required, 0 available',
+    );
+  });
+
   it('reserves credits: the balance stays, held rises, available falls', () => {
     const { l, h } = withHold(8);
     expect(h).toMatchObject({ status: 'open', amount: 8, expires_at: t0 + 900_000 });

@@ -11,6 +11,7 @@ import { DomainError, invalid, notFound } from './errors.ts';
 import { recordLost, returnCredits, sourcesOf } from './grants.ts';
 import { record } from './journal.ts';
 import { type Hold, type HoldAllocation, nextId, type Usage } from './state.ts';
+import { creditCount } from './wording.ts';
 
 /**
  * Resolved holds kept in state so a late capture gets `hold_not_open`, not `not_found`,
@@ -61,7 +62,7 @@ export function createHold(ctx: Ctx, r: HoldRequest): Hold {
         ]),
         sources: sourcesOf(ctx, allocations),
         hold_id: hold.id,
-        description: `${r.amount} credits held`,
+        description: `${creditCount(r.amount)} held`,
       },
       ctx.now,
     ),
@@ -94,7 +95,7 @@ function split(allocations: HoldAllocation[], amount: number): [HoldAllocation[]
 export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) {
   const h = openHold(ctx, id);
   if (amount > h.amount)
-    throw invalid(`cannot capture ${amount} credits from hold ${id} of ${h.amount}`, { held: h.amount });
+    throw invalid(`cannot capture ${creditCount(amount)} from hold ${id} of ${h.amount}`, { held: h.amount });
   const [charged, rest] = split(h.allocations, amount);
   const account = `hold:${h.id}`;
   h.status = 'captured';
@@ -139,7 +140,7 @@ export function releaseHold(
         type: 'release',
         postings: back,
         hold_id: h.id,
-        description: `hold ${h.id} ${status}: ${h.amount} credits returned`,
+        description: `hold ${h.id} ${status}: ${creditCount(h.amount)} returned`,
         written_off_next: lostCredits,
       },
       at,
@@ -181,7 +182,7 @@ export function consume(ctx: Ctx, amount: number, usage: Usage) {
 function describeUsage(u: Usage, charged: number, held: number): string {
   const what = `${u.tool} ${u.operation}${u.quantity > 1 ? ` ×${u.quantity}` : ''}`;
   return charged === held
-    ? `${what}: ${charged} credits`
+    ? `${what}: ${creditCount(charged)}`
     : `${what}: ${charged} of ${held} held credits charged, ${held - charged} released`;
 }
 

@@ -83,6 +83,8 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 /** `/items/0/quantity` → `items[0].quantity`. */
+const count = (n: unknown, word: string) => `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
+
 function fieldPath(context: string, pointer: string, child?: string): string {
   let out = context;
   for (const raw of pointer.split('/').slice(1)) {
@@ -127,14 +129,23 @@ export function describeValidation(context: string, e: AjvError): { field: strin
     case 'maxLength':
       return {
         field: fieldPath(context, e.instancePath),
-        message: `must have at most ${p.limit} characters`,
+        message: `must have at most ${count(p.limit, 'character')}`,
       };
     case 'maxItems':
-      return { field: fieldPath(context, e.instancePath), message: `must have at most ${p.limit} items` };
+      return {
+        field: fieldPath(context, e.instancePath),
+        message: `must have at most ${count(p.limit, 'item')}`,
+      };
     case 'minItems':
-      return { field: fieldPath(context, e.instancePath), message: `must have at least ${p.limit} items` };
+      return {
+        field: fieldPath(context, e.instancePath),
+        message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${count(p.limit, 'item')}`,
+      };
     case 'maxProperties':
-      return { field: fieldPath(context, e.instancePath), message: `must have at most ${p.limit} fields` };
+      return {
+        field: fieldPath(context, e.instancePath),
+        message: `must have at most ${count(p.limit, 'field')}`,
+      };
     case 'pattern':
       return {
         field: fieldPath(context, e.instancePath),

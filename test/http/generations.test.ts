@@ -236,7 +236,7 @@ describe('generation with the preview renderer (SQLite)', () => {
   it('refuses bad requests with clear 400s before anything is held', async () => {
     const org = await newOrg(api);
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ prompts: [], operation: '720p' }, /prompts must have at least 1 items/],
+      [{ prompts: [], operation: '720p' }, /prompts must not be empty/],
       [{ prompts: Array.from({ length: 17 }, (_, i) => `p${i}`), operation: '720p' }, /at most 16 items/],
       [{ prompts: ['x'.repeat(2001)], operation: '720p' }, /at most 2000 characters/],
       [{ prompts: ['fine', '   '], operation: '720p' }, /prompt 2 is empty/],
