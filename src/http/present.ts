@@ -16,7 +16,7 @@ import {
   type Transaction,
   type Usage,
 } from '../core/index.ts';
-import type { ApiKey } from '../store/types.ts';
+import { type ApiKey, unknownCursor } from '../store/types.ts';
 import type {
   ApiKeyT,
   BudgetT,
@@ -161,19 +161,38 @@ export const presentApiKey = (k: ApiKey): ApiKeyT => ({
   revoked_at: isoOrNull(k.revoked_at),
 });
 
-/** Cursor pagination over a list held in the org's state, newest first. */
+/** What a state-held list is made of, for `paginate`. */
+export interface ListOf<T> {
+  /** What the list holds, in the words of its refusal of an unknown cursor: 'a hold of this org'. */
+  item?: string;
+  /**
+   * The query's filter. The cursor is looked up in the whole list, not only in what the
+   * filter keeps, as in the transaction log: an open hold captured between two pages of
+   * `?status=open` still marks where the next page starts.
+   */
+  keep?: (x: T) => boolean;
+}
+
+/**
+ * Cursor pagination over a list held in the org's state, newest first. A cursor that is no
+ * item of the list is refused (`unknownCursor`), as by the store-backed lists.
+ */
 export function paginate<T extends { id: string }>(
   newestFirst: T[],
   limit: number,
   startingAfter: string | undefined,
+  { item = 'an item of this list', keep }: ListOf<T> = {},
 ): { data: T[]; has_more: boolean; next_cursor: string | null } {
   let start = 0;
   if (startingAfter !== undefined) {
     const i = newestFirst.findIndex((x) => x.id === startingAfter);
-    if (i < 0) return { data: [], has_more: false, next_cursor: null };
+    if (i < 0) throw unknownCursor(startingAfter, item);
     start = i + 1;
   }
-  const data = newestFirst.slice(start, start + limit);
-  const has_more = start + limit < newestFirst.length;
+  // The whole list is in memory already (it is the org's state): filtering the rest here
+  // costs what filtering it before did.
+  const rest = keep ? newestFirst.slice(start).filter(keep) : newestFirst.slice(start);
+  const data = rest.slice(0, limit);
+  const has_more = rest.length > limit;
   return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
 }

@@ -16,9 +16,9 @@ import type {
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
-import { endpointOf, jobOf, notificationOf, page } from './outbox-rows.ts';
+import { endpointOf, jobItem, jobOf, notificationOf, page } from './outbox-rows.ts';
 import type { PostgresStore } from './postgres.ts';
-import type { Page, Store, StoreEvent } from './types.ts';
+import { type Page, type Store, type StoreEvent, unknownCursor } from './types.ts';
 
 export function postgresOutbox(store: Store): OutboxStore {
   return new PostgresOutbox((store as PostgresStore).pool);
@@ -221,11 +221,13 @@ class PostgresOutbox implements OutboxStore {
       where.push(`endpoint_id = $${args.length}`);
     }
     if (f.starting_after !== undefined) {
-      const c = await this.pool.query('SELECT created_at FROM jobs WHERE org_id = $1 AND id = $2', [
-        orgId,
-        f.starting_after,
-      ]);
-      if (c.rows.length === 0) return { data: [], has_more: false, next_cursor: null };
+      // The cursor must be an item of this very list: same kind, and same endpoint when
+      // the list is an endpoint's deliveries.
+      const c = await this.pool.query(
+        `SELECT created_at FROM jobs WHERE ${where.join(' AND ')} AND id = $${args.length + 1}`,
+        [...args, f.starting_after],
+      );
+      if (c.rows.length === 0) throw unknownCursor(f.starting_after, jobItem(f));
       args.push(c.rows[0].created_at, f.starting_after);
       where.push(`(created_at, id) < ($${args.length - 1}, $${args.length})`);
     }
@@ -245,7 +247,7 @@ class PostgresOutbox implements OutboxStore {
         orgId,
         startingAfter,
       ]);
-      if (c.rows.length === 0) return { data: [], has_more: false, next_cursor: null };
+      if (c.rows.length === 0) throw unknownCursor(startingAfter, 'a notification of this org');
       args.push(c.rows[0].created_at, startingAfter);
       cursor = ' AND (created_at, id) < ($2, $3)';
     }

@@ -17,9 +17,9 @@ import type {
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
-import { endpointOf, jobOf, notificationOf, page, type Row } from './outbox-rows.ts';
+import { endpointOf, jobItem, jobOf, notificationOf, page, type Row } from './outbox-rows.ts';
 import type { SqliteStore } from './sqlite.ts';
-import type { Page, Store, StoreEvent } from './types.ts';
+import { type Page, type Store, type StoreEvent, unknownCursor } from './types.ts';
 
 export function sqliteOutbox(store: Store): OutboxStore {
   const db = (store as SqliteStore).db;
@@ -213,10 +213,12 @@ class SqliteOutbox implements OutboxStore {
     const args: unknown[] = [orgId, f.kind];
     if (f.endpoint_id !== undefined) where.push('endpoint_id = ?') && args.push(f.endpoint_id);
     if (f.starting_after !== undefined) {
+      // The cursor must be an item of this very list: same kind, and same endpoint when
+      // the list is an endpoint's deliveries.
       const c = this.db
-        .prepare('SELECT created_at FROM jobs WHERE org_id = ? AND id = ?')
-        .get(orgId, f.starting_after) as { created_at: number } | undefined;
-      if (!c) return { data: [], has_more: false, next_cursor: null };
+        .prepare(`SELECT created_at FROM jobs WHERE ${where.join(' AND ')} AND id = ?`)
+        .get(...args, f.starting_after) as { created_at: number } | undefined;
+      if (!c) throw unknownCursor(f.starting_after, jobItem(f));
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       args.push(c.created_at, c.created_at, f.starting_after);
     }
@@ -233,7 +235,7 @@ class SqliteOutbox implements OutboxStore {
       const c = this.db
         .prepare('SELECT created_at FROM notifications WHERE org_id = ? AND id = ?')
         .get(orgId, startingAfter) as { created_at: number } | undefined;
-      if (!c) return { data: [], has_more: false, next_cursor: null };
+      if (!c) throw unknownCursor(startingAfter, 'a notification of this org');
       cursor = ' AND (created_at < ? OR (created_at = ? AND id < ?))';
       args.push(c.created_at, c.created_at, startingAfter);
     }

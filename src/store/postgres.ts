@@ -27,19 +27,20 @@ import { openHolds } from './open-holds.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
-import type {
-  ApiKey,
-  Membership,
-  Page,
-  Session,
-  Store,
-  StoreEvent,
-  TransactionFilter,
-  UsageGroup,
-  UsageRow,
-  User,
-  WriteOptions,
-  WriteResult,
+import {
+  type ApiKey,
+  type Membership,
+  type Page,
+  type Session,
+  type Store,
+  type StoreEvent,
+  type TransactionFilter,
+  type UsageGroup,
+  type UsageRow,
+  type User,
+  unknownCursor,
+  type WriteOptions,
+  type WriteResult,
 } from './types.ts';
 import { rollUp, splitRange } from './usage-rollup.ts';
 
@@ -363,9 +364,20 @@ export class PostgresStore implements Store {
     if (f.project_id) add('project_id = ?', f.project_id);
     if (f.from != null) add('created_at >= ?', f.from);
     if (f.to != null) add('created_at < ?', f.to);
-    if (f.starting_after) {
+    if (f.starting_after !== undefined) {
+      // The id ends in its seq, but any suffix parses as base 36: only a stored row whose id
+      // is exactly the cursor proves it is a transaction of this org's log. Found through
+      // the (org_id, seq) key: there is no index on ids alone.
       const seq = seqOf(f.starting_after);
-      if (seq === null) return { data: [], has_more: false, next_cursor: null };
+      const known =
+        seq !== null &&
+        (
+          await this.pool.query(
+            'SELECT 1 FROM transactions WHERE org_id = $1 AND seq = $2 AND id = $3 AND visible',
+            [orgId, seq, f.starting_after],
+          )
+        ).rows.length > 0;
+      if (!known) throw unknownCursor(f.starting_after, 'a transaction of this org');
       add('seq < ?', seq);
     }
     args.push(f.limit + 1);

@@ -27,18 +27,19 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
-import type {
-  ApiKey,
-  Membership,
-  Page,
-  Session,
-  Store,
-  StoreEvent,
-  TransactionFilter,
-  UsageGroup,
-  UsageRow,
-  User,
-  WriteOptions,
+import {
+  type ApiKey,
+  type Membership,
+  type Page,
+  type Session,
+  type Store,
+  type StoreEvent,
+  type TransactionFilter,
+  type UsageGroup,
+  type UsageRow,
+  type User,
+  unknownCursor,
+  type WriteOptions,
 } from './types.ts';
 import { splitRange, type UsageCell } from './usage-rollup.ts';
 
@@ -284,9 +285,16 @@ export class SqliteStore implements Store {
     if (f.project_id) where.push('project_id = ?') && args.push(f.project_id);
     if (f.from != null) where.push('created_at >= ?') && args.push(f.from);
     if (f.to != null) where.push('created_at < ?') && args.push(f.to);
-    if (f.starting_after) {
+    if (f.starting_after !== undefined) {
+      // The id ends in its seq, but any suffix parses as base 36: only a stored row whose id
+      // is exactly the cursor proves it is a transaction of this org's log.
       const seq = seqOf(f.starting_after);
-      if (seq === null) return { data: [], has_more: false, next_cursor: null };
+      const known =
+        seq !== null &&
+        this.q(
+          "SELECT 1 FROM transactions WHERE org_id = ? AND seq = ? AND visible = 1 AND json_extract(body, '$.id') = ?",
+        ).get(orgId, seq, f.starting_after) !== undefined;
+      if (!known) throw unknownCursor(f.starting_after, 'a transaction of this org');
       where.push('seq < ?') && args.push(seq);
     }
     const rows = this.q(

@@ -4,15 +4,16 @@
  * `execute` in memory and commits many operations in one transaction. Stores never
  * decide a rule; they load, persist and commit.
  */
-import type {
-  Command,
-  CreateOrg,
-  DomainError,
-  DomainEvent,
-  OrgState,
-  Transaction,
-  TxnType,
-  Violation,
+import {
+  type Command,
+  type CreateOrg,
+  type DomainError,
+  type DomainEvent,
+  invalid,
+  type OrgState,
+  type Transaction,
+  type TxnType,
+  type Violation,
 } from '../core/index.ts';
 
 export interface WriteOptions {
@@ -41,7 +42,10 @@ export interface TransactionFilter {
   from?: number;
   to?: number;
   limit: number;
-  /** A transaction id: return the ones recorded before it (newest first). */
+  /**
+   * The id of a transaction in the org's log: return the ones recorded before it (newest
+   * first). The filters need not match it. An id not in the log is refused (`unknownCursor`).
+   */
   starting_after?: string;
 }
 
@@ -50,6 +54,18 @@ export interface Page<T> {
   has_more: boolean;
   next_cursor: string | null;
 }
+
+/**
+ * The refusal of a `starting_after` that names no item of the list in this org, for every
+ * list, store-backed or not. Answering a typo, another org's id or another list's cursor
+ * with some page (the first, or an empty one) would look like a real answer and hide the
+ * client's bug; Stripe refuses it too. `item` names what the list holds: 'a transaction of
+ * this org'.
+ */
+export const unknownCursor = (cursor: string, item: string): DomainError =>
+  invalid(`starting_after: ${cursor} is not ${item}; pass the next_cursor of a previous page`, {
+    field: 'starting_after',
+  });
 
 export type UsageGroup = 'tool' | 'operation' | 'member' | 'project' | 'day';
 

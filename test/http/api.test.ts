@@ -401,6 +401,52 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
     expect(grants.body.data[0].expires_at).toMatch(RFC3339);
   });
 
+  it('an unknown starting_after is refused with validation_failed naming the field', async () => {
+    const org = await newOrg(api, { name: 'Cursors', tier: 'pro' });
+    const other = await newOrg(api, { name: 'Elsewhere' });
+    // 44 of Pro's 50 credits: a low-balance notification joins the subscription one.
+    await api.call('POST', `/v1/orgs/${org}/usage`, {
+      body: { tool: 'image.generate', operation: '8k', quantity: 11 },
+    });
+    const first = (await api.call('POST', `/v1/orgs/${org}/holds`, { body: { amount: 1 } })).body;
+    const second = (await api.call('POST', `/v1/orgs/${org}/holds`, { body: { amount: 1 } })).body;
+    await api.call('POST', `/v1/orgs/${org}/holds/${second.id}/release`);
+    const foreignHold = (await api.call('POST', `/v1/orgs/${other}/holds`, { body: { amount: 1 } })).body;
+    await api.call('POST', '/v1/admin/renewals/run');
+    const txns = (await api.call('GET', `/v1/orgs/${org}/transactions`)).body.data;
+    const foreignTxn = (await api.call('GET', `/v1/orgs/${other}/transactions`)).body.data[0];
+    const notes = (await api.call('GET', `/v1/orgs/${org}/notifications`)).body.data;
+    expect(notes).toHaveLength(2);
+
+    const refused = async (list: string, cursor: string, item: string) => {
+      const r = await api.call('GET', `/v1/orgs/${org}/${list}?starting_after=${cursor}`);
+      expectProblem(r, 400, 'validation_failed');
+      expect(r.body).toMatchObject({
+        field: 'starting_after',
+        detail: `starting_after: ${cursor} is not ${item}; pass the next_cursor of a previous page`,
+      });
+    };
+    await refused('transactions', 'txn_nope', 'a transaction of this org');
+    // Another org's log has the same sequence numbers: its ids are still not this org's.
+    await refused('transactions', foreignTxn.id, 'a transaction of this org');
+    await refused('transactions', txns[0].id.replace(/^txn_/, 'txx_'), 'a transaction of this org');
+    await refused('holds', 'hold_nope', 'a hold of this org');
+    await refused('holds', foreignHold.id, 'a hold of this org');
+    await refused('notifications', 'ntf_nope', 'a notification of this org');
+    await refused('notifications', txns[0].id, 'a notification of this org');
+
+    // Known cursors page as before, also when the filter leaves the cursor's own item out.
+    const after = await api.call(
+      'GET',
+      `/v1/orgs/${org}/transactions?type=allocation&starting_after=${txns[0].id}`,
+    );
+    expect(after.body.data.map((t: { type: string }) => t.type)).toEqual(['allocation']);
+    const open = await api.call('GET', `/v1/orgs/${org}/holds?status=open&starting_after=${second.id}`);
+    expect(open.body).toMatchObject({ data: [{ id: first.id, status: 'open' }], has_more: false });
+    const older = await api.call('GET', `/v1/orgs/${org}/notifications?starting_after=${notes[0].id}`);
+    expect(older.body.data.map((n: { id: string }) => n.id)).toEqual([notes[1].id]);
+  });
+
   it('reports usage by tool, operation and day', async () => {
     const org = await newOrg(api, { name: 'Report', tier: 'basic' });
     for (const op of ['720p', '720p', '4k'])

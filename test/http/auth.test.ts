@@ -97,6 +97,10 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
     });
     const revoked = await api.call('DELETE', `/v1/orgs/${org}/api_keys/${ids[0]}`);
     expect(revoked.body.revoked_at).toBe((await api.call('GET', '/v1/admin/clock')).body.now);
+    const unknown = await api.call('GET', `/v1/orgs/${org}/api_keys?starting_after=key_nope`);
+    expectProblem(unknown, 400, 'validation_failed');
+    expect(unknown.body).toMatchObject({ field: 'starting_after' });
+    expect(unknown.body.detail).toContain('is not an API key of this org');
     for (const q of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5'])
       expectProblem(await api.call('GET', `/v1/orgs/${org}/api_keys?${q}`), 400, 'validation_failed');
   });

@@ -58,6 +58,30 @@ describe.each(DIALECTS)('store conformance on %s', (dialect) => {
     expect(await h.store.verify()).toEqual([]);
   });
 
+  it('refuses a starting_after that is not a transaction of the org, with validation_failed naming the field', async () => {
+    for (const id of ['org_a', 'org_b']) {
+      ok(await h.store.createOrg({ id, name: id, tier: 'basic' }, { now: T0 }));
+      ok(await h.store.execute(id, { type: 'consume', usage: img('720p') }, { now: T0 + 1 }));
+    }
+    const [usage, allocation] = (await h.store.listTransactions('org_a', { limit: 10 })).data;
+    const [foreign] = (await h.store.listTransactions('org_b', { limit: 10 })).data;
+    // The same seq in another org, or the right seq under another prefix, is no cursor here.
+    for (const cursor of ['txn_nope', '', foreign!.id, usage!.id.replace(/^txn_/, 'txx_')]) {
+      const refusal = await h.store.listTransactions('org_a', { limit: 10, starting_after: cursor }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(refusal).toMatchObject({ code: 'validation_failed', extra: { field: 'starting_after' } });
+    }
+    // The filter need not match the cursor: it only has to be in the org's log.
+    const after = await h.store.listTransactions('org_a', {
+      limit: 10,
+      type: 'allocation',
+      starting_after: usage!.id,
+    });
+    expect(after.data.map((t) => t.id)).toEqual([allocation!.id]);
+  });
+
   it('replays an idempotent command once and refuses the key for a different command', async () => {
     ok(await h.store.createOrg({ id: 'org_i', name: 'I', tier: 'free' }, { now: T0 }));
     const cmd = { type: 'consume' as const, usage: img('1080p') };

@@ -281,8 +281,10 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
     async (request) => {
       const q = request.query;
       const state = await loadOrg(deps, request.params.org);
-      const holds = state.holds.filter((h) => q.status === undefined || h.status === q.status).reverse();
-      const page = paginate(holds, q.limit ?? 20, q.starting_after);
+      const page = paginate([...state.holds].reverse(), q.limit ?? 20, q.starting_after, {
+        item: 'a hold of this org',
+        keep: (h) => q.status === undefined || h.status === q.status,
+      });
       return { ...page, data: page.data.map(presentHold) };
     },
   );
@@ -390,10 +392,10 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
     async (request) => {
       const q = request.query;
       const state = await loadOrg(deps, request.params.org);
-      const grants = state.grants
-        .filter((g) => q.status === undefined || (q.status === 'live') === (g.closed_at === null))
-        .reverse();
-      const page = paginate(grants, q.limit ?? 20, q.starting_after);
+      const page = paginate([...state.grants].reverse(), q.limit ?? 20, q.starting_after, {
+        item: 'a grant of this org',
+        keep: (g) => q.status === undefined || (q.status === 'live') === (g.closed_at === null),
+      });
       return { ...page, data: page.data.map(presentGrant) };
     },
   );

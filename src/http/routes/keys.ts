@@ -81,7 +81,9 @@ export function keyRoutes(app: App, { deps }: RouteContext) {
     async (request) => {
       await loadOrg(deps, request.params.org);
       const keys = (await deps.store.listApiKeys(request.params.org)).reverse();
-      const page = paginate(keys, request.query.limit ?? 20, request.query.starting_after);
+      const page = paginate(keys, request.query.limit ?? 20, request.query.starting_after, {
+        item: 'an API key of this org',
+      });
       return { ...page, data: page.data.map(presentApiKey) };
     },
   );

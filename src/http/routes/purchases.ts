@@ -57,6 +57,7 @@ export function purchaseRoutes(app: App, { deps }: RouteContext) {
         [...state.purchases].reverse(),
         request.query.limit ?? 20,
         request.query.starting_after,
+        { item: 'a purchase of this org' },
       );
       return { ...page, data: page.data.map(presentPurchase) };
     },

@@ -68,6 +68,7 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
         [...state.members].reverse(),
         request.query.limit ?? 20,
         request.query.starting_after,
+        { item: 'a member of this org' },
       );
       return { ...page, data: page.data.map(presentMember) };
     },
@@ -116,6 +117,7 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
         [...state.projects].reverse(),
         request.query.limit ?? 20,
         request.query.starting_after,
+        { item: 'a project of this org' },
       );
       return { ...page, data: page.data.map(presentProject) };
     },
@@ -174,6 +176,7 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
         [...state.budgets].reverse(),
         request.query.limit ?? 20,
         request.query.starting_after,
+        { item: 'a budget of this org' },
       );
       return { ...page, data: page.data.map((b) => presentBudget(state, b, now)) };
     },

@@ -143,7 +143,9 @@ export function webhookEndpointRoutes(app: App, { deps }: RouteContext) {
     },
     async (request) => {
       const endpoints = (await listWebhookEndpoints(deps, request.params.org)).reverse();
-      const page = paginate(endpoints, request.query.limit ?? 20, request.query.starting_after);
+      const page = paginate(endpoints, request.query.limit ?? 20, request.query.starting_after, {
+        item: 'a webhook endpoint of this org',
+      });
       return { ...page, data: page.data.map(presentEndpoint) };
     },
   );
