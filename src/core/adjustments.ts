@@ -11,7 +11,7 @@ import { record, type Transaction } from './journal.ts';
 import { availableOf } from './state.ts';
 
 export function adjust(ctx: Ctx, amount: number, reason: string): Transaction {
-  if (amount === 0) throw invalid('amount must not be zero');
+  if (amount === 0) throw invalid('amount must not be zero', { field: 'amount' });
   if (amount > 0) {
     issueGrant(ctx, {
       source: 'adjustment',

@@ -32,7 +32,9 @@ export function setAlerts(ctx: Ctx, threshold: number | null): AlertState & { ef
     threshold !== null &&
     (!Number.isInteger(threshold) || threshold < 0 || threshold > MAX_LOW_BALANCE_THRESHOLD)
   )
-    throw invalid(`low_balance_threshold must be null or an integer from 0 to ${MAX_LOW_BALANCE_THRESHOLD}`);
+    throw invalid(`low_balance_threshold must be null or an integer from 0 to ${MAX_LOW_BALANCE_THRESHOLD}`, {
+      field: 'low_balance_threshold',
+    });
   const a = alertState(ctx.state);
   a.low_balance_threshold = threshold;
   return { ...a, effective_threshold: lowBalanceThreshold(ctx.state, ctx.catalog) };

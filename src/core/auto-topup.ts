@@ -27,11 +27,14 @@ export interface AutoTopupSettings {
 }
 
 export function setAutoTopup(ctx: Ctx, s: AutoTopupSettings): AutoTopup {
-  if (!findPack(ctx.catalog, s.pack)) throw invalid(`unknown pack ${s.pack}`, { pack: s.pack });
+  if (!findPack(ctx.catalog, s.pack))
+    throw invalid(`unknown pack ${s.pack}`, { field: 'pack', pack: s.pack });
   if (!Number.isInteger(s.threshold) || s.threshold < 1 || s.threshold > MAX_TOPUP_THRESHOLD)
-    throw invalid(`threshold must be an integer from 1 to ${MAX_TOPUP_THRESHOLD}`);
+    throw invalid(`threshold must be an integer from 1 to ${MAX_TOPUP_THRESHOLD}`, { field: 'threshold' });
   if (!Number.isInteger(s.monthly_max) || s.monthly_max < 1 || s.monthly_max > MAX_TOPUPS_PER_PERIOD)
-    throw invalid(`monthly_max must be an integer from 1 to ${MAX_TOPUPS_PER_PERIOD}`);
+    throw invalid(`monthly_max must be an integer from 1 to ${MAX_TOPUPS_PER_PERIOD}`, {
+      field: 'monthly_max',
+    });
   const prev = ctx.state.auto_topup;
   const next: AutoTopup = {
     enabled: s.enabled,

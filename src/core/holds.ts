@@ -32,7 +32,9 @@ export interface HoldRequest {
 export function createHold(ctx: Ctx, r: HoldRequest): Hold {
   // Whole seconds only: a NaN TTL would make a hold that never expires.
   if (!Number.isInteger(r.ttl_seconds) || r.ttl_seconds < 1 || r.ttl_seconds > MAX_HOLD_TTL_SECONDS)
-    throw invalid(`ttl_seconds must be an integer from 1 to ${MAX_HOLD_TTL_SECONDS}`);
+    throw invalid(`ttl_seconds must be an integer from 1 to ${MAX_HOLD_TTL_SECONDS}`, {
+      field: 'ttl_seconds',
+    });
   checkBudgets(ctx, r.amount, r.member_id, r.project_id);
   const allocations = draw(ctx.state, r.amount, ctx.now);
   const hold: Hold = {
@@ -95,7 +97,10 @@ function split(allocations: HoldAllocation[], amount: number): [HoldAllocation[]
 export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) {
   const h = openHold(ctx, id);
   if (amount > h.amount)
-    throw invalid(`cannot capture ${creditCount(amount)} from hold ${id} of ${h.amount}`, { held: h.amount });
+    throw invalid(`cannot capture ${creditCount(amount)} from hold ${id} of ${h.amount}`, {
+      field: 'amount',
+      held: h.amount,
+    });
   const [charged, rest] = split(h.allocations, amount);
   const account = `hold:${h.id}`;
   h.status = 'captured';

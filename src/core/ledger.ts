@@ -83,7 +83,7 @@ export function priceOf(catalog: Catalog, items: PricedItem[]): number {
     const op = findOperation(catalog, it.tool, it.operation);
     if (!op) throw new DomainError('not_found', `unknown operation ${it.operation} of tool ${it.tool}`);
     if (!Number.isInteger(it.quantity) || it.quantity < 1 || it.quantity > MAX_QUANTITY)
-      throw invalid(`quantity must be an integer from 1 to ${MAX_QUANTITY}`);
+      throw invalid(`quantity must be an integer from 1 to ${MAX_QUANTITY}`, { field: 'quantity' });
     total += op.credits * it.quantity;
   }
   if (total > MAX_CREDITS_PER_COMMAND)
@@ -93,7 +93,7 @@ export function priceOf(catalog: Catalog, items: PricedItem[]): number {
 
 function credits(n: unknown, what: string, min = 1): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > MAX_CREDITS_PER_COMMAND)
-    throw invalid(`${what} must be an integer from ${min} to ${MAX_CREDITS_PER_COMMAND}`);
+    throw invalid(`${what} must be an integer from ${min} to ${MAX_CREDITS_PER_COMMAND}`, { field: what });
   return n;
 }
 
@@ -255,7 +255,9 @@ function run(ctx: Ctx, cmd: Command): unknown {
       return refundPurchase(ctx, cmd.purchase_id);
     case 'adjust':
       if (!Number.isInteger(cmd.amount) || Math.abs(cmd.amount) > MAX_CREDITS_PER_COMMAND)
-        throw invalid(`amount must be a non-zero integer within ±${MAX_CREDITS_PER_COMMAND}`);
+        throw invalid(`amount must be a non-zero integer within ±${MAX_CREDITS_PER_COMMAND}`, {
+          field: 'amount',
+        });
       return adjust(ctx, cmd.amount, cmd.reason);
     case 'set_budget':
       if (cmd.scope === 'member') checkScope(ctx, cmd.scope_id, null);

@@ -17,7 +17,7 @@ export interface ContractTerms {
 
 export function changeTier(ctx: Ctx, target: TierId, terms: ContractTerms = {}) {
   const sub = ctx.state.subscription;
-  if (tierRank(ctx.catalog, target) < 0) throw invalid(`unknown tier ${target}`);
+  if (tierRank(ctx.catalog, target) < 0) throw invalid(`unknown tier ${target}`, { field: 'tier' });
   const custom =
     terms.allocation !== undefined || terms.rollover_cap !== undefined || terms.overage_limit !== undefined;
   if (custom && target !== 'enterprise')

@@ -13,7 +13,7 @@ import { isLive, nextId, type Purchase } from './state.ts';
 
 export function createPurchase(ctx: Ctx, packId: string): Purchase {
   const pack = findPack(ctx.catalog, packId);
-  if (!pack) throw invalid(`unknown pack ${packId}`, { pack: packId });
+  if (!pack) throw invalid(`unknown pack ${packId}`, { field: 'pack', pack: packId });
   const p: Purchase = {
     id: nextId(ctx.state, 'pur'),
     pack: pack.id,

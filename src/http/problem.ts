@@ -206,12 +206,32 @@ export interface Mapped {
   unexpected: boolean;
 }
 
+/**
+ * Every validation_failed problem that can name its field lists it the way schema errors
+ * do, `errors: [{field, message}]`, whatever raised it: a rule naming one `field`, or the
+ * generation limits' `issues` (kept as they are, with their codes).
+ */
+function withErrors(detail: string, extra: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(extra.errors)) return extra;
+  if (Array.isArray(extra.issues))
+    return {
+      ...extra,
+      errors: (extra.issues as { path: string; message: string }[]).map((i) => ({
+        field: i.path,
+        message: i.message,
+      })),
+    };
+  if (typeof extra.field === 'string') return { ...extra, errors: [{ field: extra.field, message: detail }] };
+  return extra;
+}
+
 export function toProblem(err: unknown, requestId: string): Mapped {
   if (isDomainError(err)) {
     const headers: Record<string, string> = replayedRefusals.has(err)
       ? { 'idempotent-replayed': 'true' }
       : {};
-    return { problem: problem(err.code, err.message, err.extra), headers, unexpected: false };
+    const extra = err.code === 'validation_failed' ? withErrors(err.message, err.extra) : err.extra;
+    return { problem: problem(err.code, err.message, extra), headers, unexpected: false };
   }
   if (err instanceof HttpProblem)
     return { problem: problem(err.code, err.message, err.extra), headers: err.headers, unexpected: false };

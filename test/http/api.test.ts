@@ -106,6 +106,13 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
     });
     expectProblem(unknown, 400, 'validation_failed');
     expect(unknown.body.detail).toContain('operation');
+    // A rule's refusal lists its field the way schema errors do.
+    expect(unknown.body.errors).toEqual([{ field: unknown.body.field, message: unknown.body.detail }]);
+    const zero = await api.call('POST', `/v1/orgs/${org}/adjustments`, {
+      body: { amount: 0, reason: 'none' },
+    });
+    expectProblem(zero, 400, 'validation_failed');
+    expect(zero.body.errors).toEqual([{ field: 'amount', message: 'amount must not be zero' }]);
   });
 
   it('quotes work without reserving anything', async () => {

@@ -251,6 +251,12 @@ describe('generation with the preview renderer (SQLite)', () => {
       const r = await generate(api, org, body);
       expectProblem(r, 400, 'validation_failed');
       expect(r.body.detail).toMatch(detail);
+      // Whichever layer refused it (schema or generation limits), the field is listed.
+      expect(r.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: expect.stringMatching(/prompts|operation|seed/), message: expect.any(String) },
+        ]),
+      );
     }
     expect(await balance(api, org)).toMatchObject({ balance: 5, held: 0 });
   });
