@@ -23,6 +23,7 @@ import type { Config } from '../config/config.ts';
 import { smtpMailer } from '../notifications/mailer.ts';
 import { providerFromConfig } from '../payments/index.ts';
 import type { Store } from '../store/types.ts';
+import { AllowedMethods } from './allowed-methods.ts';
 import { authHook } from './auth.ts';
 import { Metrics } from './metrics.ts';
 import { HttpProblem, handleError, problem, sendProblem } from './problem.ts';
@@ -134,9 +135,19 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not_found', `there is no ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  const allowed = new AllowedMethods();
+  app.addHook('onRoute', allowed.record);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const methods = allowed.at(path);
+    if (methods.length > 0)
+      return sendProblem(
+        reply,
+        problem('method_not_allowed', `${path} answers ${methods.join(', ')}, not ${request.method}`),
+        { allow: methods.join(', ') },
+      );
+    return sendProblem(reply, problem('not_found', `there is no ${request.method} ${path}`));
+  });
 
   // JSON only. An empty body is "no body" (bodyless POSTs with a JSON content type are common),
   // and text/plain is refused rather than parsed into a string no schema expects.

@@ -106,6 +106,18 @@ describe('operations', () => {
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"']*\.js/); // no assets from a CDN
   });
 
+  it('answers a known path called with another method with 405 and Allow, an unknown path with 404', async () => {
+    const org = await newOrg(api);
+    const r = await api.call('DELETE', `/v1/orgs/${org}/balance`);
+    expectProblem(r, 405, 'method_not_allowed');
+    expect(r.headers.get('allow')).toBe('GET, HEAD');
+    const put = await api.call('PUT', `/v1/orgs/${org}/holds`, { body: {} });
+    expectProblem(put, 405, 'method_not_allowed');
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/nothing_here`), 404, 'not_found');
+    expectProblem(await api.call('DELETE', '/v1/nowhere'), 404, 'not_found');
+  });
+
   it('echoes a request id, and names it in a 500-free problem', async () => {
     const r = await api.call('GET', '/v1/orgs/org_x/balance', { headers: { 'x-request-id': 'trace-123' } });
     expect(r.headers.get('x-request-id')).toBe('trace-123');
