@@ -45,19 +45,39 @@ export interface GroupCommitOptions {
    */
   ordered?: boolean;
   onBatch?: (size: number, ms: number) => void;
+  /**
+   * A store that has been sent nothing for this long is quiet: an operation arriving then
+   * has no batch to wait for, so its batch starts at the end of the current task instead
+   * of the event loop's next turn (≈ 0.2 ms of a lone write's latency on a busy loop), and
+   * the committer is told the batch is a quiet one. Under load operations keep arriving
+   * and batch as before. Off when absent.
+   */
+  quietMs?: number;
 }
+
+/** What the committer learns about a batch besides its operations. */
+export interface BatchInfo {
+  /** Started at once because the store was quiet (see `quietMs`). */
+  quiet: boolean;
+}
+
+/** How long a store must have been sent nothing to count as quiet (see `quietMs`). */
+export const QUIET_MS = 5;
 
 export class GroupCommit {
   private queue: Pending[] = [];
   private readonly busy = new Set<string>();
   private inflight = 0;
   private scheduled = false;
+  /** The batch the next pump takes was scheduled because the store was quiet. */
+  private quietStart = false;
+  private lastSubmitAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private idle: (() => void)[] = [];
 
   constructor(
     /** Answers per operation: its outcome, or an Error for the one whose rule code threw. */
-    private readonly commit: (ops: Op[]) => Promise<(WriteResult | Error)[]>,
+    private readonly commit: (ops: Op[], info: BatchInfo) => Promise<(WriteResult | Error)[]>,
     private readonly options: GroupCommitOptions,
   ) {}
 
@@ -69,20 +89,34 @@ export class GroupCommit {
     if (this.closed) return Promise.reject(new StoreClosed());
     if (this.queue.length >= this.options.maxQueue)
       return Promise.reject(new StoreOverloaded(this.options.maxQueue));
+    const now = performance.now();
+    const quiet =
+      this.options.quietMs !== undefined &&
+      this.inflight === 0 &&
+      this.queue.length === 0 &&
+      now - this.lastSubmitAt >= this.options.quietMs;
+    this.lastSubmitAt = now;
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      this.schedule();
+      this.schedule(quiet);
     });
   }
 
-  /** Yields once first, so that everything arriving in this turn of the event loop joins the batch. */
-  private schedule() {
+  /**
+   * Yields once first, so that everything arriving in this turn of the event loop joins the
+   * batch; on a quiet store only to the end of the current task (what it submits at once
+   * still joins).
+   */
+  private schedule(quiet = false) {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.quietStart = quiet;
+    const go = () => {
       this.scheduled = false;
       this.pump();
-    });
+    };
+    if (quiet) queueMicrotask(go);
+    else setImmediate(go);
   }
 
   private pump() {
@@ -91,7 +125,9 @@ export class GroupCommit {
       const batch = this.take();
       if (batch.length === 0) return; // every waiting org is in a batch being committed
       this.inflight++;
-      void this.run(batch);
+      const info = { quiet: this.quietStart };
+      this.quietStart = false;
+      void this.run(batch, info);
     }
     if (this.inflight === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
   }
@@ -125,10 +161,13 @@ export class GroupCommit {
     return batch;
   }
 
-  private async run(batch: Pending[]) {
+  private async run(batch: Pending[], info: BatchInfo) {
     const started = performance.now();
     try {
-      const outcomes = await this.commit(batch.map((p) => p.op));
+      const outcomes = await this.commit(
+        batch.map((p) => p.op),
+        info,
+      );
       this.options.onBatch?.(batch.length, performance.now() - started);
       for (let i = 0; i < batch.length; i++) {
         const o = outcomes[i]!;

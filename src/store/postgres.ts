@@ -21,7 +21,7 @@ import {
 } from '../core/index.ts';
 import { applyBatch, idemKey, type LoadedOrg, type Op, type StoredOutcome } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
 import { openHolds } from './open-holds.ts';
 import { assembleReport, pageOf } from './report.ts';
@@ -103,6 +103,7 @@ export class PostgresStore implements Store {
       maxQueue: options.batch?.maxQueue ?? 200_000,
       // Batches on disjoint orgs overlap their round trips to the server (see group-commit.ts).
       concurrency: options.batch?.concurrency ?? 3,
+      quietMs: options.batch?.quietMs ?? QUIET_MS,
       onBatch: (n, ms) => this.batchSizes?.(n, ms),
     });
   }

@@ -59,14 +59,16 @@ function statements(db: Database.Database) {
 }
 
 export class SqliteWriter {
-  private readonly cache = new StateCache();
+  private readonly cache: StateCache;
   private readonly s: ReturnType<typeof statements>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly catalog: Catalog,
+    cachedOrgs?: number,
   ) {
     this.s = statements(db);
+    this.cache = new StateCache(cachedOrgs);
   }
 
   /** Commits a batch; an operation whose rule code throws fails alone and the rest commit without it. */

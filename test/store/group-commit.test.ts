@@ -45,6 +45,45 @@ describe('group commit', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('starts the batch of an operation on a quiet store at the end of the task, and says so; under load batches as before', async () => {
+    const seen: { amounts: number[]; quiet: boolean; beforeTurn: boolean }[] = [];
+    let turned = false;
+    const gc = new GroupCommit(
+      async (ops, info) => {
+        seen.push({
+          amounts: ops.map((o) => (o as { cmd: { amount: number } }).cmd.amount),
+          quiet: info.quiet,
+          beforeTurn: !turned,
+        });
+        return ops.map(okResult);
+      },
+      { maxBatch: 100, maxQueue: 1000, quietMs: 5 },
+    );
+    setImmediate(() => {
+      turned = true;
+    });
+    // Quiet: starts before the event loop's next turn; what the same task submits joins it.
+    await Promise.all([gc.submit(op('org_a', 1)), gc.submit(op('org_b', 2))]);
+    // Right after: not quiet, so it waits for the turn like any batch under load.
+    turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    await gc.submit(op('org_a', 3));
+    await tick();
+    await tick();
+    turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    await gc.submit(op('org_a', 4));
+    expect(seen).toEqual([
+      { amounts: [1, 2], quiet: true, beforeTurn: true },
+      { amounts: [3], quiet: false, beforeTurn: false },
+      { amounts: [4], quiet: true, beforeTurn: true },
+    ]);
+  });
+
   it('fails only the operation whose rule code threw, and retries the rest of its batch', async () => {
     const seen: number[][] = [];
     const gc = new GroupCommit(
