@@ -50,7 +50,7 @@ export interface GroupCommitOptions {
    * has no batch to wait for, so its batch starts at the end of the current task instead
    * of the event loop's next turn (≈ 0.2 ms of a lone write's latency on a busy loop), and
    * the committer is told the batch is a quiet one. Under load operations keep arriving
-   * and batch as before. Off when absent.
+   * and batch as before. Off when absent or Infinity.
    */
   quietMs?: number;
 }
@@ -90,11 +90,12 @@ export class GroupCommit {
     if (this.queue.length >= this.options.maxQueue)
       return Promise.reject(new StoreOverloaded(this.options.maxQueue));
     const now = performance.now();
+    const quietMs = this.options.quietMs ?? Number.POSITIVE_INFINITY;
     const quiet =
-      this.options.quietMs !== undefined &&
+      quietMs < Number.POSITIVE_INFINITY &&
       this.inflight === 0 &&
       this.queue.length === 0 &&
-      now - this.lastSubmitAt >= this.options.quietMs;
+      now - this.lastSubmitAt >= quietMs;
     this.lastSubmitAt = now;
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });

@@ -84,6 +84,21 @@ describe('group commit', () => {
     ]);
   });
 
+  it('never starts early when quietMs is Infinity, not even the first operation', async () => {
+    const quiet: boolean[] = [];
+    const gc = new GroupCommit(
+      async (ops, info) => {
+        quiet.push(info.quiet);
+        return ops.map(okResult);
+      },
+      { maxBatch: 100, maxQueue: 1000, quietMs: Number.POSITIVE_INFINITY },
+    );
+    await gc.submit(op('org_a', 1));
+    await tick();
+    await gc.submit(op('org_a', 2));
+    expect(quiet).toEqual([false, false]);
+  });
+
   it('fails only the operation whose rule code threw, and retries the rest of its batch', async () => {
     const seen: number[][] = [];
     const gc = new GroupCommit(
