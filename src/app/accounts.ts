@@ -92,6 +92,21 @@ export async function sessionFor(
 export const memberships = (deps: AppDeps, user: User): Promise<Membership[]> =>
   deps.store.membershipsByEmail(user.email);
 
+/**
+ * Refuses a person one more org when they own `limit` already: every new org starts on
+ * Free with its 5 credits, so unbounded orgs would be unbounded free credits. Checked
+ * before the org is made, so two requests at the same instant may both pass.
+ */
+export async function checkOrgsOwned(deps: AppDeps, user: User, limit: number): Promise<void> {
+  const owned = (await memberships(deps, user)).filter((m) => m.role === 'owner').length;
+  if (owned >= limit)
+    throw new DomainError(
+      'conflict',
+      `${user.email} owns ${owned} orgs, the most one person may own; ask the operator for more`,
+      { limit },
+    );
+}
+
 /** Constant-time comparison, so the admin key cannot be guessed byte by byte. */
 export function sameSecret(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();

@@ -48,6 +48,12 @@ export interface Config {
   /** Session cookies get `Secure` (always in production). */
   secure_cookies: boolean;
   session_ttl_seconds: number;
+  /**
+   * Orgs a signed-in person may own, the one sign-up made included. Each new org starts on
+   * Free with its 5 credits, so without a bound an account could open orgs for free credits
+   * without end. The operator's key is not bound by it.
+   */
+  orgs_per_user: number;
   /** How often the server runs due renewals by itself; 0 = never (the manual clock never does). */
   scheduler_interval_seconds: number;
   /** How often the server delivers webhooks, emails and auto top-ups; 0 = only with the scheduler. */
@@ -124,6 +130,7 @@ const SETTINGS = {
   trust_proxy: 'AMISI_TRUST_PROXY',
   secure_cookies: 'AMISI_SECURE_COOKIES',
   session_ttl_seconds: 'AMISI_SESSION_TTL_SECONDS',
+  orgs_per_user: 'AMISI_ORGS_PER_USER',
   scheduler_interval_seconds: 'AMISI_SCHEDULER_INTERVAL_SECONDS',
   delivery_interval_seconds: 'AMISI_DELIVERY_INTERVAL_SECONDS',
   stripe_secret_key: 'STRIPE_SECRET_KEY',
@@ -381,6 +388,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     trust_proxy: bool('trust_proxy', false),
     secure_cookies: bool('secure_cookies', production),
     session_ttl_seconds: int('session_ttl_seconds', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    orgs_per_user: int('orgs_per_user', 5, 1, 1000),
     scheduler_interval_seconds: int('scheduler_interval_seconds', 60, 0, 24 * 3600),
     delivery_interval_seconds: int('delivery_interval_seconds', 2, 0, 3600),
     stripe,

@@ -414,3 +414,37 @@ describe('rate limiting', () => {
     expect(anon).toEqual([200, 200, 200, 200, 429]);
   });
 });
+
+describe.each(DIALECTS)('orgs a person may own, on %s', (dialect) => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi(dialect, { orgs_per_user: 2 });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('refuses a signed-in person one more org than AMISI_ORGS_PER_USER, not the operator', async () => {
+    const email = uniqueEmail('many');
+    await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: 'correct horse' } });
+    const login = await api.call('POST', '/v1/auth/login', {
+      key: null,
+      body: { email, password: 'correct horse' },
+    });
+    const as = {
+      key: null,
+      cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]!,
+      headers: { 'x-csrf-token': login.body.csrf_token as string },
+    };
+    // Sign-up made the first; the second is allowed, the third is refused and made nothing.
+    expect((await api.call('POST', '/v1/orgs', { ...as, body: { name: 'Second' } })).status).toBe(201);
+    const third = await api.call('POST', '/v1/orgs', { ...as, body: { name: 'Third' } });
+    expectProblem(third, 409, 'conflict');
+    expect(third.body).toMatchObject({ limit: 2 });
+    expect(third.body.detail).toContain('owns 2 orgs');
+    const me = await api.call('GET', '/v1/auth/me', { key: null, cookie: as.cookie });
+    expect(me.body.memberships.filter((m: { role: string }) => m.role === 'owner')).toHaveLength(2);
+    // The operator creates orgs without that bound.
+    for (let i = 0; i < 3; i++) await newOrg(api, { name: `Operator ${i}` });
+  });
+});

@@ -1,5 +1,6 @@
 /** Orgs, their balance and their subscription (upgrade now, downgrade or cancel at period end). */
 import { Type } from '@sinclair/typebox';
+import { checkOrgsOwned } from '../../app/accounts.ts';
 import { balanceView } from '../../app/balance.ts';
 import { cancelPlan, changePlan } from '../../app/billing.ts';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
@@ -44,7 +45,7 @@ const ContractTerms = {
   overage_limit: Type.Optional(Credits('Enterprise: credit line (operator only)', 0)),
 };
 
-export function orgRoutes(app: App, { deps }: RouteContext) {
+export function orgRoutes(app: App, { deps, config }: RouteContext) {
   const tags = ['orgs'];
 
   app.post(
@@ -74,6 +75,7 @@ export function orgRoutes(app: App, { deps }: RouteContext) {
           'a new org starts on Free; change its plan with POST /v1/orgs/{org}/subscription',
         );
       return once(deps, request, reply, `orgs:${p.id}`, async () => {
+        if (p.kind === 'user') await checkOrgsOwned(deps, p.user, config.orgs_per_user);
         const org = await createOrg(deps, b);
         if (p.kind === 'user')
           await runCommand(deps, org.id, { type: 'add_member', email: p.user.email, role: 'owner' });
