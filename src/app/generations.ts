@@ -31,6 +31,7 @@ import {
   isDomainError,
   MAX_HOLD_TTL_SECONDS,
   notFound,
+  plural,
   type Transaction,
   type Usage,
 } from '../core/index.ts';
@@ -154,7 +155,6 @@ interface Plan {
 }
 
 const nothingLog: Logger = { info() {}, warn() {}, error() {} };
-const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
 /** The log line of a settlement: "3 of 4 images delivered, 3 credits charged, 1 credit released". */
 export function settlementSummary(delivered: number, n: number, charged: number, released: number): string {
   const parts = [`${delivered} of ${plural(n, 'image')} delivered`];

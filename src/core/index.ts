@@ -17,3 +17,4 @@ export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';
 export * from './verify.ts';
+export { plural } from './wording.ts';

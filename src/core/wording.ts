@@ -1,2 +1,4 @@
-/** Log lines and error messages are read by people: "1 credit", "3 credits". */
-export const creditCount = (n: number) => `${n} credit${n === 1 ? '' : 's'}`;
+/** Log lines and messages are read by people: "1 credit", "3 credits", "1 image". */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const creditCount = (n: number) => plural(n, 'credit');

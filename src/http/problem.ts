@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
-import { isDomainError } from '../core/index.ts';
+import { isDomainError, plural } from '../core/index.ts';
 import { PaymentError } from '../payments/provider.ts';
 
 export const PROBLEMS = {
@@ -58,10 +58,30 @@ export class HttpProblem extends Error {
 
 const RESERVED = new Set(['type', 'title', 'status', 'detail', 'code']);
 
+/**
+ * Every validation_failed problem that can name its field lists it the way schema errors
+ * do, `errors: [{field, message}]`, whatever raised it: a rule naming one `field`, or the
+ * generation limits' `issues` (kept as they are, with their codes).
+ */
+function withErrors(detail: string, extra: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(extra.errors)) return extra;
+  if (Array.isArray(extra.issues))
+    return {
+      ...extra,
+      errors: (extra.issues as { path: string; message: string }[]).map((i) => ({
+        field: i.path,
+        message: i.message,
+      })),
+    };
+  if (typeof extra.field === 'string') return { ...extra, errors: [{ field: extra.field, message: detail }] };
+  return extra;
+}
+
 export function problem(code: ProblemCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const [status, title] = PROBLEMS[code];
   const p: Problem = { type: `/problems/${code}`, title, status, detail, code };
-  for (const [k, v] of Object.entries(extra)) if (!RESERVED.has(k) && v !== undefined) p[k] = v;
+  const all = code === 'validation_failed' ? withErrors(detail, extra) : extra;
+  for (const [k, v] of Object.entries(all)) if (!RESERVED.has(k) && v !== undefined) p[k] = v;
   return p;
 }
 
@@ -83,8 +103,6 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 /** `/items/0/quantity` → `items[0].quantity`. */
-const count = (n: unknown, word: string) => `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
-
 function fieldPath(context: string, pointer: string, child?: string): string {
   let out = context;
   for (const raw of pointer.split('/').slice(1)) {
@@ -129,22 +147,25 @@ export function describeValidation(context: string, e: AjvError): { field: strin
     case 'maxLength':
       return {
         field: fieldPath(context, e.instancePath),
-        message: `must have at most ${count(p.limit, 'character')}`,
+        message: `must have at most ${plural(Number(p.limit), 'character')}`,
       };
     case 'maxItems':
       return {
         field: fieldPath(context, e.instancePath),
-        message: `must have at most ${count(p.limit, 'item')}`,
+        message: `must have at most ${plural(Number(p.limit), 'item')}`,
       };
     case 'minItems':
       return {
         field: fieldPath(context, e.instancePath),
-        message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${count(p.limit, 'item')}`,
+        message:
+          Number(p.limit) === 1
+            ? 'must not be empty'
+            : `must have at least ${plural(Number(p.limit), 'item')}`,
       };
     case 'maxProperties':
       return {
         field: fieldPath(context, e.instancePath),
-        message: `must have at most ${count(p.limit, 'field')}`,
+        message: `must have at most ${plural(Number(p.limit), 'field')}`,
       };
     case 'pattern':
       return {
@@ -206,32 +227,12 @@ export interface Mapped {
   unexpected: boolean;
 }
 
-/**
- * Every validation_failed problem that can name its field lists it the way schema errors
- * do, `errors: [{field, message}]`, whatever raised it: a rule naming one `field`, or the
- * generation limits' `issues` (kept as they are, with their codes).
- */
-function withErrors(detail: string, extra: Record<string, unknown>): Record<string, unknown> {
-  if (Array.isArray(extra.errors)) return extra;
-  if (Array.isArray(extra.issues))
-    return {
-      ...extra,
-      errors: (extra.issues as { path: string; message: string }[]).map((i) => ({
-        field: i.path,
-        message: i.message,
-      })),
-    };
-  if (typeof extra.field === 'string') return { ...extra, errors: [{ field: extra.field, message: detail }] };
-  return extra;
-}
-
 export function toProblem(err: unknown, requestId: string): Mapped {
   if (isDomainError(err)) {
     const headers: Record<string, string> = replayedRefusals.has(err)
       ? { 'idempotent-replayed': 'true' }
       : {};
-    const extra = err.code === 'validation_failed' ? withErrors(err.message, err.extra) : err.extra;
-    return { problem: problem(err.code, err.message, extra), headers, unexpected: false };
+    return { problem: problem(err.code, err.message, err.extra), headers, unexpected: false };
   }
   if (err instanceof HttpProblem)
     return { problem: problem(err.code, err.message, err.extra), headers: err.headers, unexpected: false };
