@@ -11,6 +11,7 @@ import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.ts';
 import { openStore } from '../../src/store/open.ts';
 import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { Store } from '../../src/store/types.ts';
 import { dropSchema, PG_URL, uniqueSchema } from './dialects.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'amisi-refuse-'));
@@ -90,6 +91,17 @@ describe('PostgreSQL schemas that are not ours', () => {
   });
 });
 
+/** A store opened on an old schema takes writes that use the newest columns (v4's open holds). */
+async function writesOnMigrated(store: Store) {
+  const now = Date.now();
+  expect((await store.createOrg({ id: 'org_old', name: 'Old', tier: 'free' }, { now })).ok).toBe(true);
+  expect((await store.execute('org_old', { type: 'hold', amount: 2, ttl_seconds: 60 }, { now })).ok).toBe(
+    true,
+  );
+  expect(await store.openHoldsTotal()).toBe(1);
+  await store.close();
+}
+
 describe('databases written by an older build', () => {
   it('are migrated forward step by step on open, keeping their data (SQLite)', async () => {
     const path = join(dir, 'old.db');
@@ -99,14 +111,7 @@ describe('databases written by an older build', () => {
     db.prepare(`INSERT INTO amisi_meta VALUES ('app', 'amisi-credits'), ('schema_version', '1')`).run();
     db.exec(SQLITE_MIGRATIONS[0]!);
     db.close();
-    const store = await openSqliteStore({ path });
-    const now = Date.now();
-    expect((await store.createOrg({ id: 'org_old', name: 'Old', tier: 'free' }, { now })).ok).toBe(true);
-    expect((await store.execute('org_old', { type: 'hold', amount: 2, ttl_seconds: 60 }, { now })).ok).toBe(
-      true,
-    );
-    expect(await store.openHoldsTotal()).toBe(1);
-    await store.close();
+    await writesOnMigrated(await openSqliteStore({ path }));
     const check = new Database(path);
     const version = check.prepare(`SELECT value FROM amisi_meta WHERE key = 'schema_version'`).pluck().get();
     check.close();
@@ -123,14 +128,7 @@ describe('databases written by an older build', () => {
       await c.query('CREATE TABLE amisi_meta (key text PRIMARY KEY, value text NOT NULL)');
       await c.query(`INSERT INTO amisi_meta VALUES ('app', 'amisi-credits'), ('schema_version', '1')`);
       await c.query(POSTGRES_MIGRATIONS[0]!);
-      const store = await openPostgresStore({ url: PG_URL, schema });
-      const now = Date.now();
-      expect((await store.createOrg({ id: 'org_old', name: 'Old', tier: 'free' }, { now })).ok).toBe(true);
-      expect((await store.execute('org_old', { type: 'hold', amount: 2, ttl_seconds: 60 }, { now })).ok).toBe(
-        true,
-      );
-      expect(await store.openHoldsTotal()).toBe(1);
-      await store.close();
+      await writesOnMigrated(await openPostgresStore({ url: PG_URL, schema }));
       const v = await c.query(`SELECT value FROM amisi_meta WHERE key = 'schema_version'`);
       expect(Number(v.rows[0].value)).toBe(POSTGRES_MIGRATIONS.length);
     } finally {
