@@ -54,6 +54,11 @@ export interface Config {
    * without end. The operator's key is not bound by it.
    */
   orgs_per_user: number;
+  /**
+   * How long a server keeps an API key it has read (0: never). A key revoked through this
+   * server stops working at once; through another instance or process, within this time.
+   */
+  api_key_cache_ms: number;
   /** How often the server runs due renewals by itself; 0 = never (the manual clock never does). */
   scheduler_interval_seconds: number;
   /** How often the server delivers webhooks, emails and auto top-ups; 0 = only with the scheduler. */
@@ -131,6 +136,7 @@ const SETTINGS = {
   secure_cookies: 'AMISI_SECURE_COOKIES',
   session_ttl_seconds: 'AMISI_SESSION_TTL_SECONDS',
   orgs_per_user: 'AMISI_ORGS_PER_USER',
+  api_key_cache_ms: 'AMISI_API_KEY_CACHE_MS',
   scheduler_interval_seconds: 'AMISI_SCHEDULER_INTERVAL_SECONDS',
   delivery_interval_seconds: 'AMISI_DELIVERY_INTERVAL_SECONDS',
   stripe_secret_key: 'STRIPE_SECRET_KEY',
@@ -389,6 +395,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     secure_cookies: bool('secure_cookies', production),
     session_ttl_seconds: int('session_ttl_seconds', 7 * 24 * 3600, 60, 90 * 24 * 3600),
     orgs_per_user: int('orgs_per_user', 5, 1, 1000),
+    api_key_cache_ms: int('api_key_cache_ms', 1000, 0, 60_000),
     scheduler_interval_seconds: int('scheduler_interval_seconds', 60, 0, 24 * 3600),
     delivery_interval_seconds: int('delivery_interval_seconds', 2, 0, 3600),
     stripe,

@@ -7,7 +7,7 @@
  * Another org's resources answer 404, exactly as if they did not exist.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { keyFor, memberships, sameSecret, sessionFor } from '../app/accounts.ts';
+import { keyFor, matchesSecret, memberships, secretDigest, sessionFor } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
 import { HttpProblem } from './problem.ts';
@@ -73,13 +73,17 @@ function rateLimit(buckets: TokenBuckets | null, id: string) {
     );
 }
 
-async function identify(o: AuthOptions, request: FastifyRequest): Promise<Principal | null> {
+async function identify(
+  o: AuthOptions,
+  adminDigest: Buffer | null,
+  request: FastifyRequest,
+): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header);
     if (!m) throw new HttpProblem('unauthorized', 'the Authorization header must be "Bearer <key>"');
     const token = m[1]!;
-    if (o.adminKey !== null && sameSecret(token, o.adminKey)) return { kind: 'admin', id: 'admin' };
+    if (adminDigest !== null && matchesSecret(token, adminDigest)) return { kind: 'admin', id: 'admin' };
     const key = await keyFor(o.deps, token);
     if (!key) throw new HttpProblem('unauthorized', 'the API key is not valid or was revoked');
     return { kind: 'key', id: key.id, key };
@@ -93,12 +97,13 @@ async function identify(o: AuthOptions, request: FastifyRequest): Promise<Princi
 }
 
 export function authHook(o: AuthOptions) {
+  const adminDigest = o.adminKey === null ? null : secretDigest(o.adminKey);
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     request.principal = null;
     request.membership = null;
     const access: Access = request.routeOptions.config?.access ?? { kind: 'public' };
     rateLimit(o.ipBuckets, `ip:${request.ip}`);
-    const p = await identify(o, request);
+    const p = await identify(o, adminDigest, request);
     request.principal = p;
     if (p) rateLimit(o.keyBuckets, `${p.kind}:${p.id}`);
     if (access.kind === 'public') return;

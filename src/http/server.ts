@@ -15,6 +15,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RawServerDefault,
 } from 'fastify';
+import { ApiKeyCache } from '../app/api-key-cache.ts';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
@@ -106,6 +107,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     sessionTtlMs: config.session_ttl_seconds * 1000,
     onWrite: metrics.onWrite,
   };
+  if (config.api_key_cache_ms > 0) deps.apiKeys = new ApiKeyCache(config.api_key_cache_ms);
   const provider = providerFromConfig(config, store);
   if (provider) deps.provider = provider;
   const mailer = config.notifications.smtp_url

@@ -448,3 +448,55 @@ describe.each(DIALECTS)('orgs a person may own, on %s', (dialect) => {
     for (let i = 0; i < 3; i++) await newOrg(api, { name: `Operator ${i}` });
   });
 });
+
+describe.each(DIALECTS)('API keys a server keeps in memory, on %s', (dialect) => {
+  let api: Api;
+  let uncached: Api;
+  beforeAll(async () => {
+    api = await startApi(dialect, { api_key_cache_ms: 300 });
+    uncached = await startApi(dialect, { api_key_cache_ms: 0 });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await uncached?.close();
+  });
+
+  /** Revokes a key the way another server instance sharing the database would: not through `api`. */
+  async function revokeElsewhere(on: Api, org: string, secret: string) {
+    const keys = await on.store.listApiKeys(org);
+    const key = keys.find((k) => secret.startsWith(k.prefix))!;
+    expect(await on.store.revokeApiKey(org, key.id, Date.now())).toBe(true);
+  }
+
+  it('a key revoked through another instance stops working within AMISI_API_KEY_CACHE_MS', async () => {
+    const org = await newOrg(api);
+    const secret = await newKey(api, org, ['read']);
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret })).status).toBe(200);
+    await revokeElsewhere(api, org, secret);
+    // Within the cache time this server still knows the key; after it, the key is refused.
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 350));
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret }), 401, 'unauthorized');
+  });
+
+  it('with AMISI_API_KEY_CACHE_MS=0 a revocation anywhere takes effect on the next request', async () => {
+    const org = await newOrg(uncached);
+    const secret = await newKey(uncached, org, ['read']);
+    expect((await uncached.call('GET', `/v1/orgs/${org}/balance`, { key: secret })).status).toBe(200);
+    await revokeElsewhere(uncached, org, secret);
+    expectProblem(
+      await uncached.call('GET', `/v1/orgs/${org}/balance`, { key: secret }),
+      401,
+      'unauthorized',
+    );
+  });
+
+  it('a revocation through this server takes effect at once, even inside the cache time', async () => {
+    const org = await newOrg(api);
+    const secret = await newKey(api, org, ['read']);
+    expect((await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret })).status).toBe(200);
+    const id = (await api.store.listApiKeys(org)).find((k) => secret.startsWith(k.prefix))!.id;
+    expect((await api.call('DELETE', `/v1/orgs/${org}/api_keys/${id}`)).status).toBe(200);
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret }), 401, 'unauthorized');
+  });
+});
