@@ -32,7 +32,9 @@ export class ApiKeyCache {
     if (this.ttlMs <= 0) return;
     this.entries.delete(hash); // re-inserted last: Map order is age order
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(hash, { key, until: this.now() + this.ttlMs });
+    // One object serves many requests: frozen, so no request can change what the next sees.
+    Object.freeze(key.scopes);
+    this.entries.set(hash, { key: Object.freeze(key), until: this.now() + this.ttlMs });
   }
 
   clear() {
