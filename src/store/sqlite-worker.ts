@@ -9,14 +9,24 @@ import type { Catalog } from '../core/index.ts';
 import type { Op } from './batch.ts';
 import { SqliteWriter, toWire } from './sqlite-writer.ts';
 
-const { path, catalog } = workerData as { path: string; catalog: Catalog };
+const { path, catalog, autocheckpoint } = workerData as {
+  path: string;
+  catalog: Catalog;
+  autocheckpoint: number;
+};
 const db = new Database(path);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
+// 0 while the checkpointer thread copies the WAL into the file (sqlite-checkpointer.ts).
+db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
 const writer = new SqliteWriter(db, catalog);
 parentPort!.postMessage({ ready: true });
 
-parentPort!.on('message', (m: { id: number; ops?: Op[]; close?: true }) => {
+parentPort!.on('message', (m: { id: number; ops?: Op[]; close?: true; autocheckpoint?: number }) => {
+  if (m.autocheckpoint !== undefined) {
+    db.pragma(`wal_autocheckpoint = ${m.autocheckpoint}`);
+    return;
+  }
   if (m.close) {
     db.close();
     parentPort!.postMessage({ id: m.id, closed: true });

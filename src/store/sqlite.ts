@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   type Catalog,
@@ -46,13 +47,31 @@ import { splitRange, type UsageCell } from './usage-rollup.ts';
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 /** Org states the quiet-write connection keeps: lone writes touch few orgs at a time. */
 const LONE_CACHED_ORGS = 1_000;
+/** How often the checkpointer thread copies the WAL into the database file. */
+export const CHECKPOINT_INTERVAL_MS = 50;
+/** SQLite's own default: a commit that takes the WAL past this many pages checkpoints it. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1_000;
 
 export interface SqliteOptions {
   path: string;
   /** Commit in a writer thread (default for files); false commits on the calling thread. */
   writerThread?: boolean;
+  /**
+   * With the writer thread: how often a checkpointer thread copies the WAL into the file,
+   * so that no commit does (default CHECKPOINT_INTERVAL_MS). 0: SQLite's default, the
+   * commit that takes the WAL past 1,000 pages checkpoints it.
+   */
+  checkpointIntervalMs?: number;
   catalog?: Catalog;
   batch?: Partial<GroupCommitOptions>;
+}
+
+/** Resolves once a thread has posted its first message (it is ready), rejects if it fails first. */
+function started(thread: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    thread.once('message', () => resolve());
+    thread.once('error', reject);
+  });
 }
 
 /** Refuses, before SQLite touches it, a file that is not an SQLite database at all. */
@@ -151,14 +170,15 @@ export class SqliteStore implements Store {
       this.commitTo = async (ops) => w.commit(ops);
       return;
     }
+    const checkpointer = await this.startCheckpointer();
+    this.checkpointer = checkpointer;
+    const autocheckpoint = checkpointer ? 0 : SQLITE_AUTOCHECKPOINT_PAGES;
     const thread = tsWorker(new URL('./sqlite-worker.ts', import.meta.url), {
       path: this.options.path,
       catalog: this.catalog,
+      autocheckpoint,
     });
-    await new Promise<void>((resolve, reject) => {
-      thread.once('message', () => resolve());
-      thread.once('error', reject);
-    });
+    await started(thread);
     thread.unref();
     const waiting = new Map<number, { resolve: (a: Answer[]) => void; reject: (e: Error) => void }>();
     let nextId = 0;
@@ -196,6 +216,28 @@ export class SqliteStore implements Store {
     const loneDb = new Database(this.options.path);
     loneDb.pragma('busy_timeout = 0');
     loneDb.pragma('synchronous = FULL');
+    // Every connection of this process leaves checkpoints to the checkpointer thread; if
+    // that thread dies, they take SQLite's default back, so the WAL never grows unbounded.
+    const setAutocheckpoint = (pages: number) => {
+      for (const c of [this.db, loneDb]) if (c.open) c.pragma(`wal_autocheckpoint = ${pages}`);
+    };
+    setAutocheckpoint(autocheckpoint);
+    if (checkpointer) {
+      const fallBack = () => {
+        if (this.closing) return;
+        setAutocheckpoint(SQLITE_AUTOCHECKPOINT_PAGES);
+        thread.postMessage({ autocheckpoint: SQLITE_AUTOCHECKPOINT_PAGES });
+      };
+      const exited = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
+      checkpointer.once('error', fallBack);
+      void exited.then(fallBack);
+      this.closeCheckpointer = async () => {
+        checkpointer.postMessage({ close: true });
+        // It answers once its connection is closed, unless it had already stopped.
+        await Promise.race([new Promise((resolve) => checkpointer.once('message', resolve)), exited]);
+        await checkpointer.terminate();
+      };
+    }
     const lone = new SqliteWriter(loneDb, this.catalog, LONE_CACHED_ORGS);
     this.closeLone = () => {
       if (loneDb.open) loneDb.close();
@@ -223,6 +265,22 @@ export class SqliteStore implements Store {
       await thread.terminate();
     };
   }
+  /** The checkpointer thread of a file database, or null (SQLite's own checkpoints). */
+  private async startCheckpointer(): Promise<Worker | null> {
+    const intervalMs = this.options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
+    if (intervalMs <= 0) return null;
+    const t = tsWorker(new URL('./sqlite-checkpointer.ts', import.meta.url), {
+      path: this.options.path,
+      intervalMs,
+    });
+    await started(t);
+    t.unref();
+    return t;
+  }
+  /** The thread that checkpoints the WAL, or null (tests stop it to see the fallback). */
+  checkpointer: Worker | null = null;
+  private closing = false;
+  private closeCheckpointer: (() => Promise<void>) | null = null;
   private closeThread: (() => Promise<void>) | null = null;
   private closeLone: (() => void) | null = null;
 
@@ -412,10 +470,14 @@ export class SqliteStore implements Store {
   }
 
   async close() {
+    this.closing = true;
     await this.writer.close();
     const stop = this.closeThread;
     this.closeThread = null;
     if (stop) await stop();
+    const stopCheckpoints = this.closeCheckpointer;
+    this.closeCheckpointer = null;
+    if (stopCheckpoints) await stopCheckpoints();
     this.closeLone?.();
     this.closeLone = null;
     if (this.db.open) this.db.close();
