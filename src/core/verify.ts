@@ -31,7 +31,8 @@ export class Verifier {
   /** Stop collecting after this many, so a badly broken store still gets a readable verdict. */
   constructor(private readonly maxViolations = 1000) {}
 
-  private fail(org_id: string, check: string, detail: string) {
+  /** Records a violation; stores also report what they find beside the journal (row columns). */
+  fail(org_id: string, check: string, detail: string) {
     if (this.violations.length < this.maxViolations) this.violations.push({ org_id, check, detail });
   }
 

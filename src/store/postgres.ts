@@ -23,7 +23,7 @@ import { applyBatch, idemKey, type LoadedOrg, type Op, type StoredOutcome } from
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
-import { openHolds } from './open-holds.ts';
+import { checkRowColumns, openHolds } from './open-holds.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
@@ -439,7 +439,7 @@ export class PostgresStore implements Store {
     let after = '';
     for (;;) {
       const { rows } = await this.pool.query(
-        'SELECT id, state FROM orgs WHERE id > $1 ORDER BY id LIMIT 500',
+        'SELECT id, state, next_due_at, open_holds FROM orgs WHERE id > $1 ORDER BY id LIMIT 500',
         [after],
       );
       if (rows.length === 0) break;
@@ -454,7 +454,9 @@ export class PostgresStore implements Store {
           if (t.rows.length < 5000) break;
           seq = t.rows[t.rows.length - 1].seq;
         }
-        v.checkOrg(JSON.parse(r.state));
+        const state = JSON.parse(r.state) as OrgState;
+        v.checkOrg(state);
+        checkRowColumns(v, state, r);
         done++;
         if (onProgress && (done % 1000 === 0 || done === total)) onProgress(done, total);
       }

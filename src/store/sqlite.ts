@@ -25,6 +25,7 @@ import type { Op } from './batch.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { type BatchInfo, GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
+import { checkRowColumns } from './open-holds.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
@@ -447,12 +448,13 @@ export class SqliteStore implements Store {
     const total = this.q('SELECT count(*) FROM orgs').pluck().get() as number;
     const txns = this.q('SELECT body FROM transactions WHERE org_id = ? ORDER BY seq').pluck();
     let done = 0;
-    for (const row of this.q('SELECT id, state FROM orgs ORDER BY id').iterate() as Iterable<{
-      id: string;
-      state: string;
-    }>) {
+    for (const row of this.q(
+      'SELECT id, state, next_due_at, open_holds FROM orgs ORDER BY id',
+    ).iterate() as Iterable<{ id: string; state: string; next_due_at: number | null; open_holds: number }>) {
       for (const b of txns.iterate(row.id) as Iterable<string>) v.addTransaction(JSON.parse(b));
-      v.checkOrg(JSON.parse(row.state));
+      const state = JSON.parse(row.state) as OrgState;
+      v.checkOrg(state);
+      checkRowColumns(v, state, row);
       done++;
       if (onProgress && (done % 1000 === 0 || done === total)) onProgress(done, total);
     }

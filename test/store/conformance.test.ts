@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMonths, balanceOf, type Hold, heldOf, type Transaction } from '../../src/core/index.ts';
 import type { WriteResult } from '../../src/store/types.ts';
-import { DIALECTS, type Harness, openHarness } from './dialects.ts';
+import { DIALECTS, type Harness, openHarness, PG_URL } from './dialects.ts';
 
 const T0 = Date.UTC(2026, 0, 31, 12);
 const img = (operation: string, quantity = 1) => ({ tool: 'image.generate', operation, quantity });
@@ -223,6 +225,50 @@ describe.each(DIALECTS)('store conformance on %s', (dialect) => {
     const after = await store.getOrg('org_h', T0 + 61_000);
     expect(heldOf(after!)).toBe(0);
     expect(await store.verify()).toEqual([]);
+  });
+
+  it('keeps each org row’s next_due_at and open_holds equal to its state, and verify reports a row that disagrees', async () => {
+    ok(await h.store.createOrg({ id: 'org_d', name: 'D', tier: 'basic' }, { now: T0 }));
+    const consume = () => h.store.execute('org_d', { type: 'consume', usage: img('720p') }, { now: T0 + 5 });
+    ok(await consume()); // neither column moves
+    const hold = ok<Hold>(
+      await h.store.execute('org_d', { type: 'hold', amount: 2, ttl_seconds: 600 }, { now: T0 + 6 }),
+    );
+    ok(await consume()); // one hold open, still
+    expect(await h.store.openHoldsTotal()).toBe(1);
+    ok(
+      await h.store.execute(
+        'org_d',
+        { type: 'capture', hold_id: hold.id, amount: 1, usage: img('720p') },
+        { now: T0 + 7 },
+      ),
+    );
+    expect(await h.store.openHoldsTotal()).toBe(0);
+    const later = addMonths(T0, 1) + 1;
+    expect(await h.store.dueOrgs(later, 10)).toEqual(['org_d']);
+    await h.store.catchUp('org_d', later); // next_due_at moves a month on
+    expect(await h.store.dueOrgs(later, 10)).toEqual([]);
+    ok(await h.store.execute('org_d', { type: 'consume', usage: img('720p') }, { now: later + 1 }));
+    expect(await h.store.verify()).toEqual([]);
+
+    // A row whose columns disagree with its state is a violation.
+    const tamper = 'UPDATE orgs SET open_holds = 7, next_due_at = 1 WHERE id = ';
+    if (dialect === 'sqlite') {
+      const db = new Database(h.location);
+      db.pragma('busy_timeout = 5000');
+      db.prepare(`${tamper}?`).run('org_d');
+      db.close();
+    } else {
+      const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${h.location}` });
+      await c.connect();
+      await c.query(`${tamper}$1`, ['org_d']);
+      await c.end();
+    }
+    const found = await h.store.verify();
+    expect(found.map((v) => [v.org_id, v.check])).toEqual([
+      ['org_d', 'row_next_due_at'],
+      ['org_d', 'row_open_holds'],
+    ]);
   });
 
   it('records events in order in the outbox', async () => {
