@@ -179,7 +179,12 @@ export class SqliteStore implements Store {
       catalog: this.catalog,
       autocheckpoint,
     });
-    await started(thread);
+    try {
+      await started(thread);
+    } catch (e) {
+      await checkpointer?.terminate();
+      throw e;
+    }
     thread.unref();
     const waiting = new Map<number, { resolve: (a: Answer[]) => void; reject: (e: Error) => void }>();
     let nextId = 0;
