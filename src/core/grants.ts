@@ -6,7 +6,7 @@
 import { type Ctx, emit } from './context.ts';
 import { type Posting, record, type TxnSource, type TxnType } from './journal.ts';
 import { CREDIT_LINE, type Grant, type GrantSource, type HoldAllocation, isLive, nextId } from './state.ts';
-import { creditCount } from './wording.ts';
+import { creditCount, plural } from './wording.ts';
 
 export interface IssueOptions {
   source: GrantSource;
@@ -164,7 +164,7 @@ export function expireGrant(ctx: Ctx, g: Grant, at: number) {
           { account: 'expired', amount: n },
         ],
         sources: [{ grant_id: g.id, source: g.source, amount: n }],
-        description: `${n} ${g.source} ${n === 1 ? 'credit' : 'credits'} expired`,
+        description: `${plural(n, `${g.source} credit`)} expired`,
       },
       at,
     ),

@@ -148,6 +148,16 @@ describe('purchases', () => {
     e.run('org_a', { type: 'tick' }, t0 + 30 * DAY);
     expect(bySource(e).purchase).toBe(0);
     expect(lastTxn(e)).toMatchObject({ type: 'expiry', amount: -20, created_at: t0 + 30 * DAY });
+    expect(lastTxn(e).description).toBe('20 purchase credits expired');
+  });
+
+  it('says "1 purchase credit expired", not "1 purchase credits", when one credit of a pack expires', () => {
+    const l = ledgerWith('free', t0, {}, catalogWith({ purchase_expiry_days: 1 }));
+    const p = l.run<Purchase>('org_a', { type: 'purchase_create', pack: 'pack_20' }, t0);
+    l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, t0);
+    l.run('org_a', { type: 'consume', amount: 19, usage: image('720p', 19) }, t0); // the pack is drawn first
+    l.run('org_a', { type: 'tick' }, t0 + DAY);
+    expect(lastTxn(l)).toMatchObject({ type: 'expiry', amount: -1, description: '1 purchase credit expired' });
   });
 });
 

@@ -9,6 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { keyFor, matchesSecret, memberships, secretDigest, sessionFor } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { plural } from '../core/index.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
 import { HttpProblem } from './problem.ts';
 import type { TokenBuckets } from './rate-limit.ts';
@@ -67,7 +68,7 @@ function rateLimit(buckets: TokenBuckets | null, id: string) {
   if (wait > 0)
     throw new HttpProblem(
       'rate_limited',
-      `too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}`,
+      `too many requests; retry in ${plural(wait, 'second')}`,
       { retry_after: wait },
       { 'retry-after': String(wait) },
     );

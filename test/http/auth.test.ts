@@ -407,7 +407,9 @@ describe('rate limiting', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expectProblem(limited!, 429, 'rate_limited');
-    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const wait = Number(limited!.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(limited!.body.detail).toBe(`too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}`);
     // Anonymous requests share the IP's bucket (8), which the 4 above already drew from.
     const anon: number[] = [];
     for (let i = 0; i < 5; i++) anon.push((await api.call('GET', '/v1/catalog', { key: null })).status);

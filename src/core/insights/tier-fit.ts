@@ -24,6 +24,7 @@
  * `costs`, whatever the rule chose; a reason says when another option would have cost less.
  */
 import { type Catalog, type Money, type TierId, tierOf, tierRank } from '../catalog.ts';
+import { plural } from '../wording.ts';
 import { formatMoney } from './money.ts';
 import { costOfTier, type TierCost, type TierTerms } from './option-cost.ts';
 import { cheapestPacks, describePacks, type PackLine } from './packs.ts';
@@ -92,8 +93,6 @@ export function typical(values: readonly number[]): number {
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : Math.ceil((s[mid - 1]! + s[mid]!) / 2);
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function tierFit(input: TierFitInput): Advice {
   const { catalog, tier, periods } = input;
@@ -284,7 +283,7 @@ function detail(own: boolean, name: string, s: TierCost, n: number, recurring: b
   const parts: string[] = [];
   if (recurring)
     parts.push(
-      `${own ? 'staying on ' : ''}${name}: ${formatMoney({ amount: s.subscription.amount / Math.max(1, n), currency: s.subscription.currency })} × ${n} period${n === 1 ? '' : 's'}${s.example ? ' (example price)' : ''}`,
+      `${own ? 'staying on ' : ''}${name}: ${formatMoney({ amount: s.subscription.amount / Math.max(1, n), currency: s.subscription.currency })} × ${plural(n, 'period')}${s.example ? ' (example price)' : ''}`,
     );
   else parts.push(`${name}: no subscription`);
   if (s.packs.length > 0) parts.push(`${describePacks(s.packs)} (${formatMoney(s.packs_price)})`);
