@@ -157,7 +157,11 @@ describe('purchases', () => {
     l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, t0);
     l.run('org_a', { type: 'consume', amount: 19, usage: image('720p', 19) }, t0); // the pack is drawn first
     l.run('org_a', { type: 'tick' }, t0 + DAY);
-    expect(lastTxn(l)).toMatchObject({ type: 'expiry', amount: -1, description: '1 purchase credit expired' });
+    expect(lastTxn(l)).toMatchObject({
+      type: 'expiry',
+      amount: -1,
+      description: '1 purchase credit expired',
+    });
   });
 });
 
