@@ -409,7 +409,9 @@ describe('rate limiting', () => {
     expectProblem(limited!, 429, 'rate_limited');
     const wait = Number(limited!.headers.get('retry-after'));
     expect(wait).toBeGreaterThanOrEqual(1);
-    expect((limited!.body as { detail: string }).detail).toBe(`too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}`);
+    expect((limited!.body as { detail: string }).detail).toBe(
+      `too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}`,
+    );
     // Anonymous requests share the IP's bucket (8), which the 4 above already drew from.
     const anon: number[] = [];
     for (let i = 0; i < 5; i++) anon.push((await api.call('GET', '/v1/catalog', { key: null })).status);
