@@ -45,6 +45,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { teamRoutes } from './routes/team.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { validatorCompiler } from './validation.ts';
+import { registerWebApp, type WebApp } from './web-app.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -77,6 +78,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** The image backend, instead of the one the config names (tests, benchmarks). */
   imageBackend?: ChosenBackend;
+  /** Serve the web app from this build folder (default dist/web), or not at all. */
+  webApp?: false | { dist?: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -139,7 +142,9 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
   const allowed = new AllowedMethods();
   app.addHook('onRoute', allowed.record);
+  let web: WebApp | null = null;
   app.setNotFoundHandler((request, reply) => {
+    if (web?.fallback(request, reply)) return;
     const path = request.url.split('?')[0]!;
     const methods = allowed.at(path);
     if (methods.length > 0)
@@ -230,6 +235,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   notificationRoutes(app, ctx);
   autoTopupRoutes(app, ctx);
   stripeWebhookRoutes(app, ctx);
+  if (opts.webApp !== false) web = await registerWebApp(app, opts.webApp?.dist);
 
   // Passes run on the system clock only: under the manual clock, time moves when a test says.
   const manual = clock.manual;

@@ -1,0 +1,109 @@
+/**
+ * Browser tests: Debian's Chromium driven by playwright-core (no downloaded browser) against
+ * a real server (startApi: real HTTP, a real SQLite file or PostgreSQL schema) that serves
+ * the built web app from dist/web. `npm test` builds the app and installs Chromium first
+ * (scripts/ensure-chromium.sh).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { WEB_DIST } from '../../src/http/web-app.ts';
+
+/**
+ * Waits until the locator shows this text (playwright-core has no `expect`): the page
+ * updates by itself, so tests wait for what a person would see, within `timeout_ms`.
+ */
+export async function waitForText(locator: Locator, text: string | RegExp, timeout_ms = 15_000) {
+  await locator.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: timeout_ms });
+}
+
+export async function waitVisible(locator: Locator, timeout_ms = 15_000) {
+  await locator.first().waitFor({ state: 'visible', timeout: timeout_ms });
+}
+
+const CANDIDATES = [process.env.AMISI_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+
+export function chromiumPath(): string {
+  const found = CANDIDATES.find((p): p is string => !!p && existsSync(p));
+  if (!found)
+    throw new Error(
+      'No Chromium for the browser tests: run `bash scripts/ensure-chromium.sh` (or apt-get install -y chromium), or set AMISI_CHROMIUM',
+    );
+  if (!existsSync(join(WEB_DIST, 'index.html')))
+    throw new Error('The web app is not built: run `npm run build:web` first (npm test does)');
+  return found;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    // The machine has no network beyond loopback: keep Chromium from dialling out.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+    timeout: 120_000,
+  });
+}
+
+export const DESKTOP = { width: 1440, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, baseURL });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Screenshots go to test-results/screenshots (git-ignored); the README's are copied by hand. */
+export async function screenshot(page: Page, name: string) {
+  const dir = join(import.meta.dirname, '../../test-results/screenshots');
+  mkdirSync(dir, { recursive: true });
+  const w = page.viewportSize()?.width ?? 0;
+  await page.screenshot({ path: join(dir, `${name}-${w}.png`), fullPage: true });
+}
+
+/** The serious and critical accessibility violations axe-core finds on the page (WCAG 2 A/AA). */
+export async function seriousViolations(page: Page) {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** A strong password for test accounts (the API refuses weak ones). */
+export const PASSWORD = 'violet quartz harbour 7 lanterns';
+
+/** Signs up through the form and waits for the org dashboard; returns the org id. */
+export async function signUp(page: Page, email: string, orgName = 'Studio'): Promise<string> {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel(/Org name/).fill(orgName);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/o\/org_[a-z0-9]+/);
+  const m = /\/o\/(org_[a-z0-9]+)/.exec(page.url());
+  if (!m) throw new Error(`no org in ${page.url()}`);
+  return m[1]!;
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/o\/org_/);
+}

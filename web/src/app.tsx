@@ -1,0 +1,116 @@
+/**
+ * The app's frame: public pages (sign in, sign up) and, for a signed-in person, the pages
+ * of one org under /o/:org with the top bar and the navigation.
+ */
+import { Link, Redirect, Route, Switch, useParams } from 'wouter';
+import { ErrorView } from './components/error-view';
+import { TopBar } from './components/top-bar';
+import { SignInPage } from './pages/sign-in';
+import { SignUpPage } from './pages/sign-up';
+import { ORG_PAGES } from './routes';
+import { OrgProvider, orgContextFor, useMe } from './session';
+
+export function App() {
+  return (
+    <Switch>
+      <Route path="/signin" component={SignInPage} />
+      <Route path="/signup" component={SignUpPage} />
+      <Route path="/o/:org" nest>
+        <OrgFrame />
+      </Route>
+      <Route path="/">
+        <Home />
+      </Route>
+      <Route>
+        <NotFound />
+      </Route>
+    </Switch>
+  );
+}
+
+/** `/`: the first org of a signed-in person, else sign in. */
+function Home() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.isError) return <ErrorView error={me.error} retry={() => me.refetch()} />;
+  if (!me.data) return <Redirect to="/signin" replace />;
+  const first = me.data.memberships[0];
+  if (!first) return <NoOrg />;
+  return <Redirect to={`/o/${first.org_id}`} replace />;
+}
+
+function OrgFrame() {
+  const { org } = useParams<{ org: string }>();
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.isError) return <ErrorView error={me.error} retry={() => me.refetch()} />;
+  if (!me.data) return <Redirect to={`~/signin?next=${encodeURIComponent(`/o/${org}`)}`} replace />;
+  const membership = me.data.memberships.find((m) => m.org_id === org);
+  if (!membership)
+    return (
+      <main className="page narrow">
+        <h1>Org not found</h1>
+        <p>You are not a member of this org, or it does not exist.</p>
+        <Link href="~/">Go to your orgs</Link>
+      </main>
+    );
+  const ctx = orgContextFor(org, membership);
+  const pages = ORG_PAGES.filter((p) => ctx.can(p.scope));
+  return (
+    <OrgProvider value={ctx}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <TopBar />
+      <div className="shell">
+        <nav className="side-nav" aria-label="Sections">
+          <ul>
+            {pages.map((p) => (
+              <li key={p.path}>
+                <Link href={p.path || '/'} className={(active) => (active ? 'active' : '')}>
+                  {p.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="page" tabIndex={-1}>
+          <Switch>
+            {pages.map((p) => (
+              <Route key={p.path} path={p.path || '/'} component={p.component} />
+            ))}
+            <Route>
+              <NotFound />
+            </Route>
+          </Switch>
+        </main>
+      </div>
+    </OrgProvider>
+  );
+}
+
+function NoOrg() {
+  return (
+    <main className="page narrow">
+      <h1>No org yet</h1>
+      <p>You are not a member of any org. Ask an owner for an invitation, or sign up again with a new org.</p>
+    </main>
+  );
+}
+
+function NotFound() {
+  return (
+    <main className="page narrow">
+      <h1>Page not found</h1>
+      <Link href="~/">Back to the dashboard</Link>
+    </main>
+  );
+}
+
+export function Loading() {
+  return (
+    <p className="loading" role="status">
+      Loading…
+    </p>
+  );
+}

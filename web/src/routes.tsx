@@ -1,0 +1,21 @@
+/**
+ * The pages of an org, in the order of the navigation. Each page is one file in pages/;
+ * `scope` is what the signed-in person needs to see it (the API's own scopes), and
+ * `teamOnly` marks pages that show an upgrade offer below Pro instead of their content.
+ */
+import type { ComponentType } from 'react';
+import { CreditsPage } from './pages/credits';
+import { DashboardPage } from './pages/dashboard';
+import type { Scope } from './session';
+
+export interface OrgPage {
+  path: string;
+  label: string;
+  scope: Scope;
+  component: ComponentType;
+}
+
+export const ORG_PAGES: OrgPage[] = [
+  { path: '', label: 'Dashboard', scope: 'read', component: DashboardPage },
+  { path: '/credits', label: 'Credits', scope: 'read', component: CreditsPage },
+];
