@@ -2,18 +2,18 @@
  * `npm run bench`: every benchmark, each reporting ratios against a baseline measured in
  * the same run (the machine is shared and noisy; absolute numbers move, ratios less so).
  * Writes bench/RESULTS.md with the command, the machine and the tables.
- *   BENCH_ONLY=store,postgres,query,memory,tools,generation,http   run a subset
+ *   BENCH_ONLY=store,postgres,query,memory,tools,generation,http,web   run a subset
  *   BENCH_OPS=60000                                operations per store measurement
  *   BENCH_MEMORY_ORGS=1000000                      orgs for the RSS measurement
  */
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { memoryBench, postgresBench, queryBench, type Row, sqliteBench } from './store.ts';
 import { runToolsBench } from './tools.ts';
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,generation,http').split(','),
+  (process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,generation,http,web').split(','),
 );
 const sections: { title: string; rows: Row[] }[] = [];
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
@@ -47,6 +47,11 @@ if (only.has('http')) {
   if (http) await section('http', 'HTTP API (autocannon on loopback)', http.httpBench);
 }
 
+if (only.has('web')) {
+  const { webSizeBench } = await import('./web-size.ts');
+  await section('web', 'Web app weight (gzipped)', webSizeBench);
+}
+
 const gitRev = (() => {
   try {
     return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
@@ -54,20 +59,20 @@ const gitRev = (() => {
     return 'unknown';
   }
 })();
-const md = [
-  '# Benchmark results',
+// Every run is kept, newest first: a figure is only meaningful beside the ones before it.
+const HEADER =
+  '# Benchmark results\n\nProduced by `npm run bench` (`tsx bench/run.ts`); each run is added at the top and earlier runs are kept below it. Do not edit by hand: rerun it. What the numbers mean and why: `bench/README.md`.\n';
+const run = [
+  `## Run of ${new Date().toISOString()}`,
   '',
-  'Produced by `npm run bench` (`tsx bench/run.ts`)' +
+  `- command: \`npm run bench\`` +
     (process.env.BENCH_ONLY ? ` with \`BENCH_ONLY=${process.env.BENCH_ONLY}\`` : '') +
-    (process.env.BENCH_OPS ? ` \`BENCH_OPS=${process.env.BENCH_OPS}\`` : '') +
-    '. Do not edit by hand: rerun it. What the numbers mean and why: `bench/README.md`.',
-  '',
-  `- date: ${new Date().toISOString()}`,
+    (process.env.BENCH_OPS ? ` \`BENCH_OPS=${process.env.BENCH_OPS}\`` : ''),
   `- commit: ${gitRev}`,
   `- node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (shared, noisy machine: compare ratios)`,
   '',
   ...sections.flatMap((s) => [
-    `## ${s.title}`,
+    `### ${s.title}`,
     '',
     '| measurement | value | unit | note |',
     '|---|---:|---|---|',
@@ -75,5 +80,17 @@ const md = [
     '',
   ]),
 ].join('\n');
-writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+const file = new URL('./RESULTS.md', import.meta.url);
+writeFileSync(file, `${HEADER}\n${run}\n${earlierRuns(existsSync(file) ? readFileSync(file, 'utf8') : '')}`);
+
+/** The runs already in RESULTS.md; a file from before runs were kept is turned into one run. */
+function earlierRuns(text: string): string {
+  if (text.trim() === '') return '';
+  const i = text.indexOf('\n## Run of ');
+  if (i >= 0) return text.slice(i + 1);
+  // The single-run format: "- date: …" then "## section" headings.
+  const date = /- date: (\S+)/.exec(text)?.[1] ?? 'an earlier date';
+  const body = text.slice(text.indexOf('\n- ') + 1).replace(/^## /gm, '### ');
+  return `## Run of ${date}\n\n${body.replace(/^- date: .*\n/m, '')}`;
+}
 console.log('\nwrote bench/RESULTS.md');
