@@ -15,12 +15,13 @@ function amisi(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     env: { ...process.env, DATABASE_URL: `sqlite:${db}`, NODE_ENV: 'test' },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 240_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe('amisi CLI', () => {
+// Real processes: each command starts Node and opens the file, so give every test a wide margin.
+describe('amisi CLI', { timeout: 300_000 }, () => {
   it('prints help for every command', () => {
     expect(amisi('--help').out).toMatch(/commands:[\s\S]*verify/);
     for (const c of ['serve', 'migrate', 'verify', 'renew', 'demo', 'export']) {
