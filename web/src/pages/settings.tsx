@@ -9,6 +9,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { ApiError, api, call, idempotencyKey, type Ok, type paths } from '../api/client';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
+import { ScrollTable } from '../components/scroll-table';
 import '../components/forms.css';
 import { credits, date, dateTime, money } from '../lib/format';
 import { type Scope, useOrg } from '../session';
@@ -186,7 +187,7 @@ function ApiKeys() {
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {keys.isError && <ErrorView error={keys.error} retry={() => keys.refetch()} />}
       {keys.data && keys.data.data.length > 0 && (
-        <div className="table-wrap">
+        <ScrollTable label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
             <thead>
@@ -225,7 +226,7 @@ function ApiKeys() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       {revoking && <RevokeKey apiKey={revoking} onClose={() => setRevoking(null)} />}
     </section>
@@ -441,7 +442,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
   if (!list.data) return <p role="status">Loading deliveries…</p>;
   if (list.data.data.length === 0) return <p className="help">No deliveries yet.</p>;
   return (
-    <div className="table-wrap">
+    <ScrollTable label="Deliveries">
       <table>
         <caption className="visually-hidden">Deliveries</caption>
         <thead>
@@ -474,7 +475,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
 

@@ -12,6 +12,7 @@ import { BudgetBar } from '../components/budget-bar';
 import { BudgetForm, type BudgetInput } from '../components/budget-form';
 import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
+import { ScrollTable } from '../components/scroll-table';
 import { useBalance } from '../components/top-bar';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
@@ -205,7 +206,7 @@ function Team() {
         {members.isError ? (
           <ErrorView error={members.error} retry={() => members.refetch()} />
         ) : (
-          <div className="table-wrap">
+          <ScrollTable label="Members">
             <table>
               <caption className="visually-hidden">Members of this org</caption>
               <thead>
@@ -218,7 +219,7 @@ function Team() {
               <tbody>
                 {memberList.map((m) => (
                   <tr key={m.id}>
-                    <td>
+                    <td className="member-email">
                       {m.email}
                       {m.id === membership.member_id && <span className="help"> (you)</span>}
                     </td>
@@ -228,7 +229,7 @@ function Team() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         )}
         {admin && invitations.data && invitations.data.length > 0 && (
           <>
