@@ -13,6 +13,12 @@ export * from './journal.ts';
 export * from './ledger.ts';
 export * from './memory-ledger.ts';
 export * from './periods.ts';
+export {
+  type PlanAction,
+  type PlanPreview,
+  type PlanPreviewRequest,
+  previewPlanChange,
+} from './plan-preview.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';

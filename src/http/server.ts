@@ -42,6 +42,7 @@ import { orgRoutes } from './routes/orgs.ts';
 import { purchaseRoutes } from './routes/purchases.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+import { subscriptionPreviewRoutes } from './routes/subscription-preview.ts';
 import { teamRoutes } from './routes/team.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { validatorCompiler } from './validation.ts';
@@ -224,6 +225,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   metaRoutes(app, ctx);
   authRoutes(app, ctx);
   orgRoutes(app, ctx);
+  subscriptionPreviewRoutes(app, ctx);
   creditRoutes(app, ctx);
   purchaseRoutes(app, ctx);
   teamRoutes(app, ctx);

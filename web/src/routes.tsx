@@ -6,6 +6,9 @@
 import type { ComponentType } from 'react';
 import { CreditsPage } from './pages/credits';
 import { DashboardPage } from './pages/dashboard';
+import { PlanPage } from './pages/plan';
+import { SettingsPage } from './pages/settings';
+import { TeamPage } from './pages/team';
 import type { Scope } from './session';
 
 export interface OrgPage {
@@ -18,4 +21,7 @@ export interface OrgPage {
 export const ORG_PAGES: OrgPage[] = [
   { path: '', label: 'Dashboard', scope: 'read', component: DashboardPage },
   { path: '/credits', label: 'Credits', scope: 'read', component: CreditsPage },
+  { path: '/plan', label: 'Plan', scope: 'read', component: PlanPage },
+  { path: '/team', label: 'Team', scope: 'read', component: TeamPage },
+  { path: '/settings', label: 'Settings', scope: 'read', component: SettingsPage },
 ];
