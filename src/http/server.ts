@@ -45,6 +45,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { subscriptionPreviewRoutes } from './routes/subscription-preview.ts';
 import { teamRoutes } from './routes/team.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
+import { refuseUnstorableText } from './text-hygiene.ts';
 import { validatorCompiler } from './validation.ts';
 import { registerWebApp, type WebApp } from './web-app.ts';
 
@@ -185,6 +186,8 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT'))
       request.body = {};
   });
+  // NUL and unpaired surrogates: stored by SQLite, a 500 from PostgreSQL; refused before either.
+  app.addHook('preValidation', refuseUnstorableText);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

@@ -9,9 +9,10 @@
  * the timeout) is retried on the schedule below, with jitter, for about four and a half days.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { checkWebhookUrl, guardedLookup } from './targets.ts';
+import { checkWebhookUrl, type Resolver, refuseUnlessAllowed, resolveTarget } from './targets.ts';
 
 export const SECRET_PREFIX = 'whsec_';
 
@@ -48,22 +49,41 @@ export interface SendOptions {
   allowPrivate: boolean;
   /** Wall-clock seconds for `webhook-timestamp` (tests may pin it). */
   nowSeconds?: number;
+  /** How names become addresses (tests stand in for DNS; default: the system resolver). */
+  lookup?: Resolver;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** A delivery's last_error is for a person reading the deliveries list, not a log dump. */
+const MAX_ERROR_CHARS = 300;
 
-export function deliver(
+/**
+ * One attempt. The address is resolved here, checked, and the connection is pinned to it,
+ * so the address checked is the address dialled, literals included (Node skips `lookup`
+ * for those); the socket's peer is checked once more when it connects.
+ */
+export async function deliver(
   url: string,
   secret: string,
   msgId: string,
   payload: unknown,
   o: SendOptions,
 ): Promise<DeliveryResult> {
+  // The timeout covers the whole attempt, name resolution included.
+  const deadline = Date.now() + o.timeoutMs;
   let target: URL;
+  let dial: LookupAddress;
   try {
     target = checkWebhookUrl(url, o.allowPrivate);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`no address within ${o.timeoutMs} ms`)), o.timeoutMs);
+    });
+    dial = await Promise.race([resolveTarget(target, o.allowPrivate, o.lookup), late]).finally(() =>
+      clearTimeout(timer),
+    );
   } catch (e) {
-    return Promise.resolve({ status: null, error: (e as Error).message });
+    return { status: null, error: (e as Error).message.slice(0, MAX_ERROR_CHARS) };
   }
   const body = JSON.stringify(payload);
   const ts = o.nowSeconds ?? Math.floor(Date.now() / 1000);
@@ -76,6 +96,8 @@ export function deliver(
     'webhook-signature': sign(secret, msgId, ts, body),
   };
   const lib = target.protocol === 'https:' ? https : http;
+  const pinned = (_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) =>
+    opts.all ? cb(null, [dial]) : cb(null, dial.address, dial.family);
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: DeliveryResult) => {
@@ -89,7 +111,9 @@ export function deliver(
       {
         method: 'POST',
         headers,
-        ...(o.allowPrivate ? {} : { lookup: guardedLookup as never }),
+        lookup: pinned as never,
+        // A connection of its own: a pooled socket would skip the connect-time check below.
+        agent: false,
       },
       (res) => {
         let seen = 0;
@@ -102,10 +126,14 @@ export function deliver(
         res.on('error', () => done({ status: res.statusCode ?? null, error: null }));
       },
     );
-    const timer = setTimeout(() => {
-      req.destroy(new Error(`no answer within ${o.timeoutMs} ms`));
-    }, o.timeoutMs);
-    req.on('error', (e) => done({ status: null, error: e.message.slice(0, 300) }));
+    if (!o.allowPrivate) req.on('socket', refuseUnlessAllowed);
+    const timer = setTimeout(
+      () => {
+        req.destroy(new Error(`no answer within ${o.timeoutMs} ms`));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    req.on('error', (e) => done({ status: null, error: e.message.slice(0, MAX_ERROR_CHARS) }));
     req.end(body);
   });
 }

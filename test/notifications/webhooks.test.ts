@@ -5,7 +5,7 @@
  * outbox, with SMTP they reach a local SMTP server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPrivateAddress } from '../../src/notifications/targets.ts';
+import { addressVerdict } from '../../src/notifications/targets.ts';
 import {
   MAX_ATTEMPTS,
   nextAttemptAt,
@@ -127,6 +127,7 @@ describe('webhook endpoints', () => {
     } finally {
       await strict.close();
     }
+    const isPrivate = (a: string) => !addressVerdict(a, []).allowed;
     expect(
       [
         '127.0.0.1',
@@ -137,9 +138,9 @@ describe('webhook endpoints', () => {
         'fd00::1',
         '::ffff:127.0.0.1',
         '100.64.0.1',
-      ].every(isPrivateAddress),
+      ].every(isPrivate),
     ).toBe(true);
-    expect(['93.184.215.14', '2606:4700::1111', '8.8.8.8'].some(isPrivateAddress)).toBe(false);
+    expect(['93.184.215.14', '2606:4700::1111', '8.8.8.8'].some(isPrivate)).toBe(false);
   });
 });
 
