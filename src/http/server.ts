@@ -14,6 +14,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify';
 import { ApiKeyCache } from '../app/api-key-cache.ts';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
@@ -77,6 +78,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** The image backend, instead of the one the config names (tests, benchmarks). */
   imageBackend?: ChosenBackend;
+  /** Sees every route as it is added: the access-matrix test lists the app's routes with it. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -139,6 +142,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
   const allowed = new AllowedMethods();
   app.addHook('onRoute', allowed.record);
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const methods = allowed.at(path);
