@@ -4,12 +4,12 @@
  * stored: passwords as scrypt hashes, tokens and key secrets as SHA-256 digests.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DomainError, type Member, type OrgState } from '../core/index.ts';
+import { DomainError, type Member, type OrgState, plural } from '../core/index.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
 import { randomId, randomSecret } from './ids.ts';
 import { runCommand } from './ledger.ts';
-import { createOrg } from './orgs.ts';
+import { createOrg, type NewOrg } from './orgs.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 
 // The one-shot `hash` is ≈ 3× faster than createHash().update().digest() on short secrets.
@@ -94,18 +94,37 @@ export const memberships = (deps: AppDeps, user: User): Promise<Membership[]> =>
   deps.store.membershipsByEmail(user.email);
 
 /**
- * Refuses a person one more org when they own `limit` already: every new org starts on
- * Free with its 5 credits, so unbounded orgs would be unbounded free credits. Checked
- * before the org is made, so two requests at the same instant may both pass.
+ * Makes an org on Free owned by this person, unless they own `limit` already: every new
+ * org starts with 5 free credits, so unbounded orgs would be unbounded free credits. The
+ * count and the claim are one atomic step in the store (`claimOrg`); reading the count and
+ * then making the org let 30 concurrent requests from one session make 31 orgs (issue 13).
+ * A claim whose org is not made is given back. A crash between the claim and the org keeps
+ * the claim, which costs the person one org of their limit, never gives one more.
  */
-export async function checkOrgsOwned(deps: AppDeps, user: User, limit: number): Promise<void> {
+export async function createOwnedOrg(
+  deps: AppDeps,
+  user: User,
+  limit: number,
+  req: NewOrg,
+): Promise<OrgState> {
   const owned = (await memberships(deps, user)).filter((m) => m.role === 'owner').length;
-  if (owned >= limit)
+  if (!(await deps.store.claimOrg(user.id, owned, limit))) {
+    const busy = owned < limit ? ` and is creating ${limit - owned} more` : '';
     throw new DomainError(
       'conflict',
-      `${user.email} owns ${owned} orgs, the most one person may own; ask the operator for more`,
+      `${user.email} owns ${plural(owned, 'org')}${busy}, the most one person may own is ${limit}; ask the operator for more`,
       { limit },
     );
+  }
+  let made = false;
+  try {
+    const org = await createOrg(deps, req);
+    await runCommand(deps, org.id, { type: 'add_member', email: user.email, role: 'owner' });
+    made = true;
+    return org;
+  } finally {
+    if (!made) await deps.store.releaseOrgClaim(user.id);
+  }
 }
 
 /** The digest `matchesSecret` compares against; computed once per secret, not per request. */

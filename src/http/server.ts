@@ -14,6 +14,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify';
 import { ApiKeyCache } from '../app/api-key-cache.ts';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
@@ -82,6 +83,8 @@ export interface BuildOptions {
   imageBackend?: ChosenBackend;
   /** Serve the web app from this build folder (default dist/web), or not at all. */
   webApp?: false | { dist?: string };
+  /** Sees every route as it is added: the access-matrix test lists the app's routes with it. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -145,6 +148,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   const allowed = new AllowedMethods();
   app.addHook('onRoute', allowed.record);
   let web: WebApp | null = null;
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.setNotFoundHandler((request, reply) => {
     if (web?.fallback(request, reply)) return;
     const path = request.url.split('?')[0]!;

@@ -557,6 +557,22 @@ export class PostgresStore implements Store {
     );
     return rows as Membership[];
   }
+  async claimOrg(userId: string, owned: number, limit: number) {
+    // ON CONFLICT DO UPDATE locks the person's row and re-reads it after a concurrent claim
+    // commits, so two instances claiming at once are counted one after the other.
+    const r = await this.pool.query(
+      `INSERT INTO org_claims (user_id, claimed) SELECT $1, $2::integer + 1 WHERE $2::integer < $3::integer
+       ON CONFLICT (user_id) DO UPDATE SET claimed = GREATEST(org_claims.claimed, $2::integer) + 1
+         WHERE GREATEST(org_claims.claimed, $2::integer) < $3::integer`,
+      [userId, owned, limit],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async releaseOrgClaim(userId: string) {
+    await this.pool.query('UPDATE org_claims SET claimed = claimed - 1 WHERE user_id = $1 AND claimed > 0', [
+      userId,
+    ]);
+  }
   async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
     // Insert-or-read in one statement, so two instances racing on one key agree on who runs it.
     const ins = await this.pool.query(

@@ -560,6 +560,20 @@ export class SqliteStore implements Store {
       'SELECT org_id, member_id, email, role FROM org_members WHERE email = ? ORDER BY org_id',
     ).all(email) as Membership[];
   }
+  async claimOrg(userId: string, owned: number, limit: number) {
+    // The SELECT form inserts nothing when the person is at the limit already; the upsert
+    // reads the claimed count under SQLite's single writer, so claims cannot interleave.
+    return (
+      this.q(
+        `INSERT INTO org_claims (user_id, claimed) SELECT @user, @owned + 1 WHERE @owned < @limit
+         ON CONFLICT (user_id) DO UPDATE SET claimed = max(claimed, @owned) + 1
+           WHERE max(claimed, @owned) < @limit`,
+      ).run({ user: userId, owned, limit }).changes > 0
+    );
+  }
+  async releaseOrgClaim(userId: string) {
+    this.q('UPDATE org_claims SET claimed = claimed - 1 WHERE user_id = ? AND claimed > 0').run(userId);
+  }
   async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
     const row = this.q('SELECT * FROM request_idempotency WHERE scope = ? AND key = ?').get(scope, key) as
       | { fingerprint: string; status: number | null; body: string | null; done: number; created_at: number }

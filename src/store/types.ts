@@ -132,6 +132,15 @@ export interface AuthStore {
   /** Orgs where a member has this email (kept in step with each org's member list). */
   membershipsByEmail(email: string): Promise<Membership[]>;
   /**
+   * Claims one more org for a person who owns `owned` orgs now: true when
+   * max(claimed before, owned) < limit, and then the claim counts one more. The check and
+   * the claim are one statement, so concurrent claims (on one server or several) cannot
+   * all pass the same count.
+   */
+  claimOrg(userId: string, owned: number, limit: number): Promise<boolean>;
+  /** Gives back a claim whose org was not made. */
+  releaseOrgClaim(userId: string): Promise<void>;
+  /**
    * Idempotency for mutations outside the ledger (api keys, sign-up): null when the key is
    * new (and now reserved), else the stored record. `put` completes a reservation.
    */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type LoadOptions, loadConfig } from '../../src/config/config.ts';
-import { type App, buildServer } from '../../src/http/server.ts';
+import { type App, type BuildOptions, buildServer } from '../../src/http/server.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openHarness } from '../store/dialects.ts';
 
@@ -49,6 +49,8 @@ export async function startApi(
   overrides: LoadOptions['overrides'] = {},
   /** Puts something between the server and the real store (say, a commit that waits for the test). */
   wrap: (store: Store) => Store = (store) => store,
+  /** Sees every route as the server adds it (the access-matrix test lists them). */
+  onRoute?: BuildOptions['onRoute'],
 ): Promise<Api> {
   const h = await openHarness(dialect);
   // Generated images and batch records go to a folder of this server's own, never ./data.
@@ -64,7 +66,12 @@ export async function startApi(
       ...overrides,
     },
   });
-  const app = await buildServer({ config, store: wrap(h.store), logger: false });
+  const app = await buildServer({
+    config,
+    store: wrap(h.store),
+    logger: false,
+    ...(onRoute ? { onRoute } : {}),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');

@@ -35,11 +35,14 @@ import {
   TxnType,
 } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
+import { spendingMember } from '../spending-member.ts';
 import { toCsv } from './csv.ts';
 
 const Item = Obj({ tool: ToolId, operation: OperationId, quantity: Type.Optional(Quantity) });
 const Scope = {
-  member_id: Type.Optional(Id('member to charge the budget of')),
+  member_id: Type.Optional(
+    Id('member whose budget it counts against; a signed-in person may only name themselves (the default)'),
+  ),
   project_id: Type.Optional(Id()),
 };
 const TxnFilters = {
@@ -96,7 +99,11 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
         },
       },
     },
-    async (request) => quote(deps, request.params.org, request.body),
+    async (request) =>
+      quote(deps, request.params.org, {
+        ...request.body,
+        member_id: spendingMember(request, request.body.member_id),
+      }),
   );
 
   app.post(
@@ -126,7 +133,7 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
         tool: b.tool,
         operation: b.operation,
         quantity: b.quantity ?? 1,
-        member_id: b.member_id ?? null,
+        member_id: spendingMember(request, b.member_id) ?? null,
         project_id: b.project_id ?? null,
       };
       if (b.job_id !== undefined) usage.job_id = b.job_id;
@@ -177,7 +184,7 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
           type: 'hold',
           ...(b.amount !== undefined ? { amount: b.amount } : { items: items! }),
           ttl_seconds: b.ttl_seconds ?? 900,
-          member_id: b.member_id ?? null,
+          member_id: spendingMember(request, b.member_id) ?? null,
           project_id: b.project_id ?? null,
         },
         idempotencyKeyOf(request),

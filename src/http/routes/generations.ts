@@ -32,13 +32,16 @@ import {
   Time,
 } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
+import { spendingMember } from '../spending-member.ts';
 
 const Format = Type.Union([Type.Literal('png'), Type.Literal('webp')], {
   description: 'png (default) or webp',
 });
 const Scope = {
   member_id: Type.Optional(
-    Id('member whose budget the batch counts against (default: the signed-in member)'),
+    Id(
+      'member whose budget the batch counts against; a signed-in person may only name themselves (the default)',
+    ),
   ),
   project_id: Type.Optional(Id('project whose budget the batch counts against')),
 };
@@ -199,10 +202,6 @@ const SSE_KEEPALIVE_MS = 15_000;
 export function generationRoutes(app: App, { deps }: RouteContext, service: GenerationService) {
   const tags = ['generations'];
 
-  /** The member a signed-in person spends as, unless the body names one. */
-  const memberOf = (request: FastifyRequest, given: string | undefined) =>
-    given ?? request.membership?.member_id ?? undefined;
-
   const take = (org: string): Slot => {
     try {
       return service.reserve(org);
@@ -323,7 +322,7 @@ export function generationRoutes(app: App, { deps }: RouteContext, service: Gene
             operation: b.operation,
             seed: b.seed,
             format: b.format,
-            member_id: memberOf(request, b.member_id),
+            member_id: spendingMember(request, b.member_id),
             project_id: b.project_id,
           },
           slot,
@@ -479,7 +478,7 @@ export function generationRoutes(app: App, { deps }: RouteContext, service: Gene
           {
             operation: b.operation,
             format: b.format,
-            member_id: memberOf(request, b.member_id),
+            member_id: spendingMember(request, b.member_id),
             project_id: b.project_id,
           },
           slot,

@@ -1,14 +1,14 @@
 /**
  * Org API keys: the secret is shown once, at creation, and stored only as a SHA-256 digest.
- * A key may only hand out scopes it holds itself, so an `admin` key cannot mint `billing`.
+ * A key may only hand out scopes it holds itself, so an `admin` key cannot mint `billing`
+ * (../delegation.ts).
  */
 import { Type } from '@sinclair/typebox';
 import { createApiKey, revokeApiKey } from '../../app/accounts.ts';
 import { loadOrg } from '../../app/ledger.ts';
-import { callerScopes } from '../auth.ts';
+import { checkMayGrantScopes } from '../delegation.ts';
 import { once } from '../idempotency.ts';
 import { paginate, presentApiKey } from '../present.ts';
-import { HttpProblem } from '../problem.ts';
 import {
   ApiKey,
   errorResponses,
@@ -53,10 +53,7 @@ export function keyRoutes(app: App, { deps }: RouteContext) {
     },
     async (request, reply) => {
       const org = request.params.org;
-      const mine = callerScopes(request);
-      const extra = request.body.scopes.filter((s) => !mine.includes(s));
-      if (extra.length > 0)
-        throw new HttpProblem('forbidden', `you cannot grant scopes you do not hold: ${extra.join(', ')}`);
+      checkMayGrantScopes(request, request.body.scopes);
       await loadOrg(deps, org);
       return once(deps, request, reply, `org:${org}:api_keys`, async () => {
         const { key, secret } = await createApiKey(deps, org, request.body.name, request.body.scopes);

@@ -1,9 +1,9 @@
 /** Orgs, their balance and their subscription (upgrade now, downgrade or cancel at period end). */
 import { Type } from '@sinclair/typebox';
-import { checkOrgsOwned } from '../../app/accounts.ts';
+import { createOwnedOrg } from '../../app/accounts.ts';
 import { balanceView } from '../../app/balance.ts';
 import { cancelPlan, changePlan } from '../../app/billing.ts';
-import { loadOrg, runCommand } from '../../app/ledger.ts';
+import { loadOrg } from '../../app/ledger.ts';
 import { createOrg } from '../../app/orgs.ts';
 import type { TierId as CoreTierId } from '../../core/index.ts';
 import { idempotencyKeyOf, once } from '../idempotency.ts';
@@ -75,10 +75,10 @@ export function orgRoutes(app: App, { deps, config }: RouteContext) {
           'a new org starts on Free; change its plan with POST /v1/orgs/{org}/subscription',
         );
       return once(deps, request, reply, `orgs:${p.id}`, async () => {
-        if (p.kind === 'user') await checkOrgsOwned(deps, p.user, config.orgs_per_user);
-        const org = await createOrg(deps, b);
-        if (p.kind === 'user')
-          await runCommand(deps, org.id, { type: 'add_member', email: p.user.email, role: 'owner' });
+        const org =
+          p.kind === 'user'
+            ? await createOwnedOrg(deps, p.user, config.orgs_per_user, b)
+            : await createOrg(deps, b);
         return { status: 201, body: presentOrg(org) };
       });
     },

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import type { Budget as CoreBudget, Member as CoreMember, Project as CoreProject } from '../../core/index.ts';
+import { checkMayGrantRole } from '../delegation.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { paginate, presentBudget, presentMember, presentProject } from '../present.ts';
 import {
@@ -32,6 +33,8 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
       schema: {
         tags,
         summary: 'Add a member (beyond the owner, needs Pro or above)',
+        description:
+          'The caller must hold every scope of the role it grants (an API key needs them as well as `admin`); only an owner or the operator may add an owner. Refused with 403 `forbidden` otherwise.',
         params: OrgParams,
         headers: IdempotencyHeaders,
         body: Obj({ email: Email, role: Role }),
@@ -39,6 +42,7 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
       },
     },
     async (request, reply) => {
+      checkMayGrantRole(request, request.body.role);
       const r = await runCommand<CoreMember>(
         deps,
         request.params.org,

@@ -218,4 +218,13 @@ export const POSTGRES_MIGRATIONS: string[] = [
   ALTER TABLE orgs SET (fillfactor = 50);
   ALTER TABLE usage_daily SET (fillfactor = 70);
   `,
+  // v6: the orgs each person has claimed (owned or being created), so AMISI_ORGS_PER_USER
+  // is counted and claimed in one statement (issue 13: concurrent creations all passed a
+  // count read first). Keyed by user, like users: it belongs to no org.
+  `
+  CREATE TABLE org_claims (
+    user_id text PRIMARY KEY,
+    claimed integer NOT NULL
+  );
+  `,
 ];

@@ -207,4 +207,13 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE orgs ADD COLUMN open_holds INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX orgs_open_holds ON orgs (open_holds) WHERE open_holds > 0;
   `,
+  // v5: the orgs each person has claimed (owned or being created), so AMISI_ORGS_PER_USER
+  // is counted and claimed in one statement (issue 13: concurrent creations all passed a
+  // count read first). Keyed by user, like users: it belongs to no org.
+  `
+  CREATE TABLE org_claims (
+    user_id TEXT PRIMARY KEY,
+    claimed INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
