@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problem, sendProblem } from './problem.ts';
 import type { App } from './server.ts';
 
 /** Where `npm run build:web` writes the app (see vite.config.ts). */
@@ -72,15 +73,13 @@ export async function registerWebApp(app: App, dist: string = WEB_DIST): Promise
   }
   // Read once: the HTML is tiny and a new build comes with a restart.
   const indexHtml = readFileSync(indexFile, 'utf8');
+  // Only the hashed build output is served as files: one stable route, whatever the build.
   await app.register(fastifyStatic, {
-    root: dist,
-    prefix: '/',
-    wildcard: false,
+    root: join(dist, 'assets'),
+    prefix: '/assets/',
     index: false,
-    setHeaders(res, path) {
-      if (path.includes(`${join(dist, 'assets')}`))
-        res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-      else res.setHeader('cache-control', 'no-cache');
+    setHeaders(res) {
+      res.setHeader('cache-control', 'public, max-age=31536000, immutable');
     },
   });
   const sendIndex = (reply: FastifyReply) =>
@@ -99,7 +98,10 @@ export async function registerWebApp(app: App, dist: string = WEB_DIST): Promise
       const path = request.url.split('?')[0]!;
       if (isApiPath(path)) return false;
       // A missing asset is a real 404, not the app: a stale page must not parse HTML as script.
-      if (path.startsWith('/assets/')) return false;
+      if (path.startsWith('/assets/')) {
+        sendProblem(reply, problem('not_found', `there is no ${path} in this build of the web app`));
+        return true;
+      }
       sendIndex(reply);
       return true;
     },
