@@ -146,7 +146,7 @@ function PurchaseHistory({ org }: { org: string }) {
   return (
     <section aria-labelledby="history-h">
       <h2 id="history-h">Recent purchases</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" role="region" aria-label="Recent purchases" tabIndex={0}>
         <table>
           <thead>
             <tr>

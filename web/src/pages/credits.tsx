@@ -116,7 +116,7 @@ function PendingHolds({ org }: { org: string }) {
       <p className="help">
         Credits held for work in progress: charged when it finishes, returned if it fails.
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" role="region" aria-label="Pending holds" tabIndex={0}>
         <table>
           <thead>
             <tr>
@@ -190,7 +190,7 @@ function TransactionLog({ org }: { org: string }) {
       if (v) next.set(k, v);
     }
     const s = next.toString();
-    navigate(s ? `?${s}` : '?');
+    navigate(s ? `/credits?${s}` : '/credits');
   }
 
   const filtered = Object.keys(filters).length > 0;
@@ -253,7 +253,7 @@ function TransactionLog({ org }: { org: string }) {
             Apply filters
           </button>
           {filtered && (
-            <Link href="?" className="button">
+            <Link href="/credits" className="button">
               Clear
             </Link>
           )}
@@ -270,7 +270,7 @@ function TransactionLog({ org }: { org: string }) {
       ) : rows.length === 0 ? (
         <p>{filtered ? 'No transactions match these filters.' : 'No transactions yet.'}</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" role="region" aria-label="Transactions" tabIndex={0}>
           <table className="txn-table">
             <caption className="visually-hidden">Transactions, newest first</caption>
             <thead>
@@ -299,14 +299,16 @@ function TransactionLog({ org }: { org: string }) {
         <button
           type="button"
           disabled={page.after === null}
-          onClick={() => navigate(`?${previousSearch(search)}`)}
+          onClick={() => navigate(`/credits?${previousSearch(search)}`)}
         >
           Previous
         </button>
         <button
           type="button"
           disabled={!log.data?.has_more || !log.data.next_cursor}
-          onClick={() => log.data?.next_cursor && navigate(`?${nextSearch(search, log.data.next_cursor)}`)}
+          onClick={() =>
+            log.data?.next_cursor && navigate(`/credits?${nextSearch(search, log.data.next_cursor)}`)
+          }
         >
           Next
         </button>
