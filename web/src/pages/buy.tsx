@@ -11,6 +11,7 @@ import { Link, useSearch } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
+import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { credits, dateTime, money, perCredit } from '../lib/format';
 import { useOrg } from '../session';
@@ -146,7 +147,7 @@ function PurchaseHistory({ org }: { org: string }) {
   return (
     <section aria-labelledby="history-h">
       <h2 id="history-h">Recent purchases</h2>
-      <div className="table-wrap" role="region" aria-label="Recent purchases" tabIndex={0}>
+      <TableWrap label="Recent purchases">
         <table>
           <thead>
             <tr>
@@ -167,7 +168,7 @@ function PurchaseHistory({ org }: { org: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }

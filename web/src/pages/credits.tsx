@@ -9,6 +9,7 @@ import { type FormEvent, useId } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, call, type Ok, type paths } from '../api/client';
 import { ErrorView } from '../components/error-view';
+import { TableWrap } from '../components/table-wrap';
 import { renewalSentence, useBalance } from '../components/top-bar';
 import {
   credits,
@@ -80,7 +81,7 @@ function Summary({ org }: { org: string }) {
           <p className="big">{b.tier}</p>
           <dl className="facts">
             <dt>Monthly allocation</dt>
-            <dd>{b.period_end ? credits(b.allocation) : 'None (free credits are granted once)'}</dd>
+            <dd>{b.period_end ? credits(b.allocation) : 'None'}</dd>
             <dt>Rollover cap</dt>
             <dd>{credits(b.rollover_cap)}</dd>
           </dl>
@@ -116,7 +117,7 @@ function PendingHolds({ org }: { org: string }) {
       <p className="help">
         Credits held for work in progress: charged when it finishes, returned if it fails.
       </p>
-      <div className="table-wrap" role="region" aria-label="Pending holds" tabIndex={0}>
+      <TableWrap label="Pending holds">
         <table>
           <thead>
             <tr>
@@ -139,7 +140,7 @@ function PendingHolds({ org }: { org: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }
@@ -270,7 +271,7 @@ function TransactionLog({ org }: { org: string }) {
       ) : rows.length === 0 ? (
         <p>{filtered ? 'No transactions match these filters.' : 'No transactions yet.'}</p>
       ) : (
-        <div className="table-wrap" role="region" aria-label="Transactions" tabIndex={0}>
+        <TableWrap label="Transactions">
           <table className="txn-table">
             <caption className="visually-hidden">Transactions, newest first</caption>
             <thead>
@@ -293,7 +294,7 @@ function TransactionLog({ org }: { org: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <nav className="pager" aria-label="Transaction pages">
         <button
