@@ -34,6 +34,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { autoTopupRoutes } from './routes/auto-topup.ts';
 import { creditRoutes } from './routes/credits.ts';
+import { eventRoutes } from './routes/events.ts';
 import { generationRoutes } from './routes/generations.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { keyRoutes } from './routes/keys.ts';
@@ -244,6 +245,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   notificationRoutes(app, ctx);
   autoTopupRoutes(app, ctx);
   stripeWebhookRoutes(app, ctx);
+  eventRoutes(app, ctx);
   if (opts.webApp !== false) web = await registerWebApp(app, opts.webApp?.dist);
 
   // Passes run on the system clock only: under the manual clock, time moves when a test says.

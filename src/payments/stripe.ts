@@ -113,7 +113,9 @@ export class StripeProvider implements PaymentProvider, PlanBilling {
         ],
         metadata,
         payment_intent_data: { metadata, setup_future_usage: 'off_session' },
-        ...this.urls('purchase'),
+        // Back to the web app's result page for this purchase (web/src/pages/buy.tsx).
+        success_url: `${this.o.publicUrl.replace(/\/$/, '')}/o/${orgId}/buy/result?purchase=${p.id}&session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${this.o.publicUrl.replace(/\/$/, '')}/o/${orgId}/buy/result?purchase=${p.id}&cancelled=1`,
       },
       { idempotencyKey: `amisi_checkout_${orgId}_${p.id}` },
     );

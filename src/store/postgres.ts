@@ -24,6 +24,7 @@ import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
 import { checkRowColumns, openHolds } from './open-holds.ts';
+import { changesChannel, PostgresOrgChanges } from './org-changes-postgres.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
@@ -90,6 +91,7 @@ export class PostgresStore implements Store {
   private readonly catalog: Catalog;
   private readonly cache = new StateCache();
   private readonly writer: GroupCommit;
+  readonly orgChanges: PostgresOrgChanges;
   batchSizes: ((size: number, ms: number) => void) | undefined;
 
   constructor(
@@ -98,6 +100,7 @@ export class PostgresStore implements Store {
     readonly schema: string,
   ) {
     this.catalog = options.catalog ?? defaultCatalog;
+    this.orgChanges = new PostgresOrgChanges(options.url, changesChannel(schema));
     this.writer = new GroupCommit((ops) => this.commitBatch(ops), {
       maxBatch: options.batch?.maxBatch ?? 512,
       maxQueue: options.batch?.maxQueue ?? 200_000,
@@ -259,6 +262,8 @@ export class PostgresStore implements Store {
         usage: rollUp(changes.txns),
         events: changes.events.map((e) => ({ org_id: e.org_id, type: e.type, at: e.at, data: e.data })),
         idem: idemRows,
+        // Sent by PostgreSQL at COMMIT, to every instance listening (org-changes-postgres.ts).
+        changed: [...changes.orgs.keys()],
       };
       await c.query(
         `WITH upd AS (
@@ -292,8 +297,9 @@ export class PostgresStore implements Store {
              FROM json_to_recordset($6::json) AS r(org_id text, key text, fingerprint text,
                status int, body json, created_at bigint)
            ON CONFLICT (org_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
-             body = excluded.body, created_at = excluded.created_at)
-         SELECT 1`,
+             body = excluded.body, created_at = excluded.created_at),
+         notify AS (SELECT pg_notify($8, id) FROM unnest($9::text[]) AS n(id))
+         SELECT (SELECT count(*) FROM notify)`,
         [
           JSON.stringify(parts.upd),
           JSON.stringify(parts.ins),
@@ -302,6 +308,8 @@ export class PostgresStore implements Store {
           JSON.stringify(parts.events),
           JSON.stringify(parts.idem),
           now,
+          this.orgChanges.channel,
+          parts.changed,
         ],
       );
       if (memOrgs.length > 0) {
@@ -481,6 +489,7 @@ export class PostgresStore implements Store {
     await this.writer.close();
     if (this.closed) return;
     this.closed = true;
+    await this.orgChanges.close();
     await this.pool.end();
   }
 

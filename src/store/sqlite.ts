@@ -26,6 +26,7 @@ import { APP_MARKER, StoreError } from './errors.ts';
 import { type BatchInfo, GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { checkRowColumns } from './open-holds.ts';
+import { LocalOrgChanges } from './org-changes.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
@@ -142,9 +143,11 @@ export class SqliteStore implements Store {
   ) {
     this.catalog = options.catalog ?? defaultCatalog;
     this.writer = new GroupCommit(
-      (ops, info) => {
+      async (ops, info) => {
         if (!this.commitTo) throw new Error('the store is not open');
-        return this.commitTo(ops, info);
+        const answers = await this.commitTo(ops, info);
+        this.announce(ops, answers);
+        return answers;
       },
       {
         maxBatch: options.batch?.maxBatch ?? 2048,
@@ -158,6 +161,18 @@ export class SqliteStore implements Store {
         onBatch: (n, ms) => this.batchSizes?.(n, ms),
       },
     );
+  }
+
+  readonly orgChanges = new LocalOrgChanges();
+
+  /** Tells listeners which orgs a committed batch changed (one process: in memory). */
+  private announce(ops: Op[], answers: Answer[]) {
+    const changed = new Set<string>();
+    for (let i = 0; i < ops.length; i++) {
+      const a = answers[i];
+      if (a && !(a instanceof Error) && a.ok && !a.replayed) changed.add(ops[i]!.orgId);
+    }
+    for (const org of changed) this.orgChanges.emit(org);
   }
 
   /**

@@ -155,8 +155,24 @@ export interface AuthStore {
   releaseIdempotency(scope: string, key: string): Promise<void>;
 }
 
+/**
+ * Who hears that an org's ledger state changed (a balance, a hold, a grant): each committed
+ * batch announces the orgs it changed, after the commit. SQLite (one process) announces in
+ * process; PostgreSQL through NOTIFY on one channel per schema, so every instance sharing
+ * the database hears every other's writes (one listening connection per process).
+ * Announcements carry no state: a listener reads what it needs. Over-announcing is
+ * harmless (a reader reloads); a missed one is not, so a listener that lost its connection
+ * hears a change for every org when it is back.
+ */
+export interface OrgChanges {
+  /** Resolves once listening (on PostgreSQL, once LISTEN is in effect) with the unsubscribe. */
+  subscribe(orgId: string, listener: () => void): Promise<() => void>;
+}
+
 export interface Store extends AuthStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Committed changes per org (the org event stream's source). */
+  readonly orgChanges: OrgChanges;
   /** Applies pending migrations; refuses a database written by a newer schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;

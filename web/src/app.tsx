@@ -65,13 +65,15 @@ function OrgFrame() {
       <div className="shell">
         <nav className="side-nav" aria-label="Sections">
           <ul>
-            {pages.map((p) => (
-              <li key={p.path}>
-                <Link href={p.path || '/'} className={(active) => (active ? 'active' : '')}>
-                  {p.label}
-                </Link>
-              </li>
-            ))}
+            {pages
+              .filter((p) => !p.hidden)
+              .map((p) => (
+                <li key={p.path}>
+                  <Link href={p.path || '/'} className={(active) => (active ? 'active' : '')}>
+                    {p.label}
+                  </Link>
+                </li>
+              ))}
           </ul>
         </nav>
         <main id="main" className="page" tabIndex={-1}>

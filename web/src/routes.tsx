@@ -4,8 +4,10 @@
  * `teamOnly` marks pages that show an upgrade offer below Pro instead of their content.
  */
 import type { ComponentType } from 'react';
+import { BuyPage, BuyResultPage } from './pages/buy';
 import { CreditsPage } from './pages/credits';
 import { DashboardPage } from './pages/dashboard';
+import { GeneratePage } from './pages/generate';
 import { PlanPage } from './pages/plan';
 import { SettingsPage } from './pages/settings';
 import { TeamPage } from './pages/team';
@@ -16,11 +18,17 @@ export interface OrgPage {
   label: string;
   scope: Scope;
   component: ComponentType;
+  /** A page reached by a link, not listed in the navigation. */
+  hidden?: boolean;
 }
 
 export const ORG_PAGES: OrgPage[] = [
   { path: '', label: 'Dashboard', scope: 'read', component: DashboardPage },
   { path: '/credits', label: 'Credits', scope: 'read', component: CreditsPage },
+  { path: '/generate', label: 'Generate', scope: 'usage', component: GeneratePage },
+  { path: '/buy', label: 'Buy credits', scope: 'billing', component: BuyPage },
+  // Where Stripe Checkout sends a buyer back; not in the navigation.
+  { path: '/buy/result', label: 'Purchase', scope: 'billing', component: BuyResultPage, hidden: true },
   { path: '/plan', label: 'Plan', scope: 'read', component: PlanPage },
   { path: '/team', label: 'Team', scope: 'read', component: TeamPage },
   { path: '/settings', label: 'Settings', scope: 'read', component: SettingsPage },

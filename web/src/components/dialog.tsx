@@ -14,12 +14,15 @@ export function Dialog({
   onClose,
   children,
   describedBy,
+  initialFocus,
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
   /** Id of the element that says what confirming does. */
   describedBy?: string;
+  /** A selector inside the dialog to focus first (default: [data-autofocus], else the first control). */
+  initialFocus?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
@@ -30,7 +33,9 @@ export function Dialog({
     const opener = document.activeElement as HTMLElement | null;
     const box = ref.current;
     const first =
-      box?.querySelector<HTMLElement>('[data-autofocus]') ?? box?.querySelector<HTMLElement>(FOCUSABLE);
+      (initialFocus ? box?.querySelector<HTMLElement>(initialFocus) : null) ??
+      box?.querySelector<HTMLElement>('[data-autofocus]') ??
+      box?.querySelector<HTMLElement>(FOCUSABLE);
     (first ?? box)?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -55,7 +60,7 @@ export function Dialog({
       document.removeEventListener('keydown', onKey);
       if (opener?.isConnected) opener.focus();
     };
-  }, []);
+  }, [initialFocus]);
 
   return (
     <div className="dialog-backdrop">

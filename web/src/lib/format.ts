@@ -44,3 +44,46 @@ export function date(iso: string): string {
     timeZone: 'UTC',
   });
 }
+
+/** The grant sources in the order people read them (the API's `by_source` keys). */
+export const SOURCE_LABELS = {
+  free: 'Free',
+  subscription: 'Subscription',
+  rollover: 'Rollover',
+  purchase: 'Purchased',
+  adjustment: 'Adjustment',
+} as const;
+
+export function sourceLabel(source: string): string {
+  return (SOURCE_LABELS as Record<string, string>)[source] ?? source;
+}
+
+/** Transaction types as the log shows them. */
+export const TXN_TYPE_LABELS: Record<string, string> = {
+  free_grant: 'Free credits',
+  allocation: 'Allocation',
+  rollover: 'Rollover',
+  expiry: 'Expiry',
+  purchase: 'Purchase',
+  usage: 'Usage',
+  refund: 'Refund',
+  adjustment: 'Adjustment',
+};
+
+/** Operation ids of image.generate as people say them: 720p, 1080p, 4K, 8K. */
+export function resolutionLabel(op: string): string {
+  return /^\d+k$/i.test(op) ? op.toUpperCase() : op;
+}
+
+/** The sources a transaction drew from or added to, summed per source: "Free 1, Purchased 2". */
+export function sourcesSummary(sources: { source: string; amount: number }[]): string {
+  const sums = new Map<string, number>();
+  for (const s of sources) sums.set(s.source, (sums.get(s.source) ?? 0) + Math.abs(s.amount));
+  return [...sums].map(([s, n]) => `${sourceLabel(s)} ${n}`).join(', ');
+}
+
+/** What the batch costs against what is available: the words and the shortfall. */
+export function affordability(total: number, available: number): { affordable: boolean; short: number } {
+  const short = Math.max(0, total - available);
+  return { affordable: short === 0, short };
+}

@@ -3,12 +3,15 @@
  * `detail` is exact but written for developers; this adds what to do about it.
  */
 import { ApiError, NetworkError } from '../api/client';
+import { credits } from './format';
 
 export interface Explained {
   title: string;
   detail: string;
   /** What to do next, when there is something to do. */
   next?: 'retry' | 'buy' | 'sign_in' | 'upgrade';
+  /** Credits missing, for insufficient_credits: what a pack must at least cover. */
+  short?: number;
 }
 
 export function explain(error: unknown): Explained {
@@ -30,23 +33,54 @@ export function explain(error: unknown): Explained {
     case 'insufficient_credits': {
       const required = Number(p.required);
       const available = Number(p.available);
+      if (!Number.isFinite(required) || !Number.isFinite(available))
+        return {
+          title: 'Not enough credits',
+          detail: `${detail}. Buy a credit pack or upgrade your plan.`,
+          next: 'buy',
+        };
+      const short = Math.max(0, required - available);
       return {
         title: 'Not enough credits',
-        detail: `This needs ${required} credits and ${available} are available: ${required - available} short.`,
+        detail: `This needs ${credits(required)} and ${available} ${available === 1 ? 'is' : 'are'} available: ${short} short. Buy a credit pack or upgrade your plan, then try again.`,
         next: 'buy',
+        short,
       };
     }
-    case 'budget_exceeded':
+    case 'budget_exceeded': {
+      const budget = typeof p.budget_id === 'string' ? p.budget_id : 'of this work';
+      const scope = /^(member|project) budget/.exec(detail)?.[1];
+      const remaining = p.remaining !== undefined ? Number(p.remaining) : null;
+      const required = p.required !== undefined ? Number(p.required) : null;
       return {
         title: 'Budget reached',
-        detail: `${detail}${p.remaining !== undefined ? ` (${p.remaining} credits left in budget ${p.budget_id})` : ''}. Ask an admin of the org to raise it.`,
+        detail: `The ${scope ? `${scope} ` : ''}budget ${budget} allows ${remaining === null ? 'no' : remaining} more ${remaining === 1 ? 'credit' : 'credits'} this period${required === null ? '' : `; this needs ${required}`}. Ask an admin of the org to raise the budget, or spend less.`,
       };
+    }
     case 'unauthorized':
       return { title: 'Please sign in', detail, next: 'sign_in' };
     case 'forbidden':
       return { title: 'Not allowed', detail };
     case 'rate_limited':
-      return { title: 'Too many requests', detail, next: 'retry' };
+      return {
+        title: p.reason === 'too_many_generations' ? 'Too many generations running' : 'Too many requests',
+        detail: `${detail}${p.retry_after !== undefined ? ` Try again in ${p.retry_after} seconds.` : ''}`,
+        next: 'retry',
+      };
+    case 'not_found':
+      return { title: 'Not found', detail: `${detail}. It may have been removed, or belong to another org.` };
+    case 'idempotency_key_in_use':
+      return {
+        title: 'Still working on it',
+        detail: 'The same request is still running. Wait a moment.',
+        next: 'retry',
+      };
+    case 'payments_unavailable':
+      return {
+        title: 'Payments are not available',
+        detail: `${detail}. Nothing was charged; try again in a few minutes.`,
+        next: 'retry',
+      };
     case 'validation_failed':
       return { title: 'Please check the form', detail };
     case 'tier_not_allowed':

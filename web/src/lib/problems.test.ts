@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, NetworkError } from '../api/client';
+import { explain } from './problems';
+
+const problem = (code: string, status: number, extra: Record<string, unknown> = {}, detail = 'x') =>
+  new ApiError({ title: 't', status, code, detail, ...extra });
+
+describe('problems in words a person understands', () => {
+  it('insufficient_credits gives the exact shortfall and offers to buy', () => {
+    const e = explain(problem('insufficient_credits', 402, { required: 8, available: 5 }));
+    expect(e.title).toBe('Not enough credits');
+    expect(e.detail).toContain('8 credits');
+    expect(e.detail).toContain('3 short');
+    expect(e.next).toBe('buy');
+    expect(e.short).toBe(3);
+  });
+  it('budget_exceeded names the budget and what is left', () => {
+    const e = explain(
+      problem(
+        'budget_exceeded',
+        402,
+        { budget_id: 'bud_7', remaining: 0, required: 1 },
+        'member budget bud_7 allows 0 more credits this period, 1 required',
+      ),
+    );
+    expect(e.title).toBe('Budget reached');
+    expect(e.detail).toContain('member budget bud_7');
+    expect(e.detail).toContain('0 more credits');
+    expect(e.detail).toContain('admin');
+  });
+  it('a lost network offers a retry and says nothing changed', () => {
+    const e = explain(new NetworkError('Failed to fetch'));
+    expect(e.next).toBe('retry');
+    expect(e.detail).toContain('Nothing was changed');
+  });
+  it('rate limits say when to retry', () => {
+    const e = explain(problem('rate_limited', 429, { retry_after: 5 }, 'slow down.'));
+    expect(e.detail).toContain('5 seconds');
+    expect(e.next).toBe('retry');
+  });
+  it('server errors offer a retry; refusals do not', () => {
+    expect(explain(problem('internal_error', 500)).next).toBe('retry');
+    expect(explain(problem('forbidden', 403)).next).toBeUndefined();
+  });
+});
