@@ -1,5 +1,7 @@
 /** Purchase vs upgrade: the recommendation, why, and what every option would have cost. */
+
 import { credits, money } from '../../lib/format';
+import { ScrollTable } from '../chart';
 import type { Insights } from './data';
 import { actionLabel, tierName } from './format';
 
@@ -32,13 +34,13 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
         )}
         <p className="help">
           Based on {a.basis.periods === 1 ? '1 complete period' : `${a.basis.periods} complete periods`}:
-          typical use {credits(a.basis.typical_usage)} against an allocation of {credits(a.basis.allocation)};
-          over in {a.basis.periods_over}, at least 50% over in {a.basis.periods_over_50}, forfeiting in{' '}
+          typical use {credits(a.basis.typical_usage)} against an allocation of {credits(a.basis.allocation)}.
+          Over in {a.basis.periods_over}, at least 50% over in {a.basis.periods_over_50}, forfeiting in{' '}
           {a.basis.periods_forfeiting} ({credits(a.basis.forfeited)} forfeited).
         </p>
       </div>
       <h3>What each option would have cost</h3>
-      <div className="table-wrap">
+      <ScrollTable label="What each option would have cost">
         <table data-testid="advice-costs">
           <caption className="visually-hidden">
             What each option would have cost over the periods looked at, in money
@@ -84,7 +86,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
       {anyExample && <p className="help">* Uses an example tier price from the shipped configuration.</p>}
     </section>
   );
