@@ -226,7 +226,13 @@ function optionsFor(UPlot: typeof uPlot, p: ChartProps, width: number, height: n
       { stroke: axisStroke, grid, size: 50 },
     ],
     series: [
-      {},
+      // The legend's x value: the category's name, not its index.
+      p.time
+        ? {}
+        : {
+            label: p.categoryHeading,
+            value: (_u: uPlot, v: number) => (v == null ? '–' : label(p.categories[v] ?? '')),
+          },
       ...p.series.map((s, i) => {
         const color = s.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
         return {

@@ -22,7 +22,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
       <h2 id="advice-h">Packs or a plan change?</h2>
       <div className="card advice-card" data-testid="advice">
         <p className="advice-action">{actionLabel(a.action, a.tier, tier)}</p>
-        <p>{a.reason}</p>
+        <p>{sentence(a.reason)}</p>
         {a.packs && a.packs.length > 0 && (
           <p>
             Packs to buy:{' '}
@@ -90,4 +90,9 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
       {anyExample && <p className="help">* Uses an example tier price from the shipped configuration.</p>}
     </section>
   );
+}
+
+/** The API's reason as a sentence: a capital first letter. */
+function sentence(s: string): string {
+  return s.length > 0 ? s[0]!.toUpperCase() + s.slice(1) : s;
 }

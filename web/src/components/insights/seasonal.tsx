@@ -28,6 +28,9 @@ export function Seasonal({ i }: { i: Insights }) {
           categoryHeading="Period"
           categories={periods.map((p) => p.start)}
           categoryLabel={(start) => labels[periods.findIndex((p) => p.start === start)] ?? start}
+          axisLabel={(start) =>
+            new Date(start).toLocaleDateString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' })
+          }
           series={[
             { label: 'Used', values: periods.map((p) => p.used) },
             { label: 'Forfeited', values: periods.map((p) => p.forfeited), color: '#c2410c' },

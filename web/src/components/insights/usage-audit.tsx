@@ -125,6 +125,8 @@ function DailyChart({
 }) {
   const d = fillDays(rows, range.from, range.to);
   const used = rows.length;
+  // Up to six weeks as one bar per day; longer as a line on a time axis.
+  const line = d.days.length > 45;
   return (
     <>
       <p className="help">
@@ -135,12 +137,22 @@ function DailyChart({
         categoryHeading="Day"
         categories={used === 0 ? [] : d.days}
         series={[{ label: 'Credits', values: d.credits }]}
-        kind={d.days.length > 45 ? 'line' : 'bars'}
-        time
+        kind={line ? 'line' : 'bars'}
+        time={line}
+        axisLabel={shortDay}
         extraColumns={[{ heading: 'Charges', cell: (i) => d.counts[i] ?? 0 }]}
       />
     </>
   );
+}
+
+/** "Nov 28" for an axis under a bar. */
+function shortDay(day: string): string {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', {
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
 }
 
 function Grouped({
