@@ -101,6 +101,19 @@ export async function markNotificationRead(deps: AppDeps, orgId: string, id: str
   if (!(await outbox.markNotificationRead(orgId, id, deps.clock.now()))) throw notFound('notification', id);
 }
 
+/** The badge counts at most this many unread notifications ("99+" beyond): a bounded read. */
+export const MAX_UNREAD_COUNTED = 100;
+
+export async function unreadNotifications(deps: AppDeps, orgId: string): Promise<number> {
+  await loadOrg(deps, orgId);
+  return (await outboxOf(deps.store)).countUnreadNotifications(orgId, MAX_UNREAD_COUNTED);
+}
+
+export async function markAllNotificationsRead(deps: AppDeps, orgId: string): Promise<number> {
+  await loadOrg(deps, orgId);
+  return (await outboxOf(deps.store)).markAllNotificationsRead(orgId, deps.clock.now());
+}
+
 /**
  * Raises `credits.forfeit_soon` for every org whose renewal is at most three days away and
  * will expire credits over the cap. Once per org and period end, however many instances

@@ -30,6 +30,15 @@ function rng(seed: number) {
   };
 }
 
+/** A few recurring ideas: tries of one prompt are what the workflow-efficiency report groups. */
+const PROMPTS = [
+  'a red fox in the snow, watercolour',
+  'product shot of a ceramic mug on oak',
+  'city skyline at dusk, long exposure',
+  'portrait of an astronaut, studio light',
+  'isometric cottage with a garden',
+];
+
 const DAILY_DRAFTS: Record<TierId, number> = {
   free: 0.05,
   basic: 0.9,
@@ -51,21 +60,47 @@ export async function demoCommand(config: Config, argv: string[]): Promise<numbe
   if (!Number.isSafeInteger(seed)) throw new UsageError('--seed must be an integer');
   const store = await openStore(config.database_url, { catalog: config.catalog });
   try {
-    const end = Date.now();
-    const start = end - months * 30 * DAY;
-    const tiers: TierId[] = ['free', 'basic', 'pro', 'business', 'enterprise'];
     const progress = new Progress('simulating');
-    const out: string[] = [];
-    for (const [i, tier] of tiers.entries()) {
-      const id = `org_demo_${tier}_${seed}`;
-      out.push(await simulate(store, id, tier, start, end, rng(seed * 31 + i)));
-      progress.update(i + 1, tiers.length);
-    }
+    const out = await seedDemo(store, {
+      months,
+      seed,
+      end: Date.now(),
+      onOrg: (i, n) => progress.update(i, n),
+    });
     console.log(out.join('\n'));
     return 0;
   } finally {
     await store.close();
   }
+}
+
+const ALL_TIERS: TierId[] = ['free', 'basic', 'pro', 'business', 'enterprise'];
+
+export interface DemoOptions {
+  months: number;
+  seed: number;
+  /** The simulated usage ends here (ms); a server on a manual clock passes its own now. */
+  end: number;
+  /** Which tiers get an org (default: all five). */
+  tiers?: TierId[];
+  onOrg?: (done: number, of: number) => void;
+}
+
+/**
+ * Writes the demo orgs into `store` (ids `org_demo_<tier>_<seed>`); returns one line per
+ * org. Exported so tests can seed the store of a server they started.
+ */
+export async function seedDemo(store: Store, o: DemoOptions): Promise<string[]> {
+  const start = o.end - o.months * 30 * DAY;
+  const tiers = o.tiers ?? ALL_TIERS;
+  const out: string[] = [];
+  for (const [i, tier] of tiers.entries()) {
+    const id = `org_demo_${tier}_${o.seed}`;
+    // Each tier keeps its own random stream, so seeding one tier gives the same org as seeding all.
+    out.push(await simulate(store, id, tier, start, o.end, rng(o.seed * 31 + ALL_TIERS.indexOf(tier))));
+    o.onOrg?.(i + 1, tiers.length);
+  }
+  return out;
 }
 
 async function simulate(
@@ -127,8 +162,19 @@ async function simulate(
       const project_id =
         projects.length > 0 && random() < 0.7 ? projects[Math.floor(random() * projects.length)]! : null;
       const operation = random() < 0.75 ? '720p' : random() < 0.6 ? '1080p' : random() < 0.7 ? '4k' : '8k';
+      const prompt = PROMPTS[Math.floor(random() * PROMPTS.length)]!;
       await run(
-        { type: 'consume', usage: { tool: 'image.generate', operation, quantity: 1, member_id, project_id } },
+        {
+          type: 'consume',
+          usage: {
+            tool: 'image.generate',
+            operation,
+            quantity: 1,
+            member_id,
+            project_id,
+            metadata: { prompt },
+          },
+        },
         Math.min(t, end - 1),
       );
     }

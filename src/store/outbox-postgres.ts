@@ -268,6 +268,21 @@ class PostgresOutbox implements OutboxStore {
     return true;
   }
 
+  async countUnreadNotifications(orgId: string, max: number) {
+    const { rows } = await this.pool.query(
+      'SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM notifications WHERE org_id = $1 AND read_at IS NULL LIMIT $2) u',
+      [orgId, max],
+    );
+    return Number(rows[0].n);
+  }
+  async markAllNotificationsRead(orgId: string, now: number) {
+    const r = await this.pool.query(
+      'UPDATE notifications SET read_at = $1 WHERE org_id = $2 AND read_at IS NULL',
+      [now, orgId],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async getBillingAccount(orgId: string) {
     const { rows } = await this.pool.query('SELECT * FROM billing_accounts WHERE org_id = $1', [orgId]);
     return (rows[0] as BillingAccount) ?? null;

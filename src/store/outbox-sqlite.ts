@@ -255,6 +255,20 @@ class SqliteOutbox implements OutboxStore {
     return true;
   }
 
+  async countUnreadNotifications(orgId: string, max: number) {
+    const r = this.db
+      .prepare(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM notifications WHERE org_id = ? AND read_at IS NULL LIMIT ?)',
+      )
+      .get(orgId, max) as { n: number };
+    return r.n;
+  }
+  async markAllNotificationsRead(orgId: string, now: number) {
+    return this.db
+      .prepare('UPDATE notifications SET read_at = ? WHERE org_id = ? AND read_at IS NULL')
+      .run(now, orgId).changes;
+  }
+
   async getBillingAccount(orgId: string) {
     return (
       (this.db.prepare('SELECT * FROM billing_accounts WHERE org_id = ?').get(orgId) as

@@ -138,6 +138,10 @@ export interface OutboxStore {
 
   listNotifications(orgId: string, limit: number, startingAfter?: string): Promise<Page<Notification>>;
   markNotificationRead(orgId: string, id: string, now: number): Promise<boolean>;
+  /** Unread notifications of the org, counted up to `max` (a badge says "99+" beyond). */
+  countUnreadNotifications(orgId: string, max: number): Promise<number>;
+  /** Marks every unread notification of the org read; returns how many it marked. */
+  markAllNotificationsRead(orgId: string, now: number): Promise<number>;
 
   getBillingAccount(orgId: string): Promise<BillingAccount | null>;
   findBillingAccountByCustomer(provider: string, customerId: string): Promise<BillingAccount | null>;

@@ -1,13 +1,15 @@
 /**
  * The pages of an org, in the order of the navigation. Each page is one file in pages/;
- * `scope` is what the signed-in person needs to see it (the API's own scopes), and
- * `teamOnly` marks pages that show an upgrade offer below Pro instead of their content.
+ * `scope` is what the signed-in person needs to see it (the API's own scopes); pages that
+ * need a higher plan (Team) show what it would give instead of their content.
  */
-import type { ComponentType } from 'react';
+
+import { type ComponentType, lazy, Suspense } from 'react';
 import { BuyPage, BuyResultPage } from './pages/buy';
 import { CreditsPage } from './pages/credits';
 import { DashboardPage } from './pages/dashboard';
 import { GeneratePage } from './pages/generate';
+import { NotificationsPage } from './pages/notifications';
 import { PlanPage } from './pages/plan';
 import { SettingsPage } from './pages/settings';
 import { TeamPage } from './pages/team';
@@ -31,5 +33,23 @@ export const ORG_PAGES: OrgPage[] = [
   { path: '/buy/result', label: 'Purchase', scope: 'billing', component: BuyResultPage, hidden: true },
   { path: '/plan', label: 'Plan', scope: 'read', component: PlanPage },
   { path: '/team', label: 'Team', scope: 'read', component: TeamPage },
+  { path: '/insights', label: 'Insights', scope: 'read', component: InsightsRoute },
+  { path: '/notifications', label: 'Notifications', scope: 'read', component: NotificationsPage },
   { path: '/settings', label: 'Settings', scope: 'read', component: SettingsPage },
 ];
+
+// Insights carries the charts (uPlot): fetched when the page is first opened, not up front.
+const LazyInsights = lazy(() => import('./pages/insights'));
+function InsightsRoute() {
+  return (
+    <Suspense
+      fallback={
+        <p className="loading" role="status">
+          Loading insights…
+        </p>
+      }
+    >
+      <LazyInsights />
+    </Suspense>
+  );
+}

@@ -1,7 +1,15 @@
 /** In-app notifications and the email outbox of an org. */
 import { Type } from '@sinclair/typebox';
-import { listEmails, listNotifications, markNotificationRead } from '../../app/notifications.ts';
+import {
+  listEmails,
+  listNotifications,
+  MAX_UNREAD_COUNTED,
+  markAllNotificationsRead,
+  markNotificationRead,
+  unreadNotifications,
+} from '../../app/notifications.ts';
 import type { Job, Notification as StoredNotification } from '../../store/outbox.ts';
+import { once } from '../idempotency.ts';
 import { iso, isoOrNull } from '../present.ts';
 import {
   errorResponses,
@@ -111,6 +119,58 @@ export function notificationRoutes(app: App, { deps }: RouteContext) {
     async (request) => {
       await markNotificationRead(deps, request.params.org, request.params.id);
       return { id: request.params.id, read: true as const };
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/notifications/unread_count',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'How many notifications are unread (for a badge)',
+        params: OrgParams,
+        response: {
+          200: Obj({
+            unread: Type.Integer({
+              minimum: 0,
+              maximum: MAX_UNREAD_COUNTED,
+              description: `unread notifications, counted up to ${MAX_UNREAD_COUNTED}`,
+            }),
+            more: Type.Boolean({ description: `true when there may be more than ${MAX_UNREAD_COUNTED}` }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const unread = await unreadNotifications(deps, request.params.org);
+      return { unread, more: unread >= MAX_UNREAD_COUNTED };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:org/notifications/read_all',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'Mark every notification read',
+        params: OrgParams,
+        headers: IdempotencyHeaders,
+        body: Obj({}),
+        response: {
+          200: Obj({ marked: Type.Integer({ minimum: 0, description: 'how many were unread' }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const org = request.params.org;
+      return once(deps, request, reply, `org:${org}:notifications_read_all`, async () => ({
+        status: 200,
+        body: { marked: await markAllNotificationsRead(deps, org) },
+      }));
     },
   );
 

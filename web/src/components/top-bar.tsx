@@ -12,6 +12,7 @@ import { api, call, type Ok } from '../api/client';
 import { credits, date, SOURCE_LABELS } from '../lib/format';
 import { balanceKey, creditsChanged, invalidateOrg, POLL_MS, useOrgEvents } from '../lib/live';
 import { useMe, useOrg, useSignOut } from '../session';
+import { NotificationsBell } from './notifications-bell';
 import './top-bar.css';
 
 export { balanceKey };
@@ -54,6 +55,7 @@ export function TopBar() {
         </Link>
       )}
       <div className="spacer" />
+      <NotificationsBell />
       <span className="who">{me.data?.user.email}</span>
       <button type="button" className="link-button" onClick={signOut}>
         Sign out
