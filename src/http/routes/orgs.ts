@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { checkOrgsOwned } from '../../app/accounts.ts';
 import { balanceView } from '../../app/balance.ts';
 import { cancelPlan, changePlan } from '../../app/billing.ts';
+import { requireVerifiedEmail } from '../../app/email-verification.ts';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import { createOrg } from '../../app/orgs.ts';
 import type { TierId as CoreTierId } from '../../core/index.ts';
@@ -75,7 +76,11 @@ export function orgRoutes(app: App, { deps, config }: RouteContext) {
           'a new org starts on Free; change its plan with POST /v1/orgs/{org}/subscription',
         );
       return once(deps, request, reply, `orgs:${p.id}`, async () => {
-        if (p.kind === 'user') await checkOrgsOwned(deps, p.user, config.orgs_per_user);
+        if (p.kind === 'user') {
+          // Each org starts with free credits: a second one needs a proven address.
+          requireVerifiedEmail(p.user, 'create another org');
+          await checkOrgsOwned(deps, p.user, config.orgs_per_user);
+        }
         const org = await createOrg(deps, b);
         if (p.kind === 'user')
           await runCommand(deps, org.id, { type: 'add_member', email: p.user.email, role: 'owner' });
