@@ -1,12 +1,14 @@
 /**
- * People and keys: sign-up (a user, an org on Free and the user as its owner), sign-in
- * sessions, and org API keys. Secrets (passwords, session tokens, key secrets) are never
+ * People and keys: sign-up (a user, an org on Free and the user as its owner, and a link to
+ * verify the email: see email-verification.ts), sign-in sessions, and org API keys. Secrets (passwords, session tokens, key secrets) are never
  * stored: passwords as scrypt hashes, tokens and key secrets as SHA-256 digests.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError, type Member, type OrgState, plural } from '../core/index.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
+import { MailUnavailable } from './account-mail.ts';
 import type { AppDeps } from './deps.ts';
+import { sendVerificationEmail } from './email-verification.ts';
 import { randomId, randomSecret } from './ids.ts';
 import { runCommand } from './ledger.ts';
 import { createOrg, type NewOrg } from './orgs.ts';
@@ -33,16 +35,19 @@ export interface SignUp {
 export async function signUp(
   deps: AppDeps,
   req: SignUp,
-): Promise<{ user: User; org: OrgState; member: Member }> {
+): Promise<{ user: User; org: OrgState; member: Member; verification_sent: boolean }> {
   const email = normalizeEmail(req.email);
   const taken = () => new DomainError('conflict', `an account with the email ${email} already exists`);
   if (await deps.store.findUserByEmail(email)) throw taken();
+  const firstOrgId = randomId('org');
   const user: User = {
     id: randomId('usr'),
     email,
     password_hash: await hashPassword(req.password),
     // Records take the service's clock, like the org and its log (the manual clock in tests).
     created_at: deps.clock.now(),
+    email_verified_at: null,
+    first_org_id: firstOrgId,
   };
   try {
     await deps.store.createUser(user);
@@ -50,9 +55,17 @@ export async function signUp(
     if (await deps.store.findUserByEmail(email)) throw taken(); // lost a race for the same email
     throw e;
   }
-  const org = await createOrg(deps, { name: req.org_name ?? `${email.split('@')[0]}'s org` });
+  const org = await createOrg(deps, { id: firstOrgId, name: req.org_name ?? `${email.split('@')[0]}'s org` });
   const member = await runCommand<Member>(deps, org.id, { type: 'add_member', email, role: 'owner' });
-  return { user, org, member: member.value };
+  // The account exists either way; a mail server that is down must not undo it (resend later).
+  const verification_sent = await sendVerificationEmail(deps, user).then(
+    () => true,
+    (e) => {
+      if (e instanceof MailUnavailable) return false;
+      throw e;
+    },
+  );
+  return { user, org, member: member.value, verification_sent };
 }
 
 export interface SignedIn {
@@ -90,8 +103,15 @@ export async function sessionFor(
   return user ? { session, user } : null;
 }
 
-export const memberships = (deps: AppDeps, user: User): Promise<Membership[]> =>
-  deps.store.membershipsByEmail(user.email);
+/**
+ * The orgs a person reaches. Members are matched by email, so only an address the person
+ * has proven (email verification) reaches them all; until then, the account reaches the
+ * org it made at sign-up and nothing else, whatever orgs list its address.
+ */
+export async function memberships(deps: AppDeps, user: User): Promise<Membership[]> {
+  const all = await deps.store.membershipsByEmail(user.email);
+  return user.email_verified_at !== null ? all : all.filter((m) => m.org_id === user.first_org_id);
+}
 
 /**
  * Makes an org on Free owned by this person, unless they own `limit` already: every new

@@ -6,6 +6,7 @@ import type { Catalog, Command } from '../core/index.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import type { Store, WriteResult } from '../store/types.ts';
+import type { AccountMailOptions } from './account-mail.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 import type { Clock } from './clock.ts';
 
@@ -31,6 +32,8 @@ export interface AppDeps {
   provider?: PaymentProvider;
   /** Webhook and email settings (absent: no SMTP, private targets allowed, 10 s timeout). */
   notify?: NotifyOptions;
+  /** Mail to one person with a token in it (verification, invitations); absent: none can be sent. */
+  accountMail?: AccountMailOptions;
   /** Recently used API keys (absent: every request reads its key from the store). */
   apiKeys?: ApiKeyCache;
   /** Observes every ledger write (metrics); must not throw. */

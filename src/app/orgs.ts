@@ -4,6 +4,8 @@ import type { AppDeps } from './deps.ts';
 import { randomId } from './ids.ts';
 
 export interface NewOrg {
+  /** Chosen by the caller when it must name the org before it exists (sign-up's first org). */
+  id?: string | undefined;
   name: string;
   tier?: TierId | undefined;
   allocation?: number | undefined;
@@ -12,7 +14,7 @@ export interface NewOrg {
 }
 
 export async function createOrg(deps: AppDeps, req: NewOrg): Promise<OrgState> {
-  const c: CreateOrg = { id: randomId('org'), name: req.name, tier: req.tier ?? 'free' };
+  const c: CreateOrg = { id: req.id ?? randomId('org'), name: req.name, tier: req.tier ?? 'free' };
   if (req.allocation !== undefined) c.allocation = req.allocation;
   if (req.rollover_cap !== undefined) c.rollover_cap = req.rollover_cap;
   if (req.overage_limit !== undefined) c.overage_limit = req.overage_limit;

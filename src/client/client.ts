@@ -6,6 +6,8 @@
 import { Paginator } from './pagination.ts';
 import { type Call, type ClientOptions, type RequestOptions, Transport } from './transport.ts';
 import type {
+  AcceptedInvitation,
+  AddMemberResult,
   AdjustmentParams,
   Alerts,
   ApiKey,
@@ -32,6 +34,8 @@ import type {
   HoldStatus,
   Insights,
   InsightsParams,
+  Invitation,
+  InvitationPreview,
   ListParams,
   Me,
   Member,
@@ -54,6 +58,7 @@ import type {
   UsageParams,
   UsageReport,
   UsageReportParams,
+  User,
   WebhookDelivery,
   WebhookEndpoint,
 } from './types.ts';
@@ -116,6 +121,12 @@ export class AmisiClient {
       this.post<Me>('/v1/auth/login', { email, password }, o, false),
     logout: (o?: RequestOptions) => this.post<{ signed_out: boolean }>('/v1/auth/logout', undefined, o),
     me: (o?: RequestOptions) => this.get<Me>('/v1/auth/me', undefined, o),
+    /** Opens the link mailed at sign-up (no session needed). */
+    verifyEmail: (token: string, o?: RequestOptions) =>
+      this.post<{ user: User }>('/v1/auth/verify-email', { token }, o, false),
+    /** Mails a new verification link to the signed-in person; earlier ones stop working. */
+    resendVerification: (o?: RequestOptions) =>
+      this.post<{ sent_to: string }>('/v1/auth/verify-email/resend', undefined, o, false),
   };
 
   // --- orgs -----------------------------------------------------------------------------------
@@ -231,10 +242,34 @@ export class AmisiClient {
   // --- team ------------------------------------------------------------------------------------
 
   readonly members = {
+    /**
+     * With an org credential this invites the person (`{invitation}`); with the operator key
+     * it adds the member at once (the member). `'invitation' in result` tells which.
+     */
     create: (org: string, params: { email: string; role: Role }, o?: RequestOptions) =>
-      this.post<Member>(orgPath(org, '/members'), params, o),
+      this.post<AddMemberResult>(orgPath(org, '/members'), params, o),
     list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
       this.pages<Member>(orgPath(org, '/members'), { ...params }, o),
+  };
+
+  readonly invitations = {
+    /** Emails a single-use link valid 7 days; inviting the same address again replaces it. */
+    create: (org: string, params: { email: string; role: Role }, o?: RequestOptions) =>
+      this.post<Invitation>(orgPath(org, '/invitations'), params, o),
+    /** Newest first, with their status. */
+    list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<Invitation>(orgPath(org, '/invitations'), { ...params }, o),
+    get: (org: string, id: string, o?: RequestOptions) =>
+      this.get<Invitation>(orgPath(org, `/invitations/${seg(id)}`), undefined, o),
+    /** The link stops working at once. */
+    revoke: (org: string, id: string, o?: RequestOptions) =>
+      this.call<Invitation>({ method: 'DELETE', path: orgPath(org, `/invitations/${seg(id)}`) }, o),
+    /** What a token opens, without using it (no credentials needed). */
+    preview: (token: string, o?: RequestOptions) =>
+      this.post<InvitationPreview>('/v1/invitations/preview', { token }, o, false),
+    /** Joins the signed-in person (verified, with the invited email) to the org. */
+    accept: (token: string, o?: RequestOptions) =>
+      this.post<AcceptedInvitation>('/v1/invitations/accept', { token }, o),
   };
 
   readonly projects = {

@@ -28,6 +28,12 @@ export type ErrorCode =
   | 'internal_error'
   | 'payments_unavailable'
   | 'not_ready'
+  | 'email_not_verified'
+  | 'invitation_email_mismatch'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_used'
+  | 'email_unavailable'
   | (string & {});
 
 export class AmisiError extends Error {

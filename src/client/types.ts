@@ -274,6 +274,45 @@ export interface Member {
   created_at: string;
 }
 
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** An emailed, single-use, expiring offer to join an org (docs/accounts.md). */
+export interface Invitation {
+  id: string;
+  org_id: string;
+  /** Only an account whose verified email is this one may accept. */
+  email: string;
+  role: Role;
+  status: InvitationStatus;
+  /** `admin` (the operator key), an API key id or a user id. */
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+  member_id: string | null;
+}
+
+/**
+ * What `POST /v1/orgs/{org}/members` answers: the member (201) when the operator key adds
+ * them at once, or `{invitation}` (202) for every org credential: they join by accepting it.
+ */
+export type AddMemberResult = Member | { invitation: Invitation };
+
+export interface InvitationPreview {
+  org: { id: string; name: string };
+  email: string;
+  role: Role;
+  status: 'pending';
+  expires_at: string;
+}
+
+export interface AcceptedInvitation {
+  invitation: Invitation;
+  member: Member;
+  org: { id: string; name: string };
+}
+
 export interface Project {
   id: string;
   name: string;
@@ -436,6 +475,8 @@ export interface CreatedApiKey extends ApiKey {
 export interface User {
   id: string;
   email: string;
+  /** False until the link mailed at sign-up is opened (POST /v1/auth/verify-email). */
+  email_verified: boolean;
   created_at: string;
 }
 
@@ -456,6 +497,8 @@ export interface SignupResult {
   user: User;
   org: Org;
   member: Member;
+  /** False if the mail server refused the verification email; `auth.resendVerification()` asks again. */
+  verification_email_sent: boolean;
 }
 
 /** The problem+json body of every refusal (RFC 9457) with the API's stable `code`. */

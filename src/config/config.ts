@@ -5,7 +5,7 @@
  * mid-request. May import from core (the catalog parser) and nothing else of the project.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Catalog, CatalogError, defaultCatalog, parseCatalog } from '../core/index.ts';
 
 export interface RateLimitConfig {
@@ -101,6 +101,11 @@ export interface NotificationsConfig {
   /** smtp:// or smtps:// URL; null keeps emails in the outbox (readable through the API). */
   smtp_url: string | null;
   email_from: string;
+  /**
+   * Without SMTP, where mail to one person (verification links, invitations) is written as
+   * .eml files for a developer to open; default `<data_dir>/mail`.
+   */
+  mail_dir: string;
   webhook_timeout_ms: number;
   /** Allow webhook URLs on this machine or private networks (never in production). */
   webhooks_allow_private: boolean;
@@ -146,6 +151,7 @@ const SETTINGS = {
   public_url: 'AMISI_PUBLIC_URL',
   smtp_url: 'SMTP_URL',
   email_from: 'AMISI_EMAIL_FROM',
+  mail_dir: 'AMISI_MAIL_DIR',
   webhook_timeout_ms: 'AMISI_WEBHOOK_TIMEOUT_MS',
   webhooks_allow_private: 'AMISI_WEBHOOKS_ALLOW_PRIVATE',
   data_dir: 'AMISI_DATA_DIR',
@@ -347,6 +353,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       ? dirname(resolve(cwd, database_url.slice('sqlite:'.length)))
       : resolve(cwd, 'data');
 
+  const mailS = str('mail_dir');
+
   const backend = oneOf('image_backend', 'local', ['local', 'openai'] as const);
   let openai: GenerationConfig['openai'] = null;
   if (backend === 'openai') {
@@ -403,6 +411,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     notifications: {
       smtp_url: smtpS?.value ?? null,
       email_from: str('email_from')?.value ?? 'Amisi Credits <credits@localhost>',
+      mail_dir: mailS ? resolve(cwd, mailS.value) : join(data_dir, 'mail'),
       webhook_timeout_ms: int('webhook_timeout_ms', 10_000, 100, 60_000),
       webhooks_allow_private: bool('webhooks_allow_private', !production),
     },

@@ -15,7 +15,14 @@ export type DomainErrorCode =
   | 'idempotency_key_in_use'
   | 'tier_not_allowed'
   | 'purchase_not_refundable'
-  | 'conflict';
+  | 'conflict'
+  // Accounts (see docs/accounts.md): one-time tokens and the verified email they prove.
+  | 'email_not_verified'
+  | 'invitation_email_mismatch'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_used'
+  | 'rate_limited';
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;

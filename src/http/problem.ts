@@ -4,6 +4,7 @@
  * becomes a bare 500 naming the request id; the cause goes to the log, never to the client.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { MailUnavailable } from '../app/account-mail.ts';
 import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
@@ -12,10 +13,13 @@ import { PaymentError } from '../payments/provider.ts';
 
 export const PROBLEMS = {
   validation_failed: [400, 'The request is not valid'],
+  token_invalid: [400, 'The link is not valid'],
   unauthorized: [401, 'Authentication required'],
   insufficient_credits: [402, 'Not enough credits'],
   budget_exceeded: [402, 'Budget exceeded'],
   forbidden: [403, 'Not allowed'],
+  email_not_verified: [403, 'The email address is not verified yet'],
+  invitation_email_mismatch: [403, 'The invitation was sent to another email address'],
   not_found: [404, 'Not found'],
   method_not_allowed: [405, 'Method not allowed'],
   hold_not_open: [409, 'The hold is not open'],
@@ -23,12 +27,15 @@ export const PROBLEMS = {
   tier_not_allowed: [409, 'Not available on this tier'],
   purchase_not_refundable: [409, 'The purchase cannot be refunded'],
   conflict: [409, 'Conflict'],
+  token_used: [409, 'The link was already used'],
+  token_expired: [410, 'The link has expired'],
   payload_too_large: [413, 'The request body is too large'],
   unsupported_media_type: [415, 'Unsupported content type'],
   idempotency_key_reuse: [422, 'The idempotency key was used for a different request'],
   rate_limited: [429, 'Too many requests'],
   internal_error: [500, 'Internal server error'],
   payments_unavailable: [503, 'Payments are not available'],
+  email_unavailable: [503, 'The email could not be sent'],
   not_ready: [503, 'Not ready'],
 } as const satisfies Record<string, readonly [number, string]>;
 
@@ -232,12 +239,16 @@ export function toProblem(err: unknown, requestId: string): Mapped {
     const headers: Record<string, string> = replayedRefusals.has(err)
       ? { 'idempotent-replayed': 'true' }
       : {};
+    if (err.code === 'rate_limited' && typeof err.extra.retry_after === 'number')
+      headers['retry-after'] = String(err.extra.retry_after);
     return { problem: problem(err.code, err.message, err.extra), headers, unexpected: false };
   }
   if (err instanceof HttpProblem)
     return { problem: problem(err.code, err.message, err.extra), headers: err.headers, unexpected: false };
   if (err instanceof Unauthorized)
     return { problem: problem('unauthorized', err.message), headers: {}, unexpected: false };
+  if (err instanceof MailUnavailable)
+    return { problem: problem('email_unavailable', err.message), headers: {}, unexpected: false };
   if (err instanceof PaymentsUnavailable || err instanceof PaymentError)
     return { problem: problem('payments_unavailable', err.message), headers: {}, unexpected: false };
   const fe = err as Partial<FastifyError> & { validationContext?: string; validation?: AjvError[] };

@@ -22,7 +22,8 @@ import type { AppDeps } from '../app/deps.ts';
 import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
 import { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
-import { smtpMailer } from '../notifications/mailer.ts';
+import { mailFolder } from '../notifications/mail-folder.ts';
+import { loggedMailer, type Mail, smtpMailer } from '../notifications/mailer.ts';
 import { providerFromConfig } from '../payments/index.ts';
 import type { Store } from '../store/types.ts';
 import { AllowedMethods } from './allowed-methods.ts';
@@ -37,6 +38,7 @@ import { creditRoutes } from './routes/credits.ts';
 import { eventRoutes } from './routes/events.ts';
 import { generationRoutes } from './routes/generations.ts';
 import { insightRoutes } from './routes/insights.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -122,6 +124,20 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   const mailer = config.notifications.smtp_url
     ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)
     : null;
+  deps.accountMail = {
+    // Mail with a token in it goes out at once: by SMTP when configured, else into the
+    // development mail folder, announced in the log (see docs/accounts.md).
+    mailer: loggedMailer(
+      mailer ??
+        mailFolder({
+          dir: config.notifications.mail_dir,
+          from: config.notifications.email_from,
+          onWrite: (path, m) => onMailWritten(path, m),
+        }),
+      (e, m) => onMailFailed(e, m),
+    ),
+    publicUrl: config.public_url,
+  };
   deps.notify = {
     mailer,
     webhookTimeoutMs: config.notifications.webhook_timeout_ms,
@@ -143,6 +159,16 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Outside production the log line carries the message itself (its link), so a developer
+  // needs nothing else; in production only where the file is.
+  const onMailWritten = (path: string, m: Mail) =>
+    app.log.info(
+      { mail_file: path, to: m.to, subject: m.subject, ...(config.production ? {} : { text: m.text }) },
+      'email written to the mail folder (no SMTP_URL configured)',
+    );
+  const onMailFailed = (err: unknown, m: Mail) =>
+    app.log.error({ err, to: m.to, subject: m.subject }, 'account email could not be sent');
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
@@ -243,6 +269,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   adminRoutes(app, ctx);
   webhookEndpointRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  invitationRoutes(app, ctx);
   autoTopupRoutes(app, ctx);
   stripeWebhookRoutes(app, ctx);
   eventRoutes(app, ctx);
@@ -263,6 +290,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   app.addHook('onClose', async () => {
     await scheduler.stop();
     mailer?.close();
+    if (!mailer) deps.accountMail?.mailer.close();
   });
 
   // Generation: batches left unsettled by a stopped process are settled before serving;

@@ -1,7 +1,8 @@
 /**
  * Email through nodemailer when `SMTP_URL` is set (smtp:// or smtps://). Without it no mail
- * leaves: messages are kept in the outbox with status `stored`, readable through the API
- * (`GET /v1/orgs/{org}/emails`), which is what development and tests use.
+ * leaves: org notices are kept in the outbox with status `stored`, readable through the API
+ * (`GET /v1/orgs/{org}/emails`), and mail to one person with a token in it (verification,
+ * invitations) is written to the development mail folder (`mail-folder.ts`).
  */
 import nodemailer from 'nodemailer';
 
@@ -24,6 +25,23 @@ export function smtpMailer(url: string, from: string): Mailer {
     },
     close() {
       transport.close();
+    },
+  };
+}
+
+/** Tells `onError` of every failed send (then fails as before), so the cause reaches the log. */
+export function loggedMailer(inner: Mailer, onError: (err: unknown, mail: Mail) => void): Mailer {
+  return {
+    async send(m) {
+      try {
+        await inner.send(m);
+      } catch (e) {
+        onError(e, m);
+        throw e;
+      }
+    },
+    close() {
+      inner.close();
     },
   };
 }

@@ -25,16 +25,20 @@ import { GroupCommit, type GroupCommitOptions, QUIET_MS } from './group-commit.t
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
 import { checkRowColumns, openHolds } from './open-holds.ts';
 import { changesChannel, PostgresOrgChanges } from './org-changes-postgres.ts';
+import { page } from './outbox-rows.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { StateCache } from './state-cache.ts';
 import {
   type ApiKey,
+  type Invitation,
   type Membership,
+  type OneTimeToken,
   type Page,
   type Session,
   type Store,
   type StoreEvent,
+  type TokenPurpose,
   type TransactionFilter,
   type UsageGroup,
   type UsageRow,
@@ -496,18 +500,143 @@ export class PostgresStore implements Store {
   // --- auth records -------------------------------------------------------------------
 
   async createUser(u: User) {
-    await this.pool.query('INSERT INTO users VALUES ($1, $2, $3, $4)', [
-      u.id,
-      u.email,
-      u.password_hash,
-      u.created_at,
-    ]);
+    await this.pool.query(
+      `INSERT INTO users (id, email, password_hash, created_at, email_verified_at, first_org_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [u.id, u.email, u.password_hash, u.created_at, u.email_verified_at, u.first_org_id],
+    );
   }
   async findUserByEmail(email: string) {
     return ((await this.pool.query('SELECT * FROM users WHERE email = $1', [email])).rows[0] as User) ?? null;
   }
   async getUser(id: string) {
     return ((await this.pool.query('SELECT * FROM users WHERE id = $1', [id])).rows[0] as User) ?? null;
+  }
+  async markEmailVerified(userId: string, email: string, now: number) {
+    const r = await this.pool.query(
+      'UPDATE users SET email_verified_at = coalesce(email_verified_at, $1) WHERE id = $2 AND email = $3',
+      [now, userId, email],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
+
+  async createToken(t: OneTimeToken) {
+    await this.pool.query('INSERT INTO one_time_tokens VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      t.hash,
+      t.purpose,
+      t.subject_id,
+      t.org_id,
+      t.email,
+      t.created_at,
+      t.expires_at,
+      t.used_at,
+    ]);
+  }
+  async findToken(hash: string) {
+    const { rows } = await this.pool.query('SELECT * FROM one_time_tokens WHERE hash = $1', [hash]);
+    return (rows[0] as OneTimeToken | undefined) ?? null;
+  }
+  async spendToken(hash: string, now: number) {
+    // One statement: of two instances redeeming at once, exactly one sees a row change.
+    const r = await this.pool.query(
+      'UPDATE one_time_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND expires_at > $1',
+      [now, hash],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async restoreToken(hash: string) {
+    await this.pool.query('UPDATE one_time_tokens SET used_at = NULL WHERE hash = $1', [hash]);
+  }
+  async deleteUnusedTokens(purpose: TokenPurpose, subjectId: string) {
+    await this.pool.query(
+      'DELETE FROM one_time_tokens WHERE purpose = $1 AND subject_id = $2 AND used_at IS NULL',
+      [purpose, subjectId],
+    );
+  }
+  async lastTokenAt(purpose: TokenPurpose, subjectId: string) {
+    const { rows } = await this.pool.query(
+      'SELECT max(created_at) AS at FROM one_time_tokens WHERE purpose = $1 AND subject_id = $2',
+      [purpose, subjectId],
+    );
+    return (rows[0]?.at as number | null) ?? null;
+  }
+  async createInvitation(i: Invitation) {
+    await this.pool.query('INSERT INTO invitations VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      i.org_id,
+      i.id,
+      i.email,
+      i.role,
+      i.invited_by,
+      i.created_at,
+      i.expires_at,
+      i.accepted_at,
+      i.accepted_by,
+      i.member_id,
+      i.revoked_at,
+    ]);
+  }
+  async getInvitation(orgId: string, id: string) {
+    const { rows } = await this.pool.query('SELECT * FROM invitations WHERE org_id = $1 AND id = $2', [
+      orgId,
+      id,
+    ]);
+    return (rows[0] as Invitation | undefined) ?? null;
+  }
+  async listInvitations(orgId: string, limit: number, startingAfter?: string) {
+    let rows: Invitation[];
+    if (startingAfter === undefined)
+      rows = (
+        await this.pool.query(
+          'SELECT * FROM invitations WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
+          [orgId, limit + 1],
+        )
+      ).rows;
+    else {
+      const at = await this.getInvitation(orgId, startingAfter);
+      if (!at) throw unknownCursor(startingAfter, 'an invitation of this org');
+      rows = (
+        await this.pool.query(
+          `SELECT * FROM invitations WHERE org_id = $1 AND (created_at, id) < ($2, $3)
+           ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [orgId, at.created_at, at.id, limit + 1],
+        )
+      ).rows;
+    }
+    return page(rows, limit);
+  }
+  async countOpenInvitations(orgId: string, now: number) {
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS n FROM invitations
+        WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
+      [orgId, now],
+    );
+    return rows[0].n as number;
+  }
+  async openInvitationsTo(orgId: string, email: string, now: number) {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM invitations WHERE org_id = $1 AND email = $2
+          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3`,
+      [orgId, email, now],
+    );
+    return rows as Invitation[];
+  }
+  async markInvitationAccepted(orgId: string, id: string, userId: string, memberId: string, now: number) {
+    const r = await this.pool.query(
+      `UPDATE invitations SET accepted_at = $1, accepted_by = $2, member_id = $3
+        WHERE org_id = $4 AND id = $5 AND accepted_at IS NULL AND revoked_at IS NULL`,
+      [now, userId, memberId, orgId, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async markInvitationRevoked(orgId: string, id: string, now: number) {
+    const r = await this.pool.query(
+      `UPDATE invitations SET revoked_at = $1
+        WHERE org_id = $2 AND id = $3 AND accepted_at IS NULL AND revoked_at IS NULL`,
+      [now, orgId, id],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
   async createSession(s: Session) {
     await this.pool.query('INSERT INTO sessions VALUES ($1, $2, $3, $4, $5)', [

@@ -27,16 +27,20 @@ import { type BatchInfo, GroupCommit, type GroupCommitOptions, QUIET_MS } from '
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { checkRowColumns } from './open-holds.ts';
 import { LocalOrgChanges } from './org-changes.ts';
+import { page } from './outbox-rows.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { type Answer, fromWire, SqliteWriter, type WireAnswer } from './sqlite-writer.ts';
 import {
   type ApiKey,
+  type Invitation,
   type Membership,
+  type OneTimeToken,
   type Page,
   type Session,
   type Store,
   type StoreEvent,
+  type TokenPurpose,
   type TransactionFilter,
   type UsageGroup,
   type UsageRow,
@@ -508,13 +512,134 @@ export class SqliteStore implements Store {
   // --- auth records -------------------------------------------------------------------
 
   async createUser(u: User) {
-    this.q('INSERT INTO users VALUES (?, ?, ?, ?)').run(u.id, u.email, u.password_hash, u.created_at);
+    this.q(
+      `INSERT INTO users (id, email, password_hash, created_at, email_verified_at, first_org_id)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(u.id, u.email, u.password_hash, u.created_at, u.email_verified_at, u.first_org_id);
   }
   async findUserByEmail(email: string) {
     return (this.q('SELECT * FROM users WHERE email = ?').get(email) as User | undefined) ?? null;
   }
   async getUser(id: string) {
     return (this.q('SELECT * FROM users WHERE id = ?').get(id) as User | undefined) ?? null;
+  }
+  async markEmailVerified(userId: string, email: string, now: number) {
+    return (
+      this.q(
+        'UPDATE users SET email_verified_at = coalesce(email_verified_at, ?) WHERE id = ? AND email = ?',
+      ).run(now, userId, email).changes > 0
+    );
+  }
+
+  // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
+
+  async createToken(t: OneTimeToken) {
+    this.q('INSERT INTO one_time_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      t.hash,
+      t.purpose,
+      t.subject_id,
+      t.org_id,
+      t.email,
+      t.created_at,
+      t.expires_at,
+      t.used_at,
+    );
+  }
+  async findToken(hash: string) {
+    return (
+      (this.q('SELECT * FROM one_time_tokens WHERE hash = ?').get(hash) as OneTimeToken | undefined) ?? null
+    );
+  }
+  async spendToken(hash: string, now: number) {
+    return (
+      this.q(
+        'UPDATE one_time_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?',
+      ).run(now, hash, now).changes > 0
+    );
+  }
+  async restoreToken(hash: string) {
+    this.q('UPDATE one_time_tokens SET used_at = NULL WHERE hash = ?').run(hash);
+  }
+  async deleteUnusedTokens(purpose: TokenPurpose, subjectId: string) {
+    this.q('DELETE FROM one_time_tokens WHERE purpose = ? AND subject_id = ? AND used_at IS NULL').run(
+      purpose,
+      subjectId,
+    );
+  }
+  async lastTokenAt(purpose: TokenPurpose, subjectId: string) {
+    return (
+      (this.q('SELECT max(created_at) FROM one_time_tokens WHERE purpose = ? AND subject_id = ?')
+        .pluck()
+        .get(purpose, subjectId) as number | null) ?? null
+    );
+  }
+  async createInvitation(i: Invitation) {
+    this.q('INSERT INTO invitations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      i.org_id,
+      i.id,
+      i.email,
+      i.role,
+      i.invited_by,
+      i.created_at,
+      i.expires_at,
+      i.accepted_at,
+      i.accepted_by,
+      i.member_id,
+      i.revoked_at,
+    );
+  }
+  async getInvitation(orgId: string, id: string) {
+    return (
+      (this.q('SELECT * FROM invitations WHERE org_id = ? AND id = ?').get(orgId, id) as
+        | Invitation
+        | undefined) ?? null
+    );
+  }
+  async listInvitations(orgId: string, limit: number, startingAfter?: string) {
+    let rows: Invitation[];
+    if (startingAfter === undefined)
+      rows = this.q(
+        'SELECT * FROM invitations WHERE org_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      ).all(orgId, limit + 1) as Invitation[];
+    else {
+      const at = await this.getInvitation(orgId, startingAfter);
+      if (!at) throw unknownCursor(startingAfter, 'an invitation of this org');
+      rows = this.q(
+        `SELECT * FROM invitations WHERE org_id = ? AND (created_at, id) < (?, ?)
+         ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ).all(orgId, at.created_at, at.id, limit + 1) as Invitation[];
+    }
+    return page(rows, limit);
+  }
+  async countOpenInvitations(orgId: string, now: number) {
+    return this.q(
+      `SELECT count(*) FROM invitations
+        WHERE org_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
+    )
+      .pluck()
+      .get(orgId, now) as number;
+  }
+  async openInvitationsTo(orgId: string, email: string, now: number) {
+    return this.q(
+      `SELECT * FROM invitations WHERE org_id = ? AND email = ?
+          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
+    ).all(orgId, email, now) as Invitation[];
+  }
+  async markInvitationAccepted(orgId: string, id: string, userId: string, memberId: string, now: number) {
+    return (
+      this.q(
+        `UPDATE invitations SET accepted_at = ?, accepted_by = ?, member_id = ?
+          WHERE org_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL`,
+      ).run(now, userId, memberId, orgId, id).changes > 0
+    );
+  }
+  async markInvitationRevoked(orgId: string, id: string, now: number) {
+    return (
+      this.q(
+        `UPDATE invitations SET revoked_at = ?
+          WHERE org_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL`,
+      ).run(now, orgId, id).changes > 0
+    );
   }
   async createSession(s: Session) {
     this.q('INSERT INTO sessions VALUES (?, ?, ?, ?, ?)').run(

@@ -84,6 +84,54 @@ export interface User {
   email: string;
   password_hash: string;
   created_at: number;
+  /** When the person proved they read mail at `email` (null: not yet). */
+  email_verified_at: number | null;
+  /**
+   * The org made at sign-up: the only one an unverified account reaches, since every other
+   * membership is matched by an email address the account has not proved it owns.
+   */
+  first_org_id: string | null;
+}
+
+/**
+ * What a one-time token is for. Each purpose is redeemed by its own route, so a token
+ * mailed for one thing can never be spent on another.
+ */
+export type TokenPurpose = 'email_verification' | 'invitation';
+
+/**
+ * A single-use, expiring secret sent by email (a verification link, an invitation). Only
+ * its SHA-256 is stored: a copy of the database opens nothing.
+ */
+export interface OneTimeToken {
+  /** SHA-256 of the secret. */
+  hash: string;
+  purpose: TokenPurpose;
+  /** What the token acts on: a user id (verification) or an invitation id. */
+  subject_id: string;
+  /** The org of the subject, when it has one (an invitation's). */
+  org_id: string | null;
+  /** The address the token was mailed to: redeeming it proves control of this address. */
+  email: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface Invitation {
+  org_id: string;
+  id: string;
+  /** Normalized (trimmed, lower case): only an account verified at this address may accept. */
+  email: string;
+  role: 'owner' | 'admin' | 'member';
+  /** Who sent it: `admin` (the operator), a key id or a user id. */
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  member_id: string | null;
+  revoked_at: number | null;
 }
 
 export type Scope = 'read' | 'usage' | 'billing' | 'admin';
@@ -131,6 +179,41 @@ export interface AuthStore {
   revokeApiKey(orgId: string, id: string, now: number): Promise<boolean>;
   /** Orgs where a member has this email (kept in step with each org's member list). */
   membershipsByEmail(email: string): Promise<Membership[]>;
+  /** Marks the user verified if `email` is still their address; false otherwise. */
+  markEmailVerified(userId: string, email: string, now: number): Promise<boolean>;
+
+  createToken(t: OneTimeToken): Promise<void>;
+  findToken(hash: string): Promise<OneTimeToken | null>;
+  /**
+   * Spends the token: true for exactly one caller, and only while it is unused and
+   * `now < expires_at`, however many redeem it at once.
+   */
+  spendToken(hash: string, now: number): Promise<boolean>;
+  /** Makes a spent token usable again (the step it unlocked was refused; the person may retry). */
+  restoreToken(hash: string): Promise<void>;
+  /** Deletes the unused tokens of a subject (a resend replaces them; a revocation ends them). */
+  deleteUnusedTokens(purpose: TokenPurpose, subjectId: string): Promise<void>;
+  /** When the newest token of a subject was issued (for resend throttling). */
+  lastTokenAt(purpose: TokenPurpose, subjectId: string): Promise<number | null>;
+
+  createInvitation(i: Invitation): Promise<void>;
+  getInvitation(orgId: string, id: string): Promise<Invitation | null>;
+  /** Newest first; `starting_after` names an invitation of this org. */
+  listInvitations(orgId: string, limit: number, startingAfter?: string): Promise<Page<Invitation>>;
+  /** Open invitations of the org (not accepted, not revoked, not expired at `now`). */
+  countOpenInvitations(orgId: string, now: number): Promise<number>;
+  /** Open invitations of the org to this email (to replace them when it is invited again). */
+  openInvitationsTo(orgId: string, email: string, now: number): Promise<Invitation[]>;
+  /** Marks an open invitation accepted; false if it was accepted or revoked meanwhile. */
+  markInvitationAccepted(
+    orgId: string,
+    id: string,
+    userId: string,
+    memberId: string,
+    now: number,
+  ): Promise<boolean>;
+  /** Marks an open invitation revoked; false if it was already accepted or revoked. */
+  markInvitationRevoked(orgId: string, id: string, now: number): Promise<boolean>;
   /**
    * Claims one more org for a person who owns `owned` orgs now: true when
    * max(claimed before, owned) < limit, and then the claim counts one more. The check and

@@ -14,6 +14,7 @@ import {
 } from 'amisi/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, type Api, startApi, uniqueEmail } from '../http/harness.ts';
+import { tokenMailedTo } from '../http/mail.ts';
 import { type LossyProxy, startProxy } from './proxy.ts';
 
 let api: Api;
@@ -131,7 +132,9 @@ describe('AmisiClient: every endpoint', () => {
 
   it('adds members and projects and sets budgets', async () => {
     const { id: org } = await admin.orgs.create({ name: 'Team', tier: 'pro' });
-    const m = await admin.members.create(org, { email: uniqueEmail(), role: 'member' });
+    const added = await admin.members.create(org, { email: uniqueEmail(), role: 'member' });
+    if ('invitation' in added) throw new Error('the operator key adds members at once');
+    const m = added;
     expect(m.role).toBe('member');
     const prj = await admin.projects.create(org, { name: 'Launch' });
     expect(prj.name).toBe('Launch');
@@ -145,6 +148,50 @@ describe('AmisiClient: every endpoint', () => {
     expect((await admin.members.list(org).toArray()).map((x) => x.id)).toEqual([m.id]);
     expect((await admin.projects.list(org).toArray()).map((x) => x.id)).toEqual([prj.id]);
     expect((await admin.budgets.list(org).toArray()).map((x) => x.id)).toEqual([b.id]);
+  });
+
+  it('invites with an org credential, lists and revokes invitations, and previews a token', async () => {
+    const { id: org } = await admin.orgs.create({ name: 'Inviting', tier: 'pro' });
+    const key = await admin.apiKeys.create(org, { name: 'admin', scopes: ['admin'] });
+    const team = client({ apiKey: key.secret! });
+    const email = uniqueEmail('invited');
+    const sent = await team.members.create(org, { email, role: 'member' });
+    if (!('invitation' in sent)) throw new Error('an org credential invites');
+    expect(sent.invitation).toMatchObject({ email, role: 'member', status: 'pending' });
+    const again = await team.invitations.create(org, { email: uniqueEmail('other'), role: 'admin' });
+    expect((await team.invitations.list(org).toArray()).map((i) => i.id).sort()).toEqual(
+      [sent.invitation.id, again.id].sort(),
+    );
+    expect(await team.invitations.get(org, again.id)).toEqual(again);
+    expect((await team.invitations.revoke(org, again.id)).status).toBe('revoked');
+    const token = tokenMailedTo(api, email, 'amisi_inv_');
+    expect(await client({ apiKey: undefined }).invitations.preview(token)).toMatchObject({
+      org: { id: org, name: 'Inviting' },
+      email,
+      role: 'member',
+    });
+    expect(
+      await thrown(() => client({ apiKey: undefined }).invitations.preview('amisi_inv_nothing')),
+    ).toMatchObject({ status: 400, code: 'token_invalid' });
+  });
+
+  it('verifies an email and accepts an invitation as the signed-in person', async () => {
+    const { id: org } = await admin.orgs.create({ name: 'Joining', tier: 'pro' });
+    const email = uniqueEmail('joiner');
+    const invited = await admin.invitations.create(org, { email, role: 'member' });
+    const person = client({ apiKey: undefined });
+    const up = await person.auth.signup({ email, password: 'a long enough password' });
+    expect(up.user.email_verified).toBe(false);
+    expect(up.verification_email_sent).toBe(true);
+    await person.auth.login(email, 'a long enough password');
+    expect(
+      await thrown(() => person.invitations.accept(tokenMailedTo(api, email, 'amisi_inv_'))),
+    ).toMatchObject({ status: 403, code: 'email_not_verified' });
+    const verified = await person.auth.verifyEmail(tokenMailedTo(api, email, 'amisi_ev_'));
+    expect(verified.user.email_verified).toBe(true);
+    const joined = await person.invitations.accept(tokenMailedTo(api, email, 'amisi_inv_'));
+    expect(joined).toMatchObject({ org: { id: org }, member: { email }, invitation: { id: invited.id } });
+    expect((await person.auth.me()).memberships.map((m) => m.org_id)).toContain(org);
   });
 
   it('reads the usage report and the insights', async () => {

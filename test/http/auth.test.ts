@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, DIALECTS, expectProblem, newKey, newOrg, startApi, uniqueEmail } from './harness.ts';
+import { acceptInvitation, verifiedUser, verifyEmail } from './mail.ts';
 
 const USE = { tool: 'image.generate', operation: '720p' };
 
@@ -287,7 +288,8 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
       404,
       'not_found',
     );
-    // A person may open another org of their own (on Free) and owns it.
+    // A person may open another org of their own (on Free) and owns it, once their email is verified.
+    await verifyEmail(api, email);
     const second = await api.call('POST', '/v1/orgs', {
       key: null,
       cookie,
@@ -338,15 +340,15 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
       (await api.call('POST', `/v1/orgs/${org}/subscription`, { ...owner, body: { tier: 'pro' } })).status,
     ).toBe(200);
     const memberEmail = uniqueEmail('artist');
-    const added = await api.call('POST', `/v1/orgs/${org}/members`, {
+    const invited = await api.call('POST', `/v1/orgs/${org}/members`, {
       ...owner,
       body: { email: memberEmail, role: 'member' },
     });
-    expect(added.status).toBe(201);
-    await api.call('POST', '/v1/auth/signup', {
-      key: null,
-      body: { email: memberEmail, password: 'member password' },
-    });
+    expect(invited.status).toBe(202);
+    const joiner = await verifiedUser(api, memberEmail, 'member password');
+    const accepted = await acceptInvitation(api, joiner.session, memberEmail);
+    expect(accepted.status).toBe(200);
+    const added = { body: accepted.body.member };
     const member = await signIn(memberEmail, 'member password');
     expect((await api.call('POST', `/v1/orgs/${org}/usage`, { ...member, body: USE })).status).toBe(201);
     expect((await api.call('GET', `/v1/orgs/${org}/transactions`, member)).status).toBe(200);
@@ -430,16 +432,7 @@ describe.each(DIALECTS)('orgs a person may own, on %s', (dialect) => {
 
   it('refuses a signed-in person one more org than AMISI_ORGS_PER_USER, not the operator', async () => {
     const email = uniqueEmail('many');
-    await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: 'correct horse' } });
-    const login = await api.call('POST', '/v1/auth/login', {
-      key: null,
-      body: { email, password: 'correct horse' },
-    });
-    const as = {
-      key: null,
-      cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]!,
-      headers: { 'x-csrf-token': login.body.csrf_token as string },
-    };
+    const { session: as } = await verifiedUser(api, email, 'correct horse');
     // Sign-up made the first; the second is allowed, the third is refused and made nothing.
     expect((await api.call('POST', '/v1/orgs', { ...as, body: { name: 'Second' } })).status).toBe(201);
     const third = await api.call('POST', '/v1/orgs', { ...as, body: { name: 'Third' } });

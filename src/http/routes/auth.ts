@@ -5,13 +5,27 @@
  */
 import { Type } from '@sinclair/typebox';
 import { logIn, memberships, signUp } from '../../app/accounts.ts';
+import {
+  EMAIL_VERIFICATION_TTL_MS,
+  resendVerificationEmail,
+  verifyEmail,
+} from '../../app/email-verification.ts';
+import type { User as StoredUser } from '../../store/types.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import { once } from '../idempotency.ts';
 import { iso, presentMember, presentOrg } from '../present.ts';
 import { Email, errorResponses, IdempotencyHeaders, Member, Name, Obj, Org, Time } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
 
-const User = Obj({ id: Type.String(), email: Type.String(), created_at: Time });
+const User = Obj({
+  id: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean({
+    description:
+      'whether the person opened the verification link; until then they reach only their sign-up org, cannot accept invitations and cannot create orgs',
+  }),
+  created_at: Time,
+});
 const Membership = Obj({
   org_id: Type.String(),
   member_id: Type.String(),
@@ -29,9 +43,10 @@ const Me = Obj({
 
 export function authRoutes(app: App, { deps, config }: RouteContext) {
   const tags = ['auth'];
-  const presentUser = (u: { id: string; email: string; created_at: number }) => ({
+  const presentUser = (u: StoredUser) => ({
     id: u.id,
     email: u.email,
+    email_verified: u.email_verified_at !== null,
     created_at: iso(u.created_at),
   });
 
@@ -41,11 +56,23 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       config: { access: { kind: 'public' } },
       schema: {
         tags,
-        summary: 'Create an account with its own org on Free (5 credits); the person is its owner',
+        summary:
+          'Create an account with its own org on Free (5 credits); the person is its owner. Emails a link to verify the address',
         security: [],
         headers: IdempotencyHeaders,
         body: Obj({ email: Email, password: Password, org_name: Type.Optional(Name(100)) }),
-        response: { 201: Obj({ user: User, org: Org, member: Member }), ...errorResponses },
+        response: {
+          201: Obj({
+            user: User,
+            org: Org,
+            member: Member,
+            verification_email_sent: Type.Boolean({
+              description:
+                'false if the mail server refused it; ask again with POST /v1/auth/verify-email/resend',
+            }),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) =>
@@ -53,7 +80,12 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
         const r = await signUp(deps, request.body);
         return {
           status: 201,
-          body: { user: presentUser(r.user), org: presentOrg(r.org), member: presentMember(r.member) },
+          body: {
+            user: presentUser(r.user),
+            org: presentOrg(r.org),
+            member: presentMember(r.member),
+            verification_email_sent: r.verification_sent,
+          },
         };
       }),
   );
@@ -140,6 +172,42 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
         csrf_token: p.session.csrf_token,
         expires_at: iso(p.session.expires_at),
       };
+    },
+  );
+
+  app.post(
+    '/v1/auth/verify-email',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary: `Verify an account's email with the token from the verification email (single use, valid ${EMAIL_VERIFICATION_TTL_MS / 3600_000} hours; no session needed)`,
+        security: [],
+        body: Obj({
+          token: Type.String({ minLength: 1, maxLength: 200, description: 'the token from the email' }),
+        }),
+        response: { 200: Obj({ user: User }), ...errorResponses },
+      },
+    },
+    async (request) => ({ user: presentUser(await verifyEmail(deps, request.body.token)) }),
+  );
+
+  app.post(
+    '/v1/auth/verify-email/resend',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary: `Email a new verification link to the signed-in person (earlier links stop working; at most one a minute)`,
+        body: Obj({}),
+        response: { 202: Obj({ sent_to: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const p = request.principal;
+      if (p?.kind !== 'user') throw new Error('unreachable: access checked');
+      await resendVerificationEmail(deps, p.user);
+      return reply.code(202).send({ sent_to: p.user.email });
     },
   );
 }

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { createOwnedOrg } from '../../app/accounts.ts';
 import { balanceView } from '../../app/balance.ts';
 import { cancelPlan, changePlan } from '../../app/billing.ts';
+import { requireVerifiedEmail } from '../../app/email-verification.ts';
 import { loadOrg } from '../../app/ledger.ts';
 import { createOrg } from '../../app/orgs.ts';
 import type { TierId as CoreTierId } from '../../core/index.ts';
@@ -75,6 +76,8 @@ export function orgRoutes(app: App, { deps, config }: RouteContext) {
           'a new org starts on Free; change its plan with POST /v1/orgs/{org}/subscription',
         );
       return once(deps, request, reply, `orgs:${p.id}`, async () => {
+        // Each org starts with free credits: a second one needs a proven address.
+        if (p.kind === 'user') requireVerifiedEmail(p.user, 'create another org');
         const org =
           p.kind === 'user'
             ? await createOwnedOrg(deps, p.user, config.orgs_per_user, b)

@@ -1,14 +1,14 @@
 /** Members, projects and budgets: who spends from the org's pool, on what, and how much. */
 import { Type } from '@sinclair/typebox';
+import { createInvitation } from '../../app/invitations.ts';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import type { Budget as CoreBudget, Member as CoreMember, Project as CoreProject } from '../../core/index.ts';
 import { checkMayGrantRole } from '../delegation.ts';
-import { idempotencyKeyOf } from '../idempotency.ts';
+import { idempotencyKeyOf, once } from '../idempotency.ts';
 import { paginate, presentBudget, presentMember, presentProject } from '../present.ts';
 import {
   Budget,
   Credits,
-  Email,
   errorResponses,
   Id,
   IdempotencyHeaders,
@@ -19,9 +19,9 @@ import {
   OrgParams,
   Page,
   Project,
-  Role,
 } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
+import { checkMayInvite, Invitation, InvitationBody, inviter, presentInvitation } from './invitations.ts';
 
 export function teamRoutes(app: App, { deps }: RouteContext) {
   const tags = ['team'];
@@ -32,20 +32,37 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
       config: { access: { kind: 'org', scope: 'admin' } },
       schema: {
         tags,
-        summary: 'Add a member (beyond the owner, needs Pro or above)',
+        summary:
+          'Add someone to the org. With an org credential (admin key, owner or admin session) this invites them: 202 with the invitation, and they join when they accept it. The operator key adds the member at once: 201 with the member. Beyond the owner, needs Pro or above',
         description:
           'The caller must hold every scope of the role it grants (an API key needs them as well as `admin`); only an owner or the operator may add an owner. Refused with 403 `forbidden` otherwise.',
         params: OrgParams,
         headers: IdempotencyHeaders,
-        body: Obj({ email: Email, role: Role }),
-        response: { 201: Member, ...errorResponses },
+        body: InvitationBody,
+        response: {
+          201: { ...Member, description: 'operator key: the member, added at once' },
+          202: Obj(
+            { invitation: Invitation },
+            { description: 'org credentials: an invitation was emailed; the person joins by accepting it' },
+          ),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       checkMayGrantRole(request, request.body.role);
+      const org = request.params.org;
+      if (request.principal?.kind !== 'admin') {
+        // Matching a member by email at sign-up let anyone with that address take the seat:
+        // everyone but the operator invites, and the invited person proves the address.
+        return once(deps, request, reply, `invitations:${org}`, async () => {
+          const inv = await createInvitation(deps, org, { ...request.body, invited_by: inviter(request) });
+          return { status: 202, body: { invitation: presentInvitation(inv, deps.clock.now()) } };
+        });
+      }
       const r = await runCommand<CoreMember>(
         deps,
-        request.params.org,
+        org,
         { type: 'add_member', email: request.body.email, role: request.body.role },
         idempotencyKeyOf(request),
       );

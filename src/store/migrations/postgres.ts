@@ -227,4 +227,44 @@ export const POSTGRES_MIGRATIONS: string[] = [
     claimed integer NOT NULL
   );
   `,
+  // v7: verified email addresses, one-time tokens (stored as SHA-256 only) and invitations.
+  // Accounts made before this version start unverified and keep reaching the oldest org
+  // they own (their sign-up org) until they verify; see docs/accounts.md.
+  `
+  ALTER TABLE users ADD COLUMN email_verified_at bigint;
+  ALTER TABLE users ADD COLUMN first_org_id text;
+  UPDATE users SET first_org_id = (
+    SELECT m.org_id FROM org_members m JOIN orgs o ON o.id = m.org_id
+     WHERE m.email = users.email AND m.role = 'owner'
+     ORDER BY o.created_at, m.org_id LIMIT 1);
+
+  CREATE TABLE one_time_tokens (
+    hash text PRIMARY KEY,
+    purpose text NOT NULL,
+    subject_id text NOT NULL,
+    org_id text,
+    email text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    used_at bigint
+  );
+  CREATE INDEX one_time_tokens_subject ON one_time_tokens (purpose, subject_id, created_at);
+
+  CREATE TABLE invitations (
+    org_id text NOT NULL,
+    id text NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    invited_by text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    accepted_at bigint,
+    accepted_by text,
+    member_id text,
+    revoked_at bigint,
+    PRIMARY KEY (org_id, id)
+  );
+  CREATE INDEX invitations_time ON invitations (org_id, created_at, id);
+  CREATE INDEX invitations_email ON invitations (org_id, email);
+  `,
 ];

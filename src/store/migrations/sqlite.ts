@@ -216,4 +216,44 @@ export const SQLITE_MIGRATIONS: string[] = [
     claimed INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v6: verified email addresses, one-time tokens (stored as SHA-256 only) and invitations.
+  // Accounts made before this version start unverified and keep reaching the oldest org
+  // they own (their sign-up org) until they verify; see docs/accounts.md.
+  `
+  ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
+  ALTER TABLE users ADD COLUMN first_org_id TEXT;
+  UPDATE users SET first_org_id = (
+    SELECT m.org_id FROM org_members m JOIN orgs o ON o.id = m.org_id
+     WHERE m.email = users.email AND m.role = 'owner'
+     ORDER BY o.created_at, m.org_id LIMIT 1);
+
+  CREATE TABLE one_time_tokens (
+    hash TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    org_id TEXT,
+    email TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX one_time_tokens_subject ON one_time_tokens (purpose, subject_id, created_at);
+
+  CREATE TABLE invitations (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    invited_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    accepted_at INTEGER,
+    accepted_by TEXT,
+    member_id TEXT,
+    revoked_at INTEGER,
+    PRIMARY KEY (org_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX invitations_time ON invitations (org_id, created_at, id);
+  CREATE INDEX invitations_email ON invitations (org_id, email);
+  `,
 ];
