@@ -207,4 +207,18 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE orgs ADD COLUMN open_holds INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX orgs_open_holds ON orgs (open_holds) WHERE open_holds > 0;
   `,
+  // v6: abuse limits. A reservation of an idempotency key (sign-up, orgs, API keys, webhook
+  // endpoints) holds a lease that its server renews while the request runs, so a key whose
+  // server died frees up after the lease instead of the 48 h a key is kept; rows from before
+  // have no lease and count as expired. Failed sign-ins per account (a digest of the email,
+  // known or not) drive the back-off, shared by every server of the database.
+  `
+  ALTER TABLE request_idempotency ADD COLUMN lease_expires_at INTEGER;
+  CREATE TABLE sign_in_failures (
+    subject TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
+  `,
 ];
