@@ -7,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
+import { Throttled } from '../app/throttled.ts';
 import { isDomainError, plural } from '../core/index.ts';
 import { PaymentError } from '../payments/provider.ts';
 
@@ -238,6 +239,12 @@ export function toProblem(err: unknown, requestId: string): Mapped {
     return { problem: problem(err.code, err.message, err.extra), headers: err.headers, unexpected: false };
   if (err instanceof Unauthorized)
     return { problem: problem('unauthorized', err.message), headers: {}, unexpected: false };
+  if (err instanceof Throttled)
+    return {
+      problem: problem('rate_limited', err.message, { retry_after: err.retryAfterSeconds }),
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
+      unexpected: false,
+    };
   if (err instanceof PaymentsUnavailable || err instanceof PaymentError)
     return { problem: problem('payments_unavailable', err.message), headers: {}, unexpected: false };
   const fe = err as Partial<FastifyError> & { validationContext?: string; validation?: AjvError[] };

@@ -19,6 +19,7 @@ import { ApiKeyCache } from '../app/api-key-cache.ts';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
+import { HashingQueue } from '../app/hashing-queue.ts';
 import { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
 import { smtpMailer } from '../notifications/mailer.ts';
@@ -113,6 +114,17 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   const mailer = config.notifications.smtp_url
     ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)
     : null;
+  deps.hashing = new HashingQueue();
+  // Account emails go out by SMTP when it is configured; otherwise to the log, where a
+  // developer reads them. Sent in the background: a request never waits for (or learns
+  // anything from) the mail server.
+  deps.accountMail = (mail) => {
+    if (!mailer) {
+      app.log.info({ mail }, 'account email (no SMTP_URL: written here instead of sent)');
+      return;
+    }
+    mailer.send(mail).catch((err) => app.log.warn({ err, subject: mail.subject }, 'account email failed'));
+  };
   deps.notify = {
     mailer,
     webhookTimeoutMs: config.notifications.webhook_timeout_ms,
