@@ -52,7 +52,7 @@ const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
 
 export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome> {
   const email = normalizeEmail(req.email);
-  checkPasswordStrength(req.password, personalWords(email, req.org_name));
+  await checkPasswordStrength(req.password, personalWords(email, req.org_name));
   // Hashed before looking the email up, whoever owns it, so both answers cost the same.
   const password_hash = await hashingWork(deps, () => hashPassword(req.password));
   const alreadyRegistered = (): SignUpOutcome => {

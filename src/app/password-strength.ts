@@ -4,9 +4,7 @@
  * spellings) scores below `MIN_PASSWORD_SCORE`, counting the person's own email and org name
  * as words an attacker knows. The refusal says why, in zxcvbn's words.
  */
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { invalid } from '../core/index.ts';
 
 /**
@@ -30,18 +28,26 @@ export const ESTIMATED_CHARACTERS = 64;
 const FIELD = 'body.password';
 
 /**
- * Built on first use (≈ 0.3 s to load the dictionaries), then kept. Levenshtein matching is
- * off: it costs 200–500 ms of the event loop per check, against 3–20 ms without.
+ * Loaded and built on first use, then kept: the dictionaries take ≈ 1 s to import, which
+ * every CLI command and every server start would otherwise pay. Levenshtein matching is off:
+ * it costs 200–500 ms of the event loop per check, against 3–20 ms without.
  */
-let estimator: ZxcvbnFactory | undefined;
+let estimator: Promise<ZxcvbnFactory> | undefined;
 const zxcvbn = () => {
-  estimator ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: en.translations,
-    useLevenshteinDistance: false,
-    maxLength: ESTIMATED_CHARACTERS,
-  });
+  estimator ??= Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-en'),
+  ]).then(
+    ([core, common, en]) =>
+      new core.ZxcvbnFactory({
+        dictionary: { ...common.dictionary, ...en.dictionary },
+        graphs: common.adjacencyGraphs,
+        translations: en.translations,
+        useLevenshteinDistance: false,
+        maxLength: ESTIMATED_CHARACTERS,
+      }),
+  );
   return estimator;
 };
 
@@ -54,8 +60,8 @@ export function personalWords(email: string, orgName?: string): string[] {
 }
 
 /** Throws `validation_failed` naming `body.password` when the password is too weak. */
-export function checkPasswordStrength(password: string, words: string[]): void {
-  const r: ZxcvbnResult = zxcvbn().check(password, words);
+export async function checkPasswordStrength(password: string, words: string[]): Promise<void> {
+  const r: ZxcvbnResult = (await zxcvbn()).check(password, words);
   if (r.score >= MIN_PASSWORD_SCORE) return;
   const why = r.feedback.warning ?? 'It would be guessed quickly.';
   const how = r.feedback.suggestions.length > 0 ? ` ${r.feedback.suggestions.join(' ')}` : '';
