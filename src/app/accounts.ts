@@ -2,17 +2,25 @@
  * People and keys: sign-up (a user, an org on Free and the user as its owner, and a link to
  * verify the email: see email-verification.ts), sign-in sessions, and org API keys. Secrets (passwords, session tokens, key secrets) are never
  * stored: passwords as scrypt hashes, tokens and key secrets as SHA-256 digests.
+ *
+ * Neither sign-up nor sign-in tells a caller whether an email has an account: sign-up
+ * answers the same for both (the email itself tells the owner), sign-in says "the email or
+ * password is not right", both hash a password either way, and the sign-in back-off counts
+ * unknown emails like known ones.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError, type Member, type OrgState, plural } from '../core/index.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
-import { MailUnavailable } from './account-mail.ts';
+import { MailUnavailable, sendAccountMail } from './account-mail.ts';
 import type { AppDeps } from './deps.ts';
 import { sendVerificationEmail } from './email-verification.ts';
 import { randomId, randomSecret } from './ids.ts';
 import { runCommand } from './ledger.ts';
 import { createOrg, type NewOrg } from './orgs.ts';
+import { checkPasswordStrength, personalWords } from './password-strength.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { FAILURES_FORGOTTEN_AFTER_MS, secondsToWait, signInSubject } from './sign-in-throttle.ts';
+import { Throttled } from './throttled.ts';
 
 // The one-shot `hash` is ≈ 3× faster than createHash().update().digest() on short secrets.
 export const sha256 = (s: string) => hash('sha256', s);
@@ -32,18 +40,34 @@ export interface SignUp {
   org_name?: string | undefined;
 }
 
-export async function signUp(
-  deps: AppDeps,
-  req: SignUp,
-): Promise<{ user: User; org: OrgState; member: Member; verification_sent: boolean }> {
+/**
+ * What sign-up did. Only the server sees this: the caller gets the same answer either way,
+ * so sign-up cannot be used to find out who has an account.
+ */
+export type SignUpOutcome =
+  | { kind: 'created'; email: string; user: User; org: OrgState; member: Member; verification_sent: boolean }
+  | { kind: 'already_registered'; email: string };
+
+/** Password hashing, through the server's bounded queue when there is one. */
+const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
+  deps.hashing ? deps.hashing.run(work) : work();
+
+export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome> {
   const email = normalizeEmail(req.email);
-  const taken = () => new DomainError('conflict', `an account with the email ${email} already exists`);
-  if (await deps.store.findUserByEmail(email)) throw taken();
+  await checkPasswordStrength(req.password, personalWords(email, req.org_name));
+  // Hashed before looking the email up, whoever owns it, so both answers cost the same.
+  const password_hash = await hashingWork(deps, () => hashPassword(req.password));
+  const alreadyRegistered = async (): Promise<SignUpOutcome> => {
+    // The owner is told; the caller is not (the answer is the same as for a new account).
+    await mailQuietly(deps, signUpAttemptMail(email));
+    return { kind: 'already_registered', email };
+  };
+  if (await deps.store.findUserByEmail(email)) return alreadyRegistered();
   const firstOrgId = randomId('org');
   const user: User = {
     id: randomId('usr'),
     email,
-    password_hash: await hashPassword(req.password),
+    password_hash,
     // Records take the service's clock, like the org and its log (the manual clock in tests).
     created_at: deps.clock.now(),
     email_verified_at: null,
@@ -52,7 +76,7 @@ export async function signUp(
   try {
     await deps.store.createUser(user);
   } catch (e) {
-    if (await deps.store.findUserByEmail(email)) throw taken(); // lost a race for the same email
+    if (await deps.store.findUserByEmail(email)) return alreadyRegistered(); // lost a race for the email
     throw e;
   }
   const org = await createOrg(deps, { id: firstOrgId, name: req.org_name ?? `${email.split('@')[0]}'s org` });
@@ -65,8 +89,21 @@ export async function signUp(
       throw e;
     },
   );
-  return { user, org, member: member.value, verification_sent };
+  return { kind: 'created', email, user, org, member: member.value, verification_sent };
 }
+
+/** Account mail whose failure the caller must not learn of (it would tell who has an account). */
+async function mailQuietly(deps: AppDeps, mail: { to: string; subject: string; text: string }) {
+  await sendAccountMail(deps, mail).catch((e) => {
+    if (!(e instanceof MailUnavailable)) throw e;
+  });
+}
+
+const signUpAttemptMail = (email: string) => ({
+  to: email,
+  subject: 'Someone tried to sign up with your email',
+  text: `Someone (perhaps you) tried to create an Amisi Credits account with ${email}, which already has one. Nothing was changed.\nIf it was you, sign in with your existing password. If it was not, you need do nothing: your account and its password are as they were.`,
+});
 
 export interface SignedIn {
   token: string;
@@ -74,11 +111,29 @@ export interface SignedIn {
   user: User;
 }
 
-/** Sessions run on wall-clock time, not the ledger's (possibly manual) clock. */
+/**
+ * Signs a person in. Refused before any hashing (429, `Throttled`) while the email's
+ * back-off runs; each wrong password adds a failure, a right one forgets them.
+ * Sessions run on wall-clock time, not the ledger's (possibly manual) clock; the back-off
+ * runs on the service clock, so tests move it with the manual clock.
+ */
 export async function logIn(deps: AppDeps, emailIn: string, password: string): Promise<SignedIn> {
-  const user = await deps.store.findUserByEmail(normalizeEmail(emailIn));
-  const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
-  if (!user || !ok) throw new Unauthorized('the email or password is not right');
+  const email = normalizeEmail(emailIn);
+  const subject = signInSubject(email);
+  const at = deps.clock.now();
+  const failures = await deps.store.signInFailures(subject);
+  const wait = secondsToWait(failures, at);
+  if (wait > 0)
+    throw new Throttled(wait, `too many failed sign-ins for this email; retry in ${plural(wait, 'second')}`);
+  const user = await deps.store.findUserByEmail(email);
+  const ok = await hashingWork(deps, async () =>
+    verifyPassword(password, user?.password_hash ?? (await dummyHash())),
+  );
+  if (!user || !ok) {
+    await deps.store.recordSignInFailure(subject, at, at - FAILURES_FORGOTTEN_AFTER_MS);
+    throw new Unauthorized('the email or password is not right');
+  }
+  if (failures) await deps.store.clearSignInFailures(subject);
   const token = randomBytes(32).toString('base64url');
   const now = Date.now();
   const session: Session = {

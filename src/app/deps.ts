@@ -3,12 +3,13 @@
  * Passed explicitly (no globals), so a test builds a whole server from its own parts.
  */
 import type { Catalog, Command } from '../core/index.ts';
-import type { Mailer } from '../notifications/mailer.ts';
+import type { Mail, Mailer } from '../notifications/mailer.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import type { Store, WriteResult } from '../store/types.ts';
 import type { AccountMailOptions } from './account-mail.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 import type { Clock } from './clock.ts';
+import type { HashingQueue } from './hashing-queue.ts';
 
 export type PaymentMode = 'development' | 'disabled' | 'stripe';
 
@@ -36,6 +37,11 @@ export interface AppDeps {
   accountMail?: AccountMailOptions;
   /** Recently used API keys (absent: every request reads its key from the store). */
   apiKeys?: ApiKeyCache;
+  /**
+   * Bounds the password hashing anonymous callers can cause (sign-in, sign-up). The server
+   * always has one; absent (the CLI, which signs nobody in), hashes run unbounded.
+   */
+  hashing?: HashingQueue;
   /** Observes every ledger write (metrics); must not throw. */
   onWrite?: (cmd: Command | { type: 'create_org' }, result: WriteResult) => void;
 }

@@ -493,12 +493,14 @@ export interface SignupParams {
   org_name?: string;
 }
 
+/**
+ * Sign-up's answer, the same whether or not the email already had an account (so it
+ * cannot be used to find out who has one). Sign in to get the org: `auth.login` lists it
+ * in `memberships`.
+ */
 export interface SignupResult {
-  user: User;
-  org: Org;
-  member: Member;
-  /** False if the mail server refused the verification email; `auth.resendVerification()` asks again. */
-  verification_email_sent: boolean;
+  email: string;
+  message: string;
 }
 
 /** The problem+json body of every refusal (RFC 9457) with the API's stable `code`. */

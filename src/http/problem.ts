@@ -8,6 +8,7 @@ import { MailUnavailable } from '../app/account-mail.ts';
 import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
+import { Throttled } from '../app/throttled.ts';
 import { isDomainError, plural } from '../core/index.ts';
 import { PaymentError } from '../payments/provider.ts';
 
@@ -249,6 +250,12 @@ export function toProblem(err: unknown, requestId: string): Mapped {
     return { problem: problem('unauthorized', err.message), headers: {}, unexpected: false };
   if (err instanceof MailUnavailable)
     return { problem: problem('email_unavailable', err.message), headers: {}, unexpected: false };
+  if (err instanceof Throttled)
+    return {
+      problem: problem('rate_limited', err.message, { retry_after: err.retryAfterSeconds }),
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
+      unexpected: false,
+    };
   if (err instanceof PaymentsUnavailable || err instanceof PaymentError)
     return { problem: problem('payments_unavailable', err.message), headers: {}, unexpected: false };
   const fe = err as Partial<FastifyError> & { validationContext?: string; validation?: AjvError[] };

@@ -16,6 +16,28 @@ export class TokenBuckets {
 
   /** Takes one token: 0 when allowed, else the whole seconds to wait before retrying. */
   take(id: string): number {
+    const b = this.refilled(id);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return this.secondsUntilOne(b);
+  }
+
+  /**
+   * Whether a token is there, without taking it: 0, or the whole seconds until one is. For
+   * limits that charge only some outcomes (a failed sign-in) but must refuse before the work.
+   */
+  wait(id: string): number {
+    const b = this.refilled(id);
+    return b.tokens >= 1 ? 0 : this.secondsUntilOne(b);
+  }
+
+  private secondsUntilOne(b: { tokens: number }): number {
+    return Math.max(1, Math.ceil((1 - b.tokens) / this.rps));
+  }
+
+  private refilled(id: string): { tokens: number; at: number } {
     const now = this.clock();
     let b = this.buckets.get(id);
     if (b) {
@@ -30,10 +52,6 @@ export class TokenBuckets {
       b = { tokens: this.burst, at: now };
     }
     this.buckets.set(id, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / this.rps));
+    return b;
   }
 }

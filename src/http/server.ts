@@ -20,6 +20,7 @@ import { ApiKeyCache } from '../app/api-key-cache.ts';
 import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
+import { HashingQueue } from '../app/hashing-queue.ts';
 import { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
 import { mailFolder } from '../notifications/mail-folder.ts';
@@ -124,6 +125,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   const mailer = config.notifications.smtp_url
     ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)
     : null;
+  deps.hashing = new HashingQueue();
   deps.accountMail = {
     // Mail with a token in it goes out at once: by SMTP when configured, else into the
     // development mail folder, announced in the log (see docs/accounts.md).

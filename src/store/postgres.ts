@@ -35,7 +35,10 @@ import {
   type Membership,
   type OneTimeToken,
   type Page,
+  REQUEST_KEYS_KEPT_MS,
   type Session,
+  SIGN_IN_ROWS_PRUNED_PER_FAILURE,
+  type SignInFailures,
   type Store,
   type StoreEvent,
   type TokenPurpose,
@@ -711,15 +714,24 @@ export class PostgresStore implements Store {
       userId,
     ]);
   }
-  async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
-    // Insert-or-read in one statement, so two instances racing on one key agree on who runs it.
+  async reserveIdempotency(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    now: number,
+    leaseExpiresAt: number,
+  ) {
+    // Insert-or-take-over in one statement, so two instances racing on one key agree on who
+    // runs it: a key is taken over when it is past keeping, or still running under a lease
+    // that ran out (its server died).
     const ins = await this.pool.query(
-      `INSERT INTO request_idempotency VALUES ($1, $2, $3, NULL, NULL, false, $4)
+      `INSERT INTO request_idempotency VALUES ($1, $2, $3, NULL, NULL, false, $4, $5)
        ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL,
-         done = false, created_at = excluded.created_at
-         WHERE request_idempotency.created_at < $4 - 172800000
+         done = false, created_at = excluded.created_at, lease_expires_at = excluded.lease_expires_at
+         WHERE request_idempotency.created_at < $4 - ${REQUEST_KEYS_KEPT_MS}
+            OR (NOT request_idempotency.done AND coalesce(request_idempotency.lease_expires_at, 0) <= $4)
        RETURNING 1`,
-      [scope, key, fingerprint, now],
+      [scope, key, fingerprint, now, leaseExpiresAt],
     );
     if ((ins.rowCount ?? 0) > 0) return null;
     const { rows } = await this.pool.query(
@@ -733,6 +745,40 @@ export class PostgresStore implements Store {
       body: r.body === null ? null : JSON.parse(r.body),
       done: r.done,
     };
+  }
+  async renewIdempotencyLease(scope: string, key: string, leaseExpiresAt: number) {
+    await this.pool.query(
+      'UPDATE request_idempotency SET lease_expires_at = $1 WHERE scope = $2 AND key = $3 AND NOT done',
+      [leaseExpiresAt, scope, key],
+    );
+  }
+  async signInFailures(subject: string): Promise<SignInFailures | null> {
+    const { rows } = await this.pool.query(
+      'SELECT failures, last_failed_at FROM sign_in_failures WHERE subject = $1',
+      [subject],
+    );
+    return rows[0] ? { failures: rows[0].failures, last_failed_at: Number(rows[0].last_failed_at) } : null;
+  }
+  async recordSignInFailure(subject: string, now: number, forgetBefore: number): Promise<SignInFailures> {
+    // Rows of subjects that stopped failing long ago go a few at a time, so the table stays small.
+    await this.pool.query(
+      `DELETE FROM sign_in_failures WHERE subject IN
+         (SELECT subject FROM sign_in_failures WHERE last_failed_at < $1 LIMIT ${SIGN_IN_ROWS_PRUNED_PER_FAILURE})`,
+      [forgetBefore],
+    );
+    // One upsert: instances failing the same account at once each add one, none is lost.
+    const { rows } = await this.pool.query(
+      `INSERT INTO sign_in_failures VALUES ($1, 1, $2)
+       ON CONFLICT (subject) DO UPDATE SET
+         failures = CASE WHEN sign_in_failures.last_failed_at < $3 THEN 1 ELSE sign_in_failures.failures + 1 END,
+         last_failed_at = excluded.last_failed_at
+       RETURNING failures, last_failed_at`,
+      [subject, now, forgetBefore],
+    );
+    return { failures: rows[0].failures, last_failed_at: Number(rows[0].last_failed_at) };
+  }
+  async clearSignInFailures(subject: string) {
+    await this.pool.query('DELETE FROM sign_in_failures WHERE subject = $1', [subject]);
   }
   async releaseIdempotency(scope: string, key: string) {
     await this.pool.query('DELETE FROM request_idempotency WHERE scope = $1 AND key = $2 AND NOT done', [

@@ -37,7 +37,10 @@ import {
   type Membership,
   type OneTimeToken,
   type Page,
+  REQUEST_KEYS_KEPT_MS,
   type Session,
+  SIGN_IN_ROWS_PRUNED_PER_FAILURE,
+  type SignInFailures,
   type Store,
   type StoreEvent,
   type TokenPurpose,
@@ -714,24 +717,69 @@ export class SqliteStore implements Store {
   async releaseOrgClaim(userId: string) {
     this.q('UPDATE org_claims SET claimed = claimed - 1 WHERE user_id = ? AND claimed > 0').run(userId);
   }
-  async reserveIdempotency(scope: string, key: string, fingerprint: string, now: number) {
+  async reserveIdempotency(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    now: number,
+    leaseExpiresAt: number,
+  ) {
+    // One server owns a SQLite file and better-sqlite3 is synchronous: read-then-write is atomic.
     const row = this.q('SELECT * FROM request_idempotency WHERE scope = ? AND key = ?').get(scope, key) as
-      | { fingerprint: string; status: number | null; body: string | null; done: number; created_at: number }
+      | {
+          fingerprint: string;
+          status: number | null;
+          body: string | null;
+          done: number;
+          created_at: number;
+          lease_expires_at: number | null;
+        }
       | undefined;
-    if (row && now - row.created_at <= 48 * 3600_000)
+    const kept = row !== undefined && now - row.created_at <= REQUEST_KEYS_KEPT_MS;
+    const abandoned = row !== undefined && row.done === 0 && (row.lease_expires_at ?? 0) <= now;
+    if (row && kept && !abandoned)
       return {
         fingerprint: row.fingerprint,
         status: row.status ?? 0,
         body: row.body === null ? null : JSON.parse(row.body),
         done: row.done === 1,
       };
-    this.q('INSERT OR REPLACE INTO request_idempotency VALUES (?, ?, ?, NULL, NULL, 0, ?)').run(
+    this.q('INSERT OR REPLACE INTO request_idempotency VALUES (?, ?, ?, NULL, NULL, 0, ?, ?)').run(
       scope,
       key,
       fingerprint,
       now,
+      leaseExpiresAt,
     );
     return null;
+  }
+  async renewIdempotencyLease(scope: string, key: string, leaseExpiresAt: number) {
+    this.q(
+      'UPDATE request_idempotency SET lease_expires_at = ? WHERE scope = ? AND key = ? AND done = 0',
+    ).run(leaseExpiresAt, scope, key);
+  }
+  async signInFailures(subject: string): Promise<SignInFailures | null> {
+    const row = this.q('SELECT failures, last_failed_at FROM sign_in_failures WHERE subject = ?').get(
+      subject,
+    ) as SignInFailures | undefined;
+    return row ?? null;
+  }
+  async recordSignInFailure(subject: string, now: number, forgetBefore: number): Promise<SignInFailures> {
+    // Rows of subjects that stopped failing long ago go a few at a time, so the table stays small.
+    this.q(
+      `DELETE FROM sign_in_failures WHERE subject IN
+         (SELECT subject FROM sign_in_failures WHERE last_failed_at < ? LIMIT ${SIGN_IN_ROWS_PRUNED_PER_FAILURE})`,
+    ).run(forgetBefore);
+    return this.q(
+      `INSERT INTO sign_in_failures VALUES (?, 1, ?)
+       ON CONFLICT (subject) DO UPDATE SET
+         failures = CASE WHEN last_failed_at < ? THEN 1 ELSE failures + 1 END,
+         last_failed_at = excluded.last_failed_at
+       RETURNING failures, last_failed_at`,
+    ).get(subject, now, forgetBefore) as SignInFailures;
+  }
+  async clearSignInFailures(subject: string) {
+    this.q('DELETE FROM sign_in_failures WHERE subject = ?').run(subject);
   }
   async releaseIdempotency(scope: string, key: string) {
     this.q('DELETE FROM request_idempotency WHERE scope = ? AND key = ? AND done = 0').run(scope, key);

@@ -165,6 +165,19 @@ export interface Membership {
   role: 'owner' | 'admin' | 'member';
 }
 
+/**
+ * How long a completed idempotency key outside the ledger is kept and replayed: twice the
+ * 24 hours the API promises, so a retry at the edge of the promise still finds it.
+ */
+export const REQUEST_KEYS_KEPT_MS = 48 * 3_600_000;
+
+/**
+ * Stale sign-in failure rows deleted with each new failure: enough to outpace the per-IP
+ * failure limit (the only way rows for unknown emails are made), small enough to be one
+ * short index scan.
+ */
+export const SIGN_IN_ROWS_PRUNED_PER_FAILURE = 100;
+
 /** Who may sign in, and with what: kept apart from the ledger, in the same database. */
 export interface AuthStore {
   createUser(u: User): Promise<void>;
@@ -224,18 +237,37 @@ export interface AuthStore {
   /** Gives back a claim whose org was not made. */
   releaseOrgClaim(userId: string): Promise<void>;
   /**
-   * Idempotency for mutations outside the ledger (api keys, sign-up): null when the key is
-   * new (and now reserved), else the stored record. `put` completes a reservation.
+   * Idempotency for mutations outside the ledger (sign-up, orgs, API keys, webhook
+   * endpoints): null when the key is new, or its last reservation's lease ran out before it
+   * completed (the server running it died), and it is now reserved until `leaseExpiresAt`;
+   * else the stored record. `completeIdempotency` completes a reservation.
    */
   reserveIdempotency(
     scope: string,
     key: string,
     fingerprint: string,
     now: number,
+    leaseExpiresAt: number,
   ): Promise<null | { fingerprint: string; status: number; body: unknown; done: boolean }>;
+  /** Extends the lease of a reservation still running (its server is alive). */
+  renewIdempotencyLease(scope: string, key: string, leaseExpiresAt: number): Promise<void>;
   completeIdempotency(scope: string, key: string, status: number, body: unknown): Promise<void>;
   /** Forgets a reservation whose request failed before completing, so a retry may run. */
   releaseIdempotency(scope: string, key: string): Promise<void>;
+  /** Consecutive failed sign-ins for a subject (a digest of an email), or null for none. */
+  signInFailures(subject: string): Promise<SignInFailures | null>;
+  /**
+   * Counts one more failed sign-in, atomically (servers sharing the database count
+   * together): the count restarts at 1 when the last failure is older than `forgetBefore`.
+   */
+  recordSignInFailure(subject: string, now: number, forgetBefore: number): Promise<SignInFailures>;
+  /** A successful sign-in forgets the subject's failures. */
+  clearSignInFailures(subject: string): Promise<void>;
+}
+
+export interface SignInFailures {
+  failures: number;
+  last_failed_at: number;
 }
 
 /**

@@ -537,7 +537,7 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
       'idempotency_key_reuse',
     );
     const now = Date.parse((await api.call('GET', '/v1/admin/clock')).body.now);
-    await api.store.reserveIdempotency('orgs:admin', 'in-flight', 'x', now);
+    await api.store.reserveIdempotency('orgs:admin', 'in-flight', 'x', now, now + 60_000);
     expectProblem(
       await api.call('POST', '/v1/orgs', { body: { name: 'Busy' }, idem: 'in-flight' }),
       409,

@@ -288,7 +288,7 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       {
         method: 'POST',
         path: '/v1/auth/signup',
-        valid: { email: 'fuzz-signup@example.com', password: 'long enough' },
+        valid: { email: 'fuzz-signup@example.com', password: 'long enough to pass' },
         fields: [
           { name: 'email', kind: 'str', maxLength: 254, required: true },
           { name: 'password', kind: 'str', maxLength: 200, required: true },
@@ -298,7 +298,7 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       {
         method: 'POST',
         path: '/v1/auth/login',
-        valid: { email: 'fuzz-signup@example.com', password: 'long enough' },
+        valid: { email: 'fuzz-signup@example.com', password: 'long enough to pass' },
         fields: [
           { name: 'email', kind: 'str', maxLength: 254, required: true },
           { name: 'password', kind: 'str', maxLength: 200, required: true },

@@ -213,14 +213,14 @@ describe('session cookies', () => {
       await app.inject({
         method: 'POST',
         url: '/v1/auth/signup',
-        payload: { email, password: 'long enough' },
+        payload: { email, password: 'long enough to pass' },
       });
       const login = (proto: string) =>
         app.inject({
           method: 'POST',
           url: '/v1/auth/login',
           headers: { 'x-forwarded-proto': proto },
-          payload: { email, password: 'long enough' },
+          payload: { email, password: 'long enough to pass' },
         });
       expect(String((await login('https')).headers['set-cookie'])).toMatch(/; Secure/i);
       expect(String((await login('http')).headers['set-cookie'])).not.toMatch(/; Secure/i);

@@ -2,19 +2,32 @@
  * People: sign-up (a user, an org on Free and its owner membership), sign-in with a
  * session cookie (HttpOnly, SameSite=Lax, Secure in production) and a CSRF token that
  * cookie-authenticated mutations must echo in `X-CSRF-Token`, sign-out, and "who am I".
+ *
+ * Sign-up answers 202 with the same body whether or not the email already has an account
+ * (the email sent to the address tells its owner which). With `AMISI_RATE_LIMIT`, each
+ * client IP has a budget of sign-up attempts and of failed sign-ins (../app/sign-in-throttle.ts).
  */
 import { Type } from '@sinclair/typebox';
-import { logIn, memberships, signUp } from '../../app/accounts.ts';
+import { logIn, memberships, signUp, Unauthorized } from '../../app/accounts.ts';
 import {
   EMAIL_VERIFICATION_TTL_MS,
   resendVerificationEmail,
   verifyEmail,
 } from '../../app/email-verification.ts';
+import {
+  SIGN_IN_FAILURES_PER_IP_BURST,
+  SIGN_IN_FAILURES_PER_IP_PER_SECOND,
+  SIGN_UPS_PER_IP_BURST,
+  SIGN_UPS_PER_IP_PER_SECOND,
+} from '../../app/sign-in-throttle.ts';
+import { Throttled } from '../../app/throttled.ts';
+import { plural } from '../../core/index.ts';
 import type { User as StoredUser } from '../../store/types.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import { once } from '../idempotency.ts';
-import { iso, presentMember, presentOrg } from '../present.ts';
-import { Email, errorResponses, IdempotencyHeaders, Member, Name, Obj, Org, Time } from '../schemas.ts';
+import { iso } from '../present.ts';
+import { TokenBuckets } from '../rate-limit.ts';
+import { Email, errorResponses, IdempotencyHeaders, Name, Obj, Time } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
 
 const User = Obj({
@@ -31,7 +44,16 @@ const Membership = Obj({
   member_id: Type.String(),
   role: Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]),
 });
-const Password = Type.String({ minLength: 8, maxLength: 200, description: '8 to 200 characters' });
+const Password = Type.String({
+  minLength: 8,
+  maxLength: 200,
+  description:
+    '8 to 200 characters, and not too easy to guess: zxcvbn strength 3 of 4 or more, counting the email and org name as known words',
+});
+const SignupAccepted = Obj({
+  email: Type.String({ description: 'the address, as the account would keep it (trimmed, lower case)' }),
+  message: Type.String(),
+});
 const Me = Obj({
   user: User,
   memberships: Type.Array(Membership),
@@ -41,8 +63,21 @@ const Me = Obj({
   expires_at: Time,
 });
 
+/** Refuses at once when the IP's bucket is empty; `take` also charges one attempt. */
+function perIp(buckets: TokenBuckets | null, ip: string, what: string, take: boolean) {
+  if (!buckets) return;
+  const wait = take ? buckets.take(ip) : buckets.wait(ip);
+  if (wait > 0)
+    throw new Throttled(wait, `too many ${what} from this address; retry in ${plural(wait, 'second')}`);
+}
+
 export function authRoutes(app: App, { deps, config }: RouteContext) {
   const tags = ['auth'];
+  const limited = config.rate_limit.enabled;
+  const signInFailuresByIp = limited
+    ? new TokenBuckets(SIGN_IN_FAILURES_PER_IP_PER_SECOND, SIGN_IN_FAILURES_PER_IP_BURST)
+    : null;
+  const signUpsByIp = limited ? new TokenBuckets(SIGN_UPS_PER_IP_PER_SECOND, SIGN_UPS_PER_IP_BURST) : null;
   const presentUser = (u: StoredUser) => ({
     id: u.id,
     email: u.email,
@@ -57,37 +92,26 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       schema: {
         tags,
         summary:
-          'Create an account with its own org on Free (5 credits); the person is its owner. Emails a link to verify the address',
+          'Create an account with its own org on Free (5 credits); the person is its owner. Answers 202 with the same body whether or not the email already has an account; an email to the address says which. Then sign in.',
         security: [],
         headers: IdempotencyHeaders,
         body: Obj({ email: Email, password: Password, org_name: Type.Optional(Name(100)) }),
-        response: {
-          201: Obj({
-            user: User,
-            org: Org,
-            member: Member,
-            verification_email_sent: Type.Boolean({
-              description:
-                'false if the mail server refused it; ask again with POST /v1/auth/verify-email/resend',
-            }),
-          }),
-          ...errorResponses,
-        },
+        response: { 202: SignupAccepted, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      once(deps, request, reply, 'signup', async () => {
+    async (request, reply) => {
+      perIp(signUpsByIp, request.ip, 'sign-ups', true);
+      return once(deps, request, reply, 'signup', async () => {
         const r = await signUp(deps, request.body);
         return {
-          status: 201,
+          status: 202,
           body: {
-            user: presentUser(r.user),
-            org: presentOrg(r.org),
-            member: presentMember(r.member),
-            verification_email_sent: r.verification_sent,
+            email: r.email,
+            message: `Check the inbox of ${r.email}: we have sent it what to do next. If the account is new, you can sign in now.`,
           },
         };
-      }),
+      });
+    },
   );
 
   app.post(
@@ -103,7 +127,14 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       },
     },
     async (request, reply) => {
-      const s = await logIn(deps, request.body.email, request.body.password);
+      perIp(signInFailuresByIp, request.ip, 'failed sign-ins', false);
+      let s: Awaited<ReturnType<typeof logIn>>;
+      try {
+        s = await logIn(deps, request.body.email, request.body.password);
+      } catch (e) {
+        if (e instanceof Unauthorized) signInFailuresByIp?.take(request.ip);
+        throw e;
+      }
       reply.setCookie(SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: 'lax',

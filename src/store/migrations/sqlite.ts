@@ -256,4 +256,18 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX invitations_time ON invitations (org_id, created_at, id);
   CREATE INDEX invitations_email ON invitations (org_id, email);
   `,
+  // v7: abuse limits. A reservation of an idempotency key (sign-up, orgs, API keys, webhook
+  // endpoints) holds a lease that its server renews while the request runs, so a key whose
+  // server died frees up after the lease instead of the 48 h a key is kept; rows from before
+  // have no lease and count as expired. Failed sign-ins per account (a digest of the email,
+  // known or not) drive the back-off, shared by every server of the database.
+  `
+  ALTER TABLE request_idempotency ADD COLUMN lease_expires_at INTEGER;
+  CREATE TABLE sign_in_failures (
+    subject TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
+  `,
 ];
