@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, DIALECTS, expectProblem, newKey, newOrg, startApi, uniqueEmail } from './harness.ts';
 import { acceptInvitation, mailbox, signIn, tokenMailedTo, verifiedUser, verifyEmail } from './mail.ts';
 
-const PASSWORD = 'a long enough password';
+const PASSWORD = 'violet quartz harbour 7 lanterns';
 
 describe.each(DIALECTS)('invitations and email verification on %s', (dialect) => {
   let api: Api;
@@ -27,7 +27,8 @@ describe.each(DIALECTS)('invitations and email verification on %s', (dialect) =>
     await api.call('POST', `/v1/orgs/${org}/members`, {
       body: { email: uniqueEmail('owner'), role: 'owner' },
     });
-    return { org, adminKey: await newKey(api, org, ['admin']) };
+    // Every scope: a key may only invite to roles whose scopes it holds (docs/security.md).
+    return { org, adminKey: await newKey(api, org, ['read', 'usage', 'billing', 'admin']) };
   }
 
   const invite = (org: string, key: string, email: string, role = 'member') =>
@@ -47,7 +48,7 @@ describe.each(DIALECTS)('invitations and email verification on %s', (dialect) =>
     // Someone else signs up with the invited address: no membership, no access.
     expect(
       (await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: PASSWORD } })).status,
-    ).toBe(201);
+    ).toBe(202);
     const session = await signIn(api, email, PASSWORD);
     const me = await api.call('GET', '/v1/auth/me', session);
     expect(me.body.user.email_verified).toBe(false);

@@ -75,12 +75,16 @@ export async function verifyEmail(api: Api, email: string): Promise<void> {
 export async function verifiedUser(
   api: Api,
   email: string,
-  password = 'a long enough password',
+  password = 'violet quartz harbour 7 lanterns',
 ): Promise<{ session: Session; org: string; user: string }> {
   const up = await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password } });
-  if (up.status !== 201) throw new Error(`sign-up failed: ${up.status} ${up.text}`);
+  if (up.status !== 202) throw new Error(`sign-up failed: ${up.status} ${up.text}`);
   await verifyEmail(api, email);
-  return { session: await signIn(api, email, password), org: up.body.org.id, user: up.body.user.id };
+  const me = await api.call('POST', '/v1/auth/login', { key: null, body: { email, password } });
+  if (me.status !== 200) throw new Error(`sign-in failed: ${me.status} ${me.text}`);
+  const first = (me.body.memberships as { org_id: string }[])[0];
+  if (!first) throw new Error(`no org after sign-up for ${email}`);
+  return { session: await signIn(api, email, password), org: first.org_id, user: me.body.user.id };
 }
 
 /** Accepts the newest invitation mailed to `email` as the signed-in `session`. */

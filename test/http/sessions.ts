@@ -5,8 +5,9 @@
  */
 import type { Api, CallOptions } from './harness.ts';
 import { uniqueEmail } from './harness.ts';
+import { acceptInvitation, verifyEmail } from './mail.ts';
 
-export const PASSWORD = 'correct horse battery';
+export const PASSWORD = 'violet quartz harbour 7 lanterns';
 
 export interface Person {
   email: string;
@@ -33,12 +34,19 @@ export async function signIn(api: Api, email: string, password = PASSWORD): Prom
   };
 }
 
-/** Signs a new person up (with an org of their own on Free) and in. */
+/** Signs a new person up (with an org of their own on Free), verifies their email and signs them in. */
 export async function signUp(api: Api, tag = 'person'): Promise<{ person: Person; org: string }> {
-  const email = uniqueEmail(tag);
+  return signUpAs(api, uniqueEmail(tag));
+}
+
+export async function signUpAs(api: Api, email: string): Promise<{ person: Person; org: string }> {
   const r = await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: PASSWORD } });
-  if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${r.text}`);
-  return { person: await signIn(api, email), org: r.body.org.id as string };
+  if (r.status !== 202) throw new Error(`sign-up failed: ${r.status} ${r.text}`);
+  await verifyEmail(api, email);
+  const person = await signIn(api, email);
+  const org = Object.keys(person.memberIn)[0];
+  if (!org) throw new Error(`no org after sign-up for ${email}`);
+  return { person, org };
 }
 
 export interface Team {
@@ -48,7 +56,7 @@ export interface Team {
   member: Person;
 }
 
-/** An org on Pro whose owner signed up with it, with an admin and a member the owner added. */
+/** An org on Pro whose owner signed up with it, with an admin and a member the owner invited. */
 export async function newTeam(api: Api): Promise<Team> {
   const { person: first, org } = await signUp(api, 'owner');
   const pro = await api.call('POST', `/v1/orgs/${org}/subscription`, { body: { tier: 'pro' } });
@@ -56,9 +64,14 @@ export async function newTeam(api: Api): Promise<Team> {
   const join = async (role: 'admin' | 'member') => {
     const email = uniqueEmail(role);
     const added = await api.call('POST', `/v1/orgs/${org}/members`, { ...first.as, body: { email, role } });
-    if (added.status !== 201) throw new Error(`adding a ${role} failed: ${added.status} ${added.text}`);
-    const up = await api.call('POST', '/v1/auth/signup', { key: null, body: { email, password: PASSWORD } });
-    if (up.status !== 201) throw new Error(`sign-up failed: ${up.status} ${up.text}`);
+    if (added.status !== 202) throw new Error(`inviting a ${role} failed: ${added.status} ${added.text}`);
+    const { person } = await signUpAs(api, email);
+    const accepted = await acceptInvitation(
+      api,
+      { key: null, cookie: person.as.cookie!, headers: person.as.headers as { 'x-csrf-token': string } },
+      email,
+    );
+    if (accepted.status !== 200) throw new Error(`accepting failed: ${accepted.status} ${accepted.text}`);
     return signIn(api, email);
   };
   const admin = await join('admin');

@@ -51,9 +51,9 @@ describe.each(DIALECTS)('sign-up on %s', (dialect) => {
     expect(again.text).toBe(first.text);
     expect(other.text).toBe(first.text.replaceAll(known, fresh));
     // The address's owner hears of both: the account made, then someone trying again.
-    await mailTo(smtp, known, 'is ready');
+    await mailTo(smtp, known, 'Verify your email address');
     await mailTo(smtp, known, 'already has one');
-    await mailTo(smtp, fresh, 'is ready');
+    await mailTo(smtp, fresh, 'Verify your email address');
     // The second attempt changed nothing: the first password still signs in, the second does not.
     expect((await logIn(api, known, 'correct horse battery')).status).toBe(200);
     expectProblem(await logIn(api, known, 'another quiet harbour'), 401, 'unauthorized');
