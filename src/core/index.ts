@@ -13,6 +13,7 @@ export * from './journal.ts';
 export * from './ledger.ts';
 export * from './memory-ledger.ts';
 export * from './periods.ts';
+export * from './price-per-credit.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';

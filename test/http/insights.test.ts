@@ -39,7 +39,7 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
   };
   const insights = (org: string, query = '') => api.call('GET', `/v1/orgs/${org}/insights${query}`);
 
-  it('advises Basic → Pro after three periods ≥50% over, with what each option would have cost', async () => {
+  it('advises Basic → Pro after three periods ≥50% over when Pro costs least, with what each option would have cost', async () => {
     const org = await newOrg(api, { name: 'Heavy', tier: 'basic' });
     for (const used of [35, 40, 32]) {
       await buy(org, 'pack_20');
@@ -50,17 +50,29 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.status, r.text).toBe(200);
     const a = r.body.advice;
     expect(a.periods.map((p: { used: number }) => p.used)).toEqual([35, 40, 32]);
-    expect(a).toMatchObject({ action: 'upgrade', tier: 'pro' });
-    expect(a.basis).toMatchObject({ periods: 3, allocation: 20, periods_over_50: 3, typical_usage: 35 });
-    expect(a.reason).toContain('at least 50% over the allocation of 20');
+    expect(a).toMatchObject({ action: 'upgrade', tier: 'pro', tier_name: 'Pro' });
+    expect(a.basis).toMatchObject({
+      periods: 3,
+      allocation: 20,
+      periods_over_50: 3,
+      typical_usage: 35,
+      typical_overage_pct: 75,
+      cheapest: { option: 'upgrade', tier: 'pro' },
+    });
+    expect(a.rule_of_thumb).toMatchObject({ guideline: 'heavy_overage', suggests: 'upgrade', agrees: true });
+    expect(a.reason).toContain('You exceed the allocation of 20 by 75%');
     const cost = (tier: string) => a.costs.find((c: { tier: string }) => c.tier === tier);
-    expect(cost('basic')).toMatchObject({ option: 'buy_packs', amount: { amount: 5697, currency: 'usd' } });
+    // Basic $5.00 × 3 + three 20-packs; Pro $8.00 × 3 (example prices).
+    expect(cost('basic')).toMatchObject({ option: 'buy_packs', amount: { amount: 4497, currency: 'usd' } });
     expect(cost('pro')).toMatchObject({
       option: 'upgrade',
-      amount: { amount: 5700, currency: 'usd' },
+      tier_name: 'Pro',
+      amount: { amount: 2400, currency: 'usd' },
+      price_per_credit: { amount_milli: 16_000, currency: 'usd', display: '$0.16' },
       example: true,
     });
-    expect(cost('free')).toMatchObject({ option: 'downgrade', example: false });
+    expect(cost('basic').packs[0].price_per_credit).toMatchObject({ amount_milli: 49_950 });
+    expect(cost('free')).toMatchObject({ option: 'downgrade', example: false, price_per_credit: null });
     expect(a.costs.map((c: { tier: string }) => c.tier)).toEqual([
       'basic',
       'free',
@@ -142,6 +154,7 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.body.advice).toMatchObject({
       action: 'stay',
       periods: [],
+      costs: [], // no cost rows for periods that do not exist
       basis: { periods: 0, cheapest: null },
     });
     expect(r.body.forecast).toMatchObject({

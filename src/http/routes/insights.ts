@@ -7,7 +7,16 @@ import { Type } from '@sinclair/typebox';
 import { DEFAULT_BURN_WINDOW_DAYS, DEFAULT_PERIODS, orgInsights } from '../../app/insights.ts';
 import { MAX_PERIODS } from '../../core/insights/index.ts';
 import { iso, isoOrNull } from '../present.ts';
-import { errorResponses, Money, Nullable, NullableTime, Obj, OrgParams, Time } from '../schemas.ts';
+import {
+  errorResponses,
+  Money,
+  Nullable,
+  NullableTime,
+  Obj,
+  OrgParams,
+  PricePerCredit,
+  Time,
+} from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
 
 const Action = Type.Union([
@@ -21,7 +30,20 @@ const PackLine = Obj({
   count: Type.Integer(),
   credits: Type.Integer(),
   price: Money,
+  price_per_credit: PricePerCredit,
 });
+const Guideline = Type.Union(
+  [
+    'no_history',
+    'no_allocation',
+    'heavy_overage',
+    'project_spike',
+    'occasional_overage',
+    'mixed_overage',
+    'forfeiting',
+    'fits',
+  ].map((g) => Type.Literal(g)),
+);
 const Share = {
   key: Type.String(),
   credits: Type.Integer(),
@@ -34,26 +56,46 @@ const InsightsBody = Obj({
   advice: Obj({
     action: Action,
     tier: Type.Optional(Type.String({ description: 'the tier to move to (upgrade, downgrade)' })),
-    packs: Type.Optional(Type.Array(PackLine, { description: 'the packs to buy (buy_packs)' })),
+    tier_name: Type.Optional(Type.String({ description: 'the name of that tier' })),
+    packs: Type.Optional(
+      Type.Array(PackLine, { description: 'buy_packs: the packs to have for a period like those looked at' }),
+    ),
     packs_price: Type.Optional(Money),
-    reason: Type.String(),
+    reason: Type.String({
+      description: 'the money first, then the guide’s rule of thumb and whether it agrees',
+    }),
+    rule_of_thumb: Obj({
+      guideline: Guideline,
+      suggests: Nullable(Action),
+      agrees: Type.Union([Type.Boolean(), Type.Null()], {
+        description:
+          'whether the advice (the cheapest option) is what the rule suggests; null if it suggests nothing',
+      }),
+      text: Type.String(),
+    }),
     costs: Type.Array(
       Obj({
         option: Action,
         tier: Type.String(),
+        tier_name: Type.String(),
         amount: Money,
         subscription: Money,
+        price_per_credit: Nullable(PricePerCredit),
         packs: Type.Array(PackLine),
         example: Type.Boolean({ description: 'the amount uses a tier price shipped as an example' }),
         detail: Type.String(),
       }),
-      { description: 'what each option would have cost over the periods looked at' },
+      {
+        description:
+          'what each option would have cost over the periods looked at, the current tier first; empty without a complete period',
+      },
     ),
     basis: Obj({
       periods: Type.Integer(),
       allocation: Type.Integer(),
       typical_usage: Type.Integer(),
       typical_overage: Type.Integer(),
+      typical_overage_pct: Type.Integer({ description: 'typical usage over the allocation, whole percent' }),
       periods_over: Type.Integer(),
       periods_over_50: Type.Integer(),
       periods_forfeiting: Type.Integer(),
