@@ -159,7 +159,6 @@ export function tierFit(input: TierFitInput): Advice {
   const used = periods.map((p) => p.used);
   const current = tierOf(catalog, tier);
   const recurring = current.recurring;
-  const nameOf = (id: TierId) => tierOf(catalog, id).name;
 
   const isOver = (u: number) => u > A;
   const isHeavy = (u: number) => u > A && 2 * u >= 3 * A;
