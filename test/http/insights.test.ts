@@ -146,6 +146,52 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.body.audit.top_projects[0]).toMatchObject({ key: prj.body.id, credits: 10 });
   });
 
+  it('shows which periods ran short and which forfeited, and plans a project the cheapest way', async () => {
+    const org = await newOrg(api, { name: 'Seasonal', tier: 'basic' });
+    // Basic: 20 a period, cap 40. Three quiet periods bank 15, 30, then 40 (5 forfeited); then a busy one.
+    for (const used of [5, 5, 5, 70]) {
+      if (used > 40) await buy(org, 'pack_20');
+      await spend(org, used);
+      await nextPeriod(org);
+    }
+    const s = (await insights(org)).body.seasonal;
+    expect(s.periods.map((p: { used: number }) => p.used)).toEqual([5, 5, 5, 70]);
+    expect(s.periods.map((p: { short: number }) => p.short)).toEqual([0, 0, 0, 10]);
+    expect(s.periods.map((p: { forfeited: number }) => p.forfeited)).toEqual([0, 0, 5, 0]);
+    expect(s.ran_short).toEqual([s.periods[3].start]);
+    expect(s.forfeited).toEqual([s.periods[2].start]);
+    expect(s.busiest).toBe(s.periods[3].start);
+    expect(s.summary).toContain('ran short in');
+
+    const by = new Date((await now()) + 40 * DAY * 1000).toISOString();
+    const plan = (body: unknown, key?: string) =>
+      api.call('POST', `/v1/orgs/${org}/insights/plan`, { body, ...(key ? { key } : {}) });
+    const r = await plan({ credits: 200, by });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ credits: 200, by });
+    expect(r.body.renewals).toHaveLength(1);
+    const covering = r.body.options.filter((o: { option: string }) => o.option !== 'bank_rollover');
+    const cheapest = Math.min(...covering.map((o: { cost: { amount: number } }) => o.cost.amount));
+    expect(r.body.options[0].cost.amount).toBe(cheapest);
+    expect(r.body.recommended).toBe(r.body.options[0].option);
+    const up = r.body.options.find((o: { tier?: string }) => o.tier === 'business');
+    expect(up).toMatchObject({
+      option: 'upgrade_one_period',
+      tier_name: 'Business',
+      upgrade_at: r.body.renewals[0],
+    });
+    expect(Date.parse(up.downgrade_at)).toBeGreaterThan(Date.parse(up.upgrade_at));
+    expect(
+      r.body.options.find((o: { option: string }) => o.option === 'buy_packs').packs[0].price_per_credit,
+    ).toBeTruthy();
+
+    expectProblem(await plan({ credits: 0, by }), 400, 'validation_failed');
+    expectProblem(await plan({ credits: 10, by: '2001-01-01T00:00:00Z' }), 400, 'validation_failed');
+    expectProblem(await plan({ credits: 10, by, extra: 1 }), 400, 'validation_failed');
+    const usageOnly = await newKey(api, org, ['usage']);
+    expectProblem(await plan({ credits: 10, by }, usageOnly), 403, 'forbidden');
+  });
+
   it('has nothing to advise a new Free org yet, and forecasts without a renewal', async () => {
     const org = await newOrg(api);
     await spend(org, 2);
@@ -213,6 +259,8 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
       'efficiency',
       'forecast',
       'generated_at',
+      'seasonal',
     ]);
+    expect(doc.paths['/v1/orgs/{org}/insights/plan'].post).toBeTruthy();
   });
 });

@@ -4,8 +4,19 @@
  * is src/core/insights, the rules in words docs/insights.md.
  */
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_BURN_WINDOW_DAYS, DEFAULT_PERIODS, orgInsights } from '../../app/insights.ts';
-import { MAX_PERIODS } from '../../core/insights/index.ts';
+import {
+  DEFAULT_BURN_WINDOW_DAYS,
+  DEFAULT_PERIODS,
+  orgInsights,
+  planOrgProject,
+} from '../../app/insights.ts';
+import { invalid } from '../../core/index.ts';
+import {
+  MAX_PERIODS,
+  MAX_PLAN_CREDITS,
+  MAX_PLAN_MONTHS,
+  type ProjectPlan,
+} from '../../core/insights/index.ts';
 import { iso, isoOrNull } from '../present.ts';
 import {
   errorResponses,
@@ -50,6 +61,75 @@ const Share = {
   count: Type.Integer(),
   share_pct: Type.Number({ description: 'percent of the credits in the range, one decimal' }),
 };
+
+const Seasonal = Obj(
+  {
+    periods: Type.Array(
+      Obj({
+        start: Time,
+        end: Time,
+        used: Type.Integer(),
+        subscription_credits: Type.Integer({ description: 'allocation + rollover carried in' }),
+        short: Type.Integer({ description: 'credits used beyond the subscription’s (packs, other grants)' }),
+        banked: Type.Integer({ description: 'carried into the next period (at most the rollover cap)' }),
+        forfeited: Type.Integer(),
+        kind: Type.Union([Type.Literal('busy'), Type.Literal('quiet'), Type.Literal('usual')]),
+      }),
+    ),
+    ran_short: Type.Array(Time, { description: 'starts of the periods that ran short' }),
+    forfeited: Type.Array(Time, { description: 'starts of the periods that forfeited at renewal' }),
+    busiest: NullableTime,
+    quietest: NullableTime,
+    summary: Type.String(),
+  },
+  { description: 'the last complete periods (up to 12), replayed on the current terms' },
+);
+
+const PlanOption = Type.Union([
+  Type.Literal('bank_rollover'),
+  Type.Literal('buy_packs'),
+  Type.Literal('upgrade_one_period'),
+]);
+const PlanBody = Obj({
+  credits: Type.Integer(),
+  by: Time,
+  renewals: Type.Array(Time),
+  usual_use: Type.Integer({ description: 'credits the org’s usual use spends until `by`' }),
+  recommended: PlanOption,
+  recommended_tier: Type.Optional(Type.String()),
+  reason: Type.String(),
+  options: Type.Array(
+    Obj({
+      option: PlanOption,
+      tier: Type.Optional(Type.String()),
+      tier_name: Type.Optional(Type.String()),
+      cost: Money,
+      credits_at_by: Type.Integer({ description: 'credits at hand at `by` before buying packs' }),
+      packs: Type.Array(PackLine),
+      packs_price: Money,
+      buy_by: NullableTime,
+      upgrade_at: NullableTime,
+      downgrade_at: NullableTime,
+      example: Type.Boolean(),
+      detail: Type.String(),
+    }),
+    {
+      description: 'the options that cover the need, cheapest first; banking alone last when it falls short',
+    },
+  ),
+});
+
+const presentPlan = (p: ProjectPlan) => ({
+  ...p,
+  by: iso(p.by),
+  renewals: p.renewals.map(iso),
+  options: p.options.map((o) => ({
+    ...o,
+    buy_by: isoOrNull(o.buy_by),
+    upgrade_at: isoOrNull(o.upgrade_at),
+    downgrade_at: isoOrNull(o.downgrade_at),
+  })),
+});
 
 const InsightsBody = Obj({
   generated_at: Time,
@@ -107,6 +187,7 @@ const InsightsBody = Obj({
       description: 'the complete periods looked at, oldest first',
     }),
   }),
+  seasonal: Seasonal,
   forecast: Obj({
     burn_per_day: Type.Number({ description: 'credits per day over the window, two decimals' }),
     window_days: Type.Number(),
@@ -205,6 +286,14 @@ export function insightRoutes(app: App, { deps }: RouteContext) {
             forfeited: p.forfeited,
           })),
         },
+        seasonal: {
+          ...r.seasonal,
+          periods: r.seasonal.periods.map((p) => ({ ...p, start: iso(p.start), end: iso(p.end) })),
+          ran_short: r.seasonal.ran_short.map(iso),
+          forfeited: r.seasonal.forfeited.map(iso),
+          busiest: isoOrNull(r.seasonal.busiest),
+          quietest: isoOrNull(r.seasonal.quietest),
+        },
         forecast: {
           ...f,
           runs_out_at: isoOrNull(f.runs_out_at),
@@ -214,6 +303,38 @@ export function insightRoutes(app: App, { deps }: RouteContext) {
         efficiency: { ...r.efficiency, from: iso(r.efficiency.from), to: iso(r.efficiency.to) },
         audit: { ...r.audit, from: iso(r.audit.from), to: iso(r.audit.to) },
       };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:org/insights/plan',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags: ['reports'],
+        summary:
+          'Plan a project: the cheapest way to have some credits by a date (bank rollover, buy packs, or upgrade for one period)',
+        params: OrgParams,
+        body: Obj({
+          credits: Type.Integer({
+            minimum: 1,
+            maximum: MAX_PLAN_CREDITS,
+            description: 'credits the project needs',
+          }),
+          by: Type.String({
+            format: 'date-time',
+            description: `RFC 3339: when they must be at hand (after now, at most ${MAX_PLAN_MONTHS} months ahead)`,
+          }),
+        }),
+        response: { 200: PlanBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const by = Date.parse(request.body.by);
+      if (!Number.isFinite(by)) throw invalid('body.by must be an RFC 3339 time', { field: 'body.by' });
+      return presentPlan(
+        await planOrgProject(deps, request.params.org, { credits: request.body.credits, by }),
+      );
     },
   );
 }
