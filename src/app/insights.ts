@@ -21,12 +21,17 @@ import {
   forecast,
   forfeitedIn,
   type PeriodUsage,
+  type ProjectPlan,
   pastPeriods,
+  planProject,
   type ResolutionShare,
   resolutionShare,
+  type Seasonal,
   type Share,
+  seasonalPattern,
   tierFit,
   topConsumers,
+  typical,
   type UsageRecord,
   usageRecord,
   workflowEfficiency,
@@ -37,6 +42,8 @@ import { loadOrg } from './ledger.ts';
 
 export const DEFAULT_PERIODS = 6;
 export const DEFAULT_BURN_WINDOW_DAYS = 14;
+/** Seasonal planning looks back over a year of periods (at most, the org's age). */
+export const SEASONAL_PERIODS = 12;
 /** Efficiency and top consumers look at the last 30 days. */
 export const RECENT_DAYS = 30;
 /** Bounds on what one insights request reads from the log. */
@@ -52,6 +59,7 @@ export interface InsightsOptions {
 export interface Insights {
   generated_at: number;
   advice: Advice & { periods: PeriodUsage[] };
+  seasonal: Seasonal;
   forecast: Forecast;
   efficiency: Efficiency & { from: number; to: number; truncated: boolean };
   audit: {
@@ -79,9 +87,17 @@ export async function orgInsights(
   const used = async (from: number, to: number) =>
     (await deps.store.usageReport(orgId, 'tool', from, to)).reduce((s, r) => s + r.credits, 0);
 
+  const count = opts.periods ?? DEFAULT_PERIODS;
+  const all = await completePeriods(deps, state, now, Math.max(count, SEASONAL_PERIODS), used);
+  const terms = termsOf(deps.catalog, state.subscription, state.subscription.tier);
   return {
     generated_at: now,
-    advice: await advice(deps, state, now, opts.periods ?? DEFAULT_PERIODS, used),
+    advice: advice(deps, state, all.slice(Math.max(0, all.length - count))),
+    seasonal: seasonalPattern({
+      allocation: terms.allocation,
+      rollover_cap: terms.rollover_cap,
+      periods: all,
+    }),
     forecast: await forecastOf(
       deps,
       state,
@@ -94,13 +110,14 @@ export async function orgInsights(
   };
 }
 
-async function advice(
+/** The last `count` complete periods, oldest first, with what each used and forfeited. */
+async function completePeriods(
   deps: AppDeps,
   state: OrgState,
   now: number,
   count: number,
   used: (from: number, to: number) => Promise<number>,
-): Promise<Insights['advice']> {
+): Promise<PeriodUsage[]> {
   const sub = state.subscription;
   const windows = pastPeriods({
     now,
@@ -128,6 +145,11 @@ async function advice(
   const periods: PeriodUsage[] = [];
   for (const [i, w] of windows.entries())
     periods.push({ ...w, used: await used(w.start, w.end), forfeited: forfeited[i]! });
+  return periods;
+}
+
+function advice(deps: AppDeps, state: OrgState, periods: PeriodUsage[]): Insights['advice'] {
+  const sub = state.subscription;
   const terms = termsOf(deps.catalog, sub, sub.tier);
   const a = tierFit({
     catalog: deps.catalog,
@@ -139,6 +161,55 @@ async function advice(
     needs_team: state.members.some((m) => m.role !== 'owner'),
   });
   return { ...a, periods };
+}
+
+export interface ProjectRequest {
+  credits: number;
+  by: number;
+}
+
+/**
+ * The cheapest way to have `credits` at hand by `by` (docs/insights.md, "Planning a
+ * project"): the org's credits now, its renewals until then and its usual use, from the
+ * same reads as the advice.
+ */
+export async function planOrgProject(
+  deps: AppDeps,
+  orgId: string,
+  req: ProjectRequest,
+): Promise<ProjectPlan> {
+  const now = deps.clock.now();
+  const state = await loadOrg(deps, orgId);
+  await deps.store.catchUp(orgId, now);
+  const used = async (from: number, to: number) =>
+    (await deps.store.usageReport(orgId, 'tool', from, to)).reduce((s, r) => s + r.credits, 0);
+  const sub = state.subscription;
+  const periods = await completePeriods(deps, state, now, DEFAULT_PERIODS, used);
+  let subscriptionCredits = 0;
+  let otherCredits = 0;
+  for (const g of state.grants)
+    if (g.closed_at === null && (g.expires_at === null || g.expires_at > now)) {
+      if (g.source === 'subscription' || g.source === 'rollover') subscriptionCredits += g.remaining;
+      else otherCredits += g.remaining;
+    }
+  const next = sub.cancel_at_period_end ? 'free' : (sub.pending_tier ?? sub.tier);
+  const currentTerms = termsOf(deps.catalog, sub, sub.tier);
+  const nextTerms = termsOf(deps.catalog, sub, next);
+  return planProject({
+    catalog: deps.catalog,
+    now,
+    credits: req.credits,
+    by: req.by,
+    current: { tier: sub.tier, allocation: currentTerms.allocation, rollover_cap: currentTerms.rollover_cap },
+    next: { tier: next, allocation: nextTerms.allocation, rollover_cap: nextTerms.rollover_cap },
+    anchor: sub.anchor,
+    period_index: sub.period_index,
+    subscription_credits: subscriptionCredits,
+    other_credits: Math.max(0, otherCredits - state.overage_used),
+    typical_usage: typical(periods.map((p) => p.used)),
+    used_this_period: sub.period_start !== null ? await used(sub.period_start, now + 1) : 0,
+    needs_team: state.members.some((m) => m.role !== 'owner'),
+  });
 }
 
 async function forecastOf(

@@ -229,6 +229,24 @@ export interface SchedulerOptions {
   onReport?: (r: SchedulerReport) => void;
 }
 
+/**
+ * The timers a server runs. Under the manual test clock, full passes (renewals, expiries,
+ * alerts) wait for a test to move time and run them; deliveries still leave on wall-clock
+ * time, as a payment provider's test clock does: webhooks and emails that are due (on the
+ * manual clock) go out within seconds without anyone running a pass by hand. Only `serve`
+ * starts the timers, so API tests, which drive passes themselves, are not raced by them.
+ */
+export function schedulerTimers(o: {
+  manual: boolean;
+  scheduler_interval_seconds: number;
+  delivery_interval_seconds: number;
+}): Pick<SchedulerOptions, 'intervalMs' | 'deliveryIntervalMs'> {
+  return {
+    intervalMs: o.manual ? 0 : o.scheduler_interval_seconds * 1000,
+    deliveryIntervalMs: o.delivery_interval_seconds * 1000,
+  };
+}
+
 /** Runs passes on timers inside the server; one pass at a time per instance. */
 export class Scheduler {
   private timers: NodeJS.Timeout[] = [];

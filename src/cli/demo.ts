@@ -58,7 +58,7 @@ export async function demoCommand(config: Config, argv: string[]): Promise<numbe
     throw new UsageError('--months must be an integer from 1 to 24');
   const seed = f.seed === undefined ? 42 : Number(f.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError('--seed must be an integer');
-  const store = await openStore(config.database_url, { catalog: config.catalog });
+  const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
     const progress = new Progress('simulating');
     const out = await seedDemo(store, {

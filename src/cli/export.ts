@@ -1,15 +1,25 @@
-/** `amisi export`: an org's transaction log as CSV or JSON lines, streamed page by page. */
-
+/**
+ * `amisi export`: an org's transaction log as CSV or JSON lines, streamed page by page, in
+ * the API's shapes (RFC 3339 times, no journal internals). A reader that closes the pipe
+ * early (`| head -1`) ends the export quietly (see main.ts).
+ */
+import { once } from 'node:events';
+import { presentTxn, toCsv } from '../app/transaction-view.ts';
 import type { Config } from '../config/config.ts';
 import { type Transaction, TXN_TYPES, type TxnType } from '../core/index.ts';
-import { toCsv } from '../http/routes/csv.ts';
 import { openStore } from '../store/open.ts';
 import { flags, timeFlag, UsageError } from './args.ts';
 
 export const EXPORT_HELP = `usage: amisi export --org <org id> [--format csv|json] [--type <type>] [--from <time>] [--to <time>]
 
 Writes the org's transaction log (newest first) to stdout: CSV (default) or one JSON
-object per line. Types: ${TXN_TYPES.join(', ')}.`;
+object per line, shaped as GET /v1/orgs/{org}/transactions answers (RFC 3339 times).
+Types: ${TXN_TYPES.join(', ')}.`;
+
+/** Writes a chunk, waiting for the reader when the pipe is full (memory stays bounded). */
+async function write(chunk: string) {
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+}
 
 export async function exportCommand(config: Config, argv: string[]): Promise<number> {
   const f = flags(argv, {
@@ -30,7 +40,7 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
     throw new UsageError(`--type must be one of ${TXN_TYPES.join(', ')}`);
   const from = timeFlag('from', f.from);
   const to = timeFlag('to', f.to);
-  const store = await openStore(config.database_url, { catalog: config.catalog });
+  const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
     if (!(await store.getOrg(f.org, Date.now()))) throw new UsageError(`org ${f.org} not found`);
     await store.catchUp(f.org, Date.now());
@@ -46,8 +56,9 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
       if (format === 'csv') {
         // One CSV writer for the API and the CLI: the header comes with the first page only.
         const csv = toCsv(page.data as Transaction[]);
-        process.stdout.write(cursor === undefined ? csv : csv.slice(csv.indexOf('\r\n') + 2));
-      } else for (const t of page.data as Transaction[]) process.stdout.write(`${JSON.stringify(t)}\n`);
+        await write(cursor === undefined ? csv : csv.slice(csv.indexOf('\r\n') + 2));
+      } else
+        await write((page.data as Transaction[]).map((t) => `${JSON.stringify(presentTxn(t))}\n`).join(''));
       if (!page.has_more) break;
       cursor = page.next_cursor!;
     }

@@ -84,6 +84,13 @@ async function main(argv: string[]) {
   }
 }
 
+// A reader that closed the pipe (`amisi export … | head -1`) has all it wanted: end quietly
+// with status 0, as `git log | head` does, instead of dying on an unhandled EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     console.error(`amisi: ${err.message} (see amisi --help)`);

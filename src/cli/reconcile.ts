@@ -21,7 +21,7 @@ export async function reconcileCommand(config: Config, argv: string[]): Promise<
   const days = f['since-days'] === undefined ? 30 : Number(f['since-days']);
   if (!Number.isInteger(days) || days < 1 || days > 3650)
     throw new UsageError('--since-days must be an integer from 1 to 3650');
-  const store = await openStore(config.database_url, { catalog: config.catalog });
+  const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   const now = Date.now();
   const deps = cliDeps(config, store, now);
   try {

@@ -19,7 +19,7 @@ export async function renewCommand(config: Config, argv: string[]): Promise<numb
     return 0;
   }
   const at = timeFlag('at', f.at) ?? Date.now();
-  const store = await openStore(config.database_url, { catalog: config.catalog });
+  const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
     const deps = cliDeps(config, store, at);
     const r = await runScheduledWork(deps);

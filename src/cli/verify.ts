@@ -19,7 +19,7 @@ export async function verifyCommand(config: Config, argv: string[]): Promise<num
     console.log(VERIFY_HELP);
     return 0;
   }
-  const store = await openStore(config.database_url, { catalog: config.catalog });
+  const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
     const progress = new Progress('verifying orgs');
     const started = Date.now();

@@ -80,6 +80,42 @@ describe('holds', () => {
     expect(numbers(l, t0 + 1)).toEqual({ balance: 12, held: 0, available: 12 });
   });
 
+  it('refuses a capture whose amount disagrees with quantity × price, naming both figures, and leaves the hold open', () => {
+    const { l, h } = withHold(5);
+    const e = refusal(() =>
+      l.run(
+        'org_a',
+        { type: 'capture', hold_id: h.id, amount: 3, usage: image('720p', 2), quantity_stated: true },
+        t0 + 1,
+      ),
+    );
+    expect(e.code).toBe('validation_failed');
+    expect(e.message).toContain('amount 3 disagrees with quantity 2 × 1 credit');
+    expect(e.extra).toMatchObject({ field: 'amount', amount: 3, quantity: 2, priced: 2 });
+    expect(l.org('org_a').holds[0]).toMatchObject({ status: 'open' });
+    const ok = l.run<Transaction>(
+      'org_a',
+      { type: 'capture', hold_id: h.id, amount: 4, usage: image('1080p', 2), quantity_stated: true },
+      t0 + 2,
+    );
+    expect(ok.amount).toBe(-4);
+  });
+
+  it('records a capture of 0 as a release: no 0-credit usage line, every credit back', () => {
+    const { l, h } = withHold(5);
+    const before = log(l).length;
+    const t = l.run<Transaction>(
+      'org_a',
+      { type: 'capture', hold_id: h.id, amount: 0, usage: image('720p') },
+      t0 + 1,
+    );
+    expect(t.type).toBe('release');
+    expect(l.org('org_a').holds[0]).toMatchObject({ status: 'released', captured: 0 });
+    expect(log(l).length).toBe(before); // the user-facing log has no new line
+    expect(log(l).some((x) => x.type === 'usage' && x.amount === 0)).toBe(false);
+    expect(numbers(l, t0 + 1)).toMatchObject({ available: 20, held: 0 });
+  });
+
   it('refuses to capture more than was held, leaving the hold open', () => {
     const { l, h } = withHold(8);
     const e = refusal(() =>

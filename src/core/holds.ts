@@ -5,6 +5,7 @@
  * is released automatically. `consume` is hold + capture in one step.
  */
 import { chargeBudgets, checkBudgets } from './budgets.ts';
+import { findOperation } from './catalog.ts';
 import type { Ctx } from './context.ts';
 import { draw } from './draw-order.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
@@ -94,6 +95,27 @@ function split(allocations: HoldAllocation[], amount: number): [HoldAllocation[]
   return [charged, rest];
 }
 
+/**
+ * A capture that states both the credits and the usage quantity must not contradict the
+ * catalog: `amount` = quantity × the operation's price. Otherwise the log would say "two
+ * 720p images" beside a charge of 3 credits, and no one could tell which figure is true.
+ */
+export function checkCapturePrice(ctx: Ctx, amount: number, usage: Usage) {
+  const op = findOperation(ctx.catalog, usage.tool, usage.operation);
+  if (!op) throw invalid(`unknown operation ${usage.tool}/${usage.operation}`, { field: 'operation' });
+  const priced = op.credits * usage.quantity;
+  if (priced !== amount)
+    throw invalid(
+      `amount ${amount} disagrees with quantity ${usage.quantity} × ${creditCount(op.credits)} (${usage.tool} ${usage.operation}) = ${priced}: give one of them, or make them agree`,
+      { field: 'amount', amount, quantity: usage.quantity, price: op.credits, priced },
+    );
+}
+
+/**
+ * Charges `amount` of an open hold and returns the rest. A capture of 0 charged nothing:
+ * it is recorded as what it is, a release (no 0-credit usage line in the log), and the
+ * release transaction is returned.
+ */
 export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) {
   const h = openHold(ctx, id);
   if (amount > h.amount)
@@ -101,6 +123,10 @@ export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) 
       field: 'amount',
       held: h.amount,
     });
+  if (amount === 0) {
+    releaseHold(ctx, id);
+    return ctx.txns[ctx.txns.length - 1]!;
+  }
   const [charged, rest] = split(h.allocations, amount);
   const account = `hold:${h.id}`;
   h.status = 'captured';

@@ -19,6 +19,7 @@ export {
   type PlanPreviewRequest,
   previewPlanChange,
 } from './plan-preview.ts';
+export * from './price-per-credit.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';

@@ -15,7 +15,7 @@ import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
 import type { Ctx } from './context.ts';
 import { DomainError, invalid, isDomainError, notFound } from './errors.ts';
 import { issueGrant } from './grants.ts';
-import { captureHold, consume, createHold, releaseHold } from './holds.ts';
+import { captureHold, checkCapturePrice, consume, createHold, releaseHold } from './holds.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
 import { setPastDue } from './past-due.ts';
 import { cancel, changeTier } from './plan-changes.ts';
@@ -43,7 +43,14 @@ export type Command =
       member_id?: string | null;
       project_id?: string | null;
     }
-  | { type: 'capture'; hold_id: string; amount?: number; usage: Usage }
+  | {
+      type: 'capture';
+      hold_id: string;
+      amount?: number;
+      usage: Usage;
+      /** The caller stated usage.quantity (not a default): with an amount, they must agree. */
+      quantity_stated?: boolean;
+    }
   | { type: 'release'; hold_id: string }
   | { type: 'consume'; usage: Usage; amount?: number }
   | { type: 'change_tier'; tier: TierId; allocation?: number; rollover_cap?: number; overage_limit?: number }
@@ -214,6 +221,7 @@ function run(ctx: Ctx, cmd: Command): unknown {
     case 'capture': {
       const h = ctx.state.holds.find((x) => x.id === cmd.hold_id);
       const amount = cmd.amount === undefined ? (h?.amount ?? 0) : credits(cmd.amount, 'amount', 0);
+      if (cmd.amount !== undefined && cmd.quantity_stated) checkCapturePrice(ctx, amount, cmd.usage);
       return captureHold(ctx, cmd.hold_id, amount, cmd.usage);
     }
     case 'release':

@@ -2,6 +2,8 @@
  * Core values → the API's shapes: snake_case fields, RFC 3339 UTC times, nothing internal
  * (journal postings, allocations, payment ids, key hashes) ever leaves through here.
  */
+
+import { iso, isoOrNull, presentTxn as presentTxnView } from '../app/transaction-view.ts';
 import {
   type Budget,
   budgetHeld,
@@ -14,7 +16,6 @@ import {
   rollBudget,
   type Subscription,
   type Transaction,
-  type Usage,
 } from '../core/index.ts';
 import { type ApiKey, unknownCursor } from '../store/types.ts';
 import type {
@@ -30,8 +31,8 @@ import type {
   TransactionT,
 } from './schemas.ts';
 
-export const iso = (ms: number) => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+// The log's presentation is shared with the CLI's export: it lives in the app layer.
+export { iso, isoOrNull };
 
 export const presentOrg = (s: OrgState): OrgT => ({
   id: s.id,
@@ -49,35 +50,8 @@ export const presentSubscription = (sub: Subscription): SubscriptionT => ({
   cancel_at_period_end: sub.cancel_at_period_end,
 });
 
-function presentUsage(u: Usage): NonNullable<TransactionT['usage']> {
-  const out: NonNullable<TransactionT['usage']> = {
-    tool: u.tool,
-    operation: u.operation,
-    quantity: u.quantity,
-    member_id: u.member_id ?? null,
-    project_id: u.project_id ?? null,
-  };
-  if (u.params !== undefined) out.params = u.params;
-  if (u.job_id != null) out.job_id = u.job_id;
-  if (u.metadata !== undefined) out.metadata = u.metadata;
-  return out;
-}
-
-export function presentTxn(t: Transaction): TransactionT {
-  const out: TransactionT = {
-    id: t.id,
-    type: t.type,
-    amount: t.amount,
-    balance_after: t.balance_after,
-    sources: t.sources.map((s) => ({ grant_id: s.grant_id, source: s.source, amount: s.amount })),
-    hold_id: t.hold_id,
-    purchase_id: t.purchase_id,
-    description: t.description,
-    created_at: iso(t.created_at),
-  };
-  if (t.usage) out.usage = presentUsage(t.usage);
-  return out;
-}
+/** A transaction as the API shows it (the same shape `amisi export --format json` prints). */
+export const presentTxn = (t: Transaction): TransactionT => presentTxnView(t);
 
 export const presentHold = (h: Hold): HoldT => ({
   id: h.id,

@@ -50,6 +50,18 @@ export const Money = Obj({
   currency: Type.String(),
 });
 
+/** What one credit costs, kept integer: thousandths of the minor unit (millicents for USD). */
+export const PricePerCredit = Obj(
+  {
+    amount_milli: Type.Integer({
+      description: 'thousandths of the minor unit (millicents for USD), rounded half up',
+    }),
+    currency: Type.String(),
+    display: Type.String({ description: 'the same in the currency’s format, e.g. "$0.29995"' }),
+  },
+  { description: 'the price of one credit' },
+);
+
 export const TierId = Type.Union(
   TIER_IDS.map((t) => Type.Literal(t)),
   { description: TIER_IDS.join(' | ') },

@@ -21,7 +21,7 @@ import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
 import { HashingQueue } from '../app/hashing-queue.ts';
-import { Scheduler } from '../app/scheduler.ts';
+import { Scheduler, schedulerTimers } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
 import { mailFolder } from '../notifications/mail-folder.ts';
 import { loggedMailer, type Mail, smtpMailer } from '../notifications/mailer.ts';
@@ -277,11 +277,10 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   eventRoutes(app, ctx);
   if (opts.webApp !== false) web = await registerWebApp(app, opts.webApp?.dist);
 
-  // Passes run on the system clock only: under the manual clock, time moves when a test says.
-  const manual = clock.manual;
+  // Full passes run on the system clock only (under the manual clock, time moves when a
+  // test says); deliveries leave on wall-clock time under either (schedulerTimers).
   const scheduler = new Scheduler(deps, {
-    intervalMs: manual ? 0 : config.scheduler_interval_seconds * 1000,
-    deliveryIntervalMs: manual ? 0 : config.delivery_interval_seconds * 1000,
+    ...schedulerTimers({ manual: clock.manual, ...config }),
     onError: (err) => app.log.error({ err }, 'scheduled work failed'),
     onReport: (r) => {
       if (r.renewed + r.alerts + r.dispatched + r.deliveries + r.emails + r.auto_topups > 0)

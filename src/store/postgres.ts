@@ -59,6 +59,8 @@ export interface PostgresOptions {
   poolSize?: number;
   catalog?: Catalog;
   batch?: Partial<GroupCommitOptions>;
+  /** Refuse a schema that was never migrated instead of creating it (see OpenOptions). */
+  mustExist?: boolean;
 }
 
 const int8 = (v: string) => Number(v);
@@ -80,11 +82,24 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
+  let migrated = true;
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    if (options.mustExist) {
+      const r = await pool.query(
+        `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'amisi_meta'`,
+        [schema],
+      );
+      migrated = r.rowCount !== null && r.rowCount > 0;
+    } else await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (e) {
     await pool.end();
     throw new StoreError(`cannot reach PostgreSQL at ${redact(options.url)}: ${(e as Error).message}`);
+  }
+  if (!migrated) {
+    await pool.end();
+    throw new StoreError(
+      `schema ${schema} at ${redact(options.url)} holds no Amisi Credits database: check DATABASE_URL, or create it with \`amisi migrate\``,
+    );
   }
   const store = new PostgresStore(pool, options, schema);
   await store.migrate();

@@ -42,8 +42,32 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
       ['8k', 4],
     ]);
     expect(Object.keys(r.body.tiers[1]).sort()).toEqual(
-      ['allocation', 'id', 'name', 'price', 'recurring', 'rollover_cap', 'team'].sort(),
+      ['allocation', 'id', 'name', 'price', 'price_per_credit', 'recurring', 'rollover_cap', 'team'].sort(),
     );
+  });
+
+  it('shows the price per credit of every tier and pack, in integer thousandths of a cent', async () => {
+    const r = await api.call('GET', '/v1/catalog', { key: null });
+    const per = (xs: { id: string; price_per_credit: { amount_milli: number } | null }[]) =>
+      xs.map((x) => [x.id, x.price_per_credit?.amount_milli ?? null]);
+    expect(per(r.body.packs)).toEqual([
+      ['pack_20', 49_950],
+      ['pack_50', 39_980],
+      ['pack_100', 34_990],
+      ['pack_200', 29_995],
+    ]);
+    expect(per(r.body.tiers)).toEqual([
+      ['free', null],
+      ['basic', 25_000],
+      ['pro', 16_000],
+      ['business', 10_000],
+      ['enterprise', 7_000],
+    ]);
+    expect(r.body.packs[3].price_per_credit).toEqual({
+      amount_milli: 29_995,
+      currency: 'usd',
+      display: '$0.29995',
+    });
   });
 
   it('creates an org on Free holding 5 credits, and reads it back', async () => {

@@ -39,7 +39,7 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
   };
   const insights = (org: string, query = '') => api.call('GET', `/v1/orgs/${org}/insights${query}`);
 
-  it('advises Basic → Pro after three periods ≥50% over, with what each option would have cost', async () => {
+  it('advises Basic → Pro after three periods ≥50% over when Pro costs least, with what each option would have cost', async () => {
     const org = await newOrg(api, { name: 'Heavy', tier: 'basic' });
     for (const used of [35, 40, 32]) {
       await buy(org, 'pack_20');
@@ -50,17 +50,29 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.status, r.text).toBe(200);
     const a = r.body.advice;
     expect(a.periods.map((p: { used: number }) => p.used)).toEqual([35, 40, 32]);
-    expect(a).toMatchObject({ action: 'upgrade', tier: 'pro' });
-    expect(a.basis).toMatchObject({ periods: 3, allocation: 20, periods_over_50: 3, typical_usage: 35 });
-    expect(a.reason).toContain('at least 50% over the allocation of 20');
+    expect(a).toMatchObject({ action: 'upgrade', tier: 'pro', tier_name: 'Pro' });
+    expect(a.basis).toMatchObject({
+      periods: 3,
+      allocation: 20,
+      periods_over_50: 3,
+      typical_usage: 35,
+      typical_overage_pct: 75,
+      cheapest: { option: 'upgrade', tier: 'pro' },
+    });
+    expect(a.rule_of_thumb).toMatchObject({ guideline: 'heavy_overage', suggests: 'upgrade', agrees: true });
+    expect(a.reason).toContain('You exceed the allocation of 20 by 75%');
     const cost = (tier: string) => a.costs.find((c: { tier: string }) => c.tier === tier);
-    expect(cost('basic')).toMatchObject({ option: 'buy_packs', amount: { amount: 5697, currency: 'usd' } });
+    // Basic $5.00 × 3 + three 20-packs; Pro $8.00 × 3 (example prices).
+    expect(cost('basic')).toMatchObject({ option: 'buy_packs', amount: { amount: 4497, currency: 'usd' } });
     expect(cost('pro')).toMatchObject({
       option: 'upgrade',
-      amount: { amount: 5700, currency: 'usd' },
+      tier_name: 'Pro',
+      amount: { amount: 2400, currency: 'usd' },
+      price_per_credit: { amount_milli: 16_000, currency: 'usd', display: '$0.16' },
       example: true,
     });
-    expect(cost('free')).toMatchObject({ option: 'downgrade', example: false });
+    expect(cost('basic').packs[0].price_per_credit).toMatchObject({ amount_milli: 49_950 });
+    expect(cost('free')).toMatchObject({ option: 'downgrade', example: false, price_per_credit: null });
     expect(a.costs.map((c: { tier: string }) => c.tier)).toEqual([
       'basic',
       'free',
@@ -134,6 +146,52 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.body.audit.top_projects[0]).toMatchObject({ key: prj.body.id, credits: 10 });
   });
 
+  it('shows which periods ran short and which forfeited, and plans a project the cheapest way', async () => {
+    const org = await newOrg(api, { name: 'Seasonal', tier: 'basic' });
+    // Basic: 20 a period, cap 40. Three quiet periods bank 15, 30, then 40 (5 forfeited); then a busy one.
+    for (const used of [5, 5, 5, 70]) {
+      if (used > 40) await buy(org, 'pack_20');
+      await spend(org, used);
+      await nextPeriod(org);
+    }
+    const s = (await insights(org)).body.seasonal;
+    expect(s.periods.map((p: { used: number }) => p.used)).toEqual([5, 5, 5, 70]);
+    expect(s.periods.map((p: { short: number }) => p.short)).toEqual([0, 0, 0, 10]);
+    expect(s.periods.map((p: { forfeited: number }) => p.forfeited)).toEqual([0, 0, 5, 0]);
+    expect(s.ran_short).toEqual([s.periods[3].start]);
+    expect(s.forfeited).toEqual([s.periods[2].start]);
+    expect(s.busiest).toBe(s.periods[3].start);
+    expect(s.summary).toContain('ran short in');
+
+    const by = new Date((await now()) + 40 * DAY * 1000).toISOString();
+    const plan = (body: unknown, key?: string) =>
+      api.call('POST', `/v1/orgs/${org}/insights/plan`, { body, ...(key ? { key } : {}) });
+    const r = await plan({ credits: 200, by });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ credits: 200, by });
+    expect(r.body.renewals).toHaveLength(1);
+    const covering = r.body.options.filter((o: { option: string }) => o.option !== 'bank_rollover');
+    const cheapest = Math.min(...covering.map((o: { cost: { amount: number } }) => o.cost.amount));
+    expect(r.body.options[0].cost.amount).toBe(cheapest);
+    expect(r.body.recommended).toBe(r.body.options[0].option);
+    const up = r.body.options.find((o: { tier?: string }) => o.tier === 'business');
+    expect(up).toMatchObject({
+      option: 'upgrade_one_period',
+      tier_name: 'Business',
+      upgrade_at: r.body.renewals[0],
+    });
+    expect(Date.parse(up.downgrade_at)).toBeGreaterThan(Date.parse(up.upgrade_at));
+    expect(
+      r.body.options.find((o: { option: string }) => o.option === 'buy_packs').packs[0].price_per_credit,
+    ).toBeTruthy();
+
+    expectProblem(await plan({ credits: 0, by }), 400, 'validation_failed');
+    expectProblem(await plan({ credits: 10, by: '2001-01-01T00:00:00Z' }), 400, 'validation_failed');
+    expectProblem(await plan({ credits: 10, by, extra: 1 }), 400, 'validation_failed');
+    const usageOnly = await newKey(api, org, ['usage']);
+    expectProblem(await plan({ credits: 10, by }, usageOnly), 403, 'forbidden');
+  });
+
   it('has nothing to advise a new Free org yet, and forecasts without a renewal', async () => {
     const org = await newOrg(api);
     await spend(org, 2);
@@ -142,6 +200,7 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
     expect(r.body.advice).toMatchObject({
       action: 'stay',
       periods: [],
+      costs: [], // no cost rows for periods that do not exist
       basis: { periods: 0, cheapest: null },
     });
     expect(r.body.forecast).toMatchObject({
@@ -200,6 +259,8 @@ describe.each(DIALECTS)('insights on %s', (dialect) => {
       'efficiency',
       'forecast',
       'generated_at',
+      'seasonal',
     ]);
+    expect(doc.paths['/v1/orgs/{org}/insights/plan'].post).toBeTruthy();
   });
 });

@@ -12,4 +12,6 @@ export * from './money.ts';
 export * from './option-cost.ts';
 export * from './packs.ts';
 export * from './past-periods.ts';
+export * from './project-plan.ts';
+export * from './seasonal.ts';
 export * from './tier-fit.ts';

@@ -12,6 +12,8 @@ const terms = (id: TierId) => {
     price: t.price,
   };
 };
+/** Basic's price per period, read from the catalog (the shipped price is an example). */
+const BASIC = tierOf(defaultCatalog, 'basic').price!.amount;
 const cost = (id: TierId, used: number[]) => costOfTier(terms(id), used, defaultCatalog.packs, 'usd');
 
 describe('what a tier would have cost', () => {
@@ -19,8 +21,8 @@ describe('what a tier would have cost', () => {
     const c = cost('basic', [25, 35]);
     // 25: 5 over → one 20-pack, 15 left; 35: 15 over, paid from the pack's rest.
     expect(c.packs.map((l) => [l.id, l.count])).toEqual([['pack_20', 1]]);
-    expect(c.total).toEqual({ amount: 2 * 900 + 999, currency: 'usd' });
-    expect(c.subscription.amount).toBe(1800);
+    expect(c.total).toEqual({ amount: 2 * BASIC + 999, currency: 'usd' });
+    expect(c.subscription.amount).toBe(2 * BASIC);
     expect(c.example).toBe(true);
   });
 
@@ -28,7 +30,7 @@ describe('what a tier would have cost', () => {
     // 30: 10 over → a 20-pack (10 left); 10: 10 unused carry; 30: 20 + 10 carried.
     const c = cost('basic', [30, 10, 30]);
     expect(c.pack_credits).toBe(20);
-    expect(c.total.amount).toBe(3 * 900 + 999);
+    expect(c.total.amount).toBe(3 * BASIC + 999);
   });
 
   it('carries no more than the rollover cap', () => {

@@ -6,6 +6,7 @@
  * table is never larger than EXACT_LIMIT + 1 entries, whatever the request).
  */
 import type { Money, Pack } from '../catalog.ts';
+import { cheaperPerCredit, type PricePerCredit, pricePerCredit } from '../price-per-credit.ts';
 
 export const EXACT_LIMIT = 10_000;
 
@@ -15,6 +16,8 @@ export interface PackLine {
   credits: number;
   /** The price of all `count` packs. */
   price: Money;
+  /** What one credit of this pack costs. */
+  price_per_credit: PricePerCredit;
 }
 
 export interface PackPlan {
@@ -22,9 +25,6 @@ export interface PackPlan {
   credits: number;
   price: Money;
 }
-
-/** A pack is cheaper per credit when price_a / credits_a < price_b / credits_b (no floats). */
-const cheaperPerCredit = (a: Pack, b: Pack) => a.price.amount * b.credits < b.price.amount * a.credits;
 
 export function cheapestPacks(packs: readonly Pack[], need: number, currency: string): PackPlan {
   if (!Number.isInteger(need)) throw new Error(`invariant violated: need must be an integer, got ${need}`);
@@ -86,6 +86,7 @@ export function cheapestPacks(packs: readonly Pack[], need: number, currency: st
       count,
       credits: count * p.credits,
       price: { amount: count * p.price.amount, currency: p.price.currency },
+      price_per_credit: pricePerCredit(p.price, p.credits),
     });
     credits += count * p.credits;
     cents += count * p.price.amount;

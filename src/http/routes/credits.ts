@@ -12,6 +12,7 @@ import {
   type Usage as CoreUsage,
   invalid,
   MAX_HOLD_TTL_SECONDS,
+  MAX_QUANTITY,
 } from '../../core/index.ts';
 import type { TransactionFilter } from '../../store/types.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
@@ -202,14 +203,23 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
       config: { access: { kind: 'org', scope: 'usage' } },
       schema: {
         tags,
-        summary: 'Charge what the work used (at most the held amount); the rest returns',
+        summary:
+          'Charge what the work used (at most the held amount); the rest returns. An amount and a quantity must agree (amount = quantity × price); amount 0 releases the hold (the answer is the release, type `release`)',
         params: HoldParams,
         headers: IdempotencyHeaders,
         body: Obj({
           amount: Type.Optional(Credits('credits to charge; defaults to the whole hold', 0)),
           tool: ToolId,
           operation: OperationId,
-          quantity: Type.Optional(Quantity),
+          // No schema default here: whether the caller stated a quantity decides whether
+          // it must agree with the amount.
+          quantity: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: MAX_QUANTITY,
+              description: 'images or units of work; 1 when left out',
+            }),
+          ),
           job_id: Type.Optional(Id()),
           metadata: Type.Optional(Metadata),
         }),
@@ -230,6 +240,7 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
           hold_id: request.params.hold,
           ...(b.amount !== undefined ? { amount: b.amount } : {}),
           usage,
+          quantity_stated: b.quantity !== undefined,
         },
         idempotencyKeyOf(request),
       );

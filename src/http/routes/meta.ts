@@ -1,7 +1,8 @@
 /** Health, readiness, metrics, the OpenAPI document, the catalog, and what each error code means. */
 import { Type } from '@sinclair/typebox';
+import { pricePerCredit } from '../../core/index.ts';
 import { PROBLEMS, type ProblemCode, problem, sendProblem } from '../problem.ts';
-import { errorResponses, Money, Nullable, Obj } from '../schemas.ts';
+import { errorResponses, Money, Nullable, Obj, PricePerCredit } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
 
 const Catalog = Obj({
@@ -18,9 +19,12 @@ const Catalog = Obj({
         Obj({ amount: Type.Integer(), currency: Type.String(), example: Type.Optional(Type.Boolean()) }),
       ),
       custom: Type.Optional(Type.Boolean()),
+      price_per_credit: Nullable(PricePerCredit),
     }),
   ),
-  packs: Type.Array(Obj({ id: Type.String(), credits: Type.Integer(), price: Money })),
+  packs: Type.Array(
+    Obj({ id: Type.String(), credits: Type.Integer(), price: Money, price_per_credit: PricePerCredit }),
+  ),
   tools: Type.Array(
     Obj({
       id: Type.String(),
@@ -85,7 +89,15 @@ export function metaRoutes(app: App, { deps, metrics }: RouteContext) {
     },
     async () => {
       const c = deps.catalog;
-      return { currency: c.currency, tiers: c.tiers, packs: c.packs, tools: c.tools };
+      return {
+        currency: c.currency,
+        tiers: c.tiers.map((t) => ({
+          ...t,
+          price_per_credit: t.price && t.allocation > 0 ? pricePerCredit(t.price, t.allocation) : null,
+        })),
+        packs: c.packs.map((p) => ({ ...p, price_per_credit: pricePerCredit(p.price, p.credits) })),
+        tools: c.tools,
+      };
     },
   );
 }
