@@ -99,7 +99,7 @@ export async function registerWebApp(app: App, dist: string = WEB_DIST): Promise
       if (isApiPath(path)) return false;
       // A missing asset is a real 404, not the app: a stale page must not parse HTML as script.
       if (path.startsWith('/assets/')) {
-        sendProblem(reply, problem('not_found', `there is no ${path} in this build of the web app`));
+        sendProblem(reply, problem('not_found', `this build of the web app has no ${path}`));
         return true;
       }
       sendIndex(reply);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../src/http/auth.ts';
-import { type Api, type CallOptions, DIALECTS, newKey, type Res, startApi } from './harness.ts';
+import { ADMIN_KEY, type Api, type CallOptions, DIALECTS, newKey, type Res, startApi } from './harness.ts';
 import { newTeam, signUp } from './sessions.ts';
 
 const CREDENTIALS = [
@@ -86,6 +86,9 @@ function readMatrix(): Row[] {
 const MATRIX = readMatrix();
 
 /** Paths whose probe must name something that exists, because the route is public and 404s otherwise. */
+/** Routes that answer with a stream that stays open (Server-Sent Events). */
+const STREAMS = new Set(['GET /v1/orgs/:org/events']);
+
 const PROBE_PATHS: Record<string, string> = {
   'GET /problems/:code': '/problems/forbidden',
   'GET /docs/static/*': '/docs/static/index.html',
@@ -153,6 +156,21 @@ describe.each(DIALECTS)('every route × every credential, on %s', (dialect) => {
     await api?.close();
   });
 
+  /** An event stream never ends: read its status and headers (and a refusal's body), then hang up. */
+  async function openStream(path: string, o: CallOptions): Promise<Res> {
+    const headers: Record<string, string> = {};
+    if (o.key !== null) headers.authorization = `Bearer ${o.key ?? ADMIN_KEY}`;
+    if (o.cookie) headers.cookie = o.cookie;
+    const abort = new AbortController();
+    const r = await fetch(api.url + path, { headers, signal: abort.signal });
+    if (r.ok) {
+      abort.abort();
+      return { status: r.status, headers: r.headers, body: null, text: '' };
+    }
+    const text = await r.text();
+    return { status: r.status, headers: r.headers, body: JSON.parse(text), text };
+  }
+
   const probe = (route: string) => {
     const [method, pattern] = route.split(' ') as [string, string];
     const path =
@@ -186,7 +204,9 @@ describe.each(DIALECTS)('every route × every credential, on %s', (dialect) => {
     for (const row of MATRIX) {
       const { method, path, body } = probe(row.route);
       for (const credential of CREDENTIALS) {
-        const r = await api.call(method, path, { ...as[credential], ...(body ? { body } : {}) });
+        const r = STREAMS.has(row.route)
+          ? await openStream(path, as[credential])
+          : await api.call(method, path, { ...as[credential], ...(body ? { body } : {}) });
         const got = outcomeOf(r);
         if (got !== row.expected[credential])
           wrong.push(
