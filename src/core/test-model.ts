@@ -495,6 +495,15 @@ function plan(
       if (!h.open) return { cmd, expect: refused('hold_not_open') };
       const charged = amount ?? h.amount;
       if (charged > h.amount) return { cmd, expect: refused('validation_failed') };
+      // A capture of nothing is recorded as what it is, a release (holds.ts): no usage, no budget.
+      if (charged === 0)
+        return {
+          cmd,
+          expect: ok(() => {
+            h.open = false;
+            giveBack(o, h.parts, now);
+          }),
+        };
       return {
         cmd,
         expect: ok(() => {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { WEB_DIST } from '../../src/http/web-app.ts';
+import type { Api } from '../http/harness.ts';
+import { tokenMailedTo } from '../http/mail.ts';
 
 /**
  * Waits until the locator shows this text (playwright-core has no `expect`): the page
@@ -106,4 +108,10 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/o\/org_/);
+}
+
+/** Opens the verification link the server mailed to `email` (read from the development mail folder). */
+export async function verifyEmailInBrowser(api: Api, page: Page, email: string) {
+  await page.goto(`/verify-email#token=${tokenMailedTo(api, email, 'amisi_ev_')}`);
+  await waitForText(page.getByRole('status'), 'is verified');
 }

@@ -19,6 +19,7 @@ import {
   seriousViolations,
   signIn,
   signUp,
+  verifyEmailInBrowser,
   waitForText,
   waitVisible,
 } from './browser.ts';
@@ -65,6 +66,8 @@ describe('insights and notifications in the browser (SQLite)', () => {
     const { context, page } = await newPage(browser, api.url, DESKTOP);
     await signUp(page, viewer, 'Viewer studio');
     await grantAccess(api, DEMO_ORG, viewer);
+    // A listed address counts once its owner has verified it.
+    await verifyEmailInBrowser(api, page, viewer);
     await page.goto(`/o/${DEMO_ORG}/insights`);
     await waitVisible(page.getByRole('heading', { name: 'Insights', level: 1 }));
 

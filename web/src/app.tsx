@@ -5,6 +5,8 @@
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
 import { ErrorView } from './components/error-view';
 import { TopBar } from './components/top-bar';
+import { VerifyBanner } from './components/verify-banner';
+import { AcceptInvitationPage, VerifyEmailPage } from './pages/account-links';
 import { SignInPage } from './pages/sign-in';
 import { SignUpPage } from './pages/sign-up';
 import { ORG_PAGES } from './routes';
@@ -15,6 +17,8 @@ export function App() {
     <Switch>
       <Route path="/signin" component={SignInPage} />
       <Route path="/signup" component={SignUpPage} />
+      <Route path="/verify-email" component={VerifyEmailPage} />
+      <Route path="/accept-invitation" component={AcceptInvitationPage} />
       <Route path="/o/:org" nest>
         <OrgFrame />
       </Route>
@@ -77,6 +81,7 @@ function OrgFrame() {
           </ul>
         </nav>
         <main id="main" className="page" tabIndex={-1}>
+          <VerifyBanner />
           <Switch>
             {pages.map((p) => (
               <Route key={p.path} path={p.path || '/'} component={p.component} />

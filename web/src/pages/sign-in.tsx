@@ -7,7 +7,7 @@ import { ME_KEY } from '../session';
 
 /** Only same-app paths are followed after sign-in: never another site. */
 export function safeNext(next: string | null): string {
-  return next && /^\/(?!\/)[\w\-/?=&%.]*$/.test(next) ? next : '/';
+  return next && /^\/(?!\/)[\w\-/?=&%.#]*$/.test(next) ? next : '/';
 }
 
 export function SignInPage() {
