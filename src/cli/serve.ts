@@ -36,6 +36,11 @@ export async function serve(config: Config = loadConfig()) {
       `Amisi Credits listening on ${address} (API reference at ${address}/docs)`,
   });
 
+  if (config.admin_key === null)
+    app.log.info(
+      'operator endpoints (/v1/admin/*, refunds, adjustments, creating orgs on paid tiers) are closed: set AMISI_ADMIN_KEY to open them',
+    );
+
   // The scheduler's timers run on the system clock only (app.close() stops them).
   app.scheduler.start();
   return { app, store, shutdown };

@@ -75,7 +75,8 @@ export async function screenshot(page: Page, name: string) {
   const dir = join(import.meta.dirname, '../../test-results/screenshots');
   mkdirSync(dir, { recursive: true });
   const w = page.viewportSize()?.width ?? 0;
-  await page.screenshot({ path: join(dir, `${name}-${w}.png`), fullPage: true });
+  // The visible screen, as a person sees it (a full-page capture repeats the sticky top bar).
+  await page.screenshot({ path: join(dir, `${name}-${w}.png`) });
 }
 
 /** The serious and critical accessibility violations axe-core finds on the page (WCAG 2 A/AA). */
