@@ -5,13 +5,15 @@
  * stream is down. Hovering or opening it shows where the credits come from and what the
  * next renewal takes away.
  */
+
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, call, type Ok } from '../api/client';
-import { credits, date, SOURCE_LABELS } from '../lib/format';
+import { credits, date } from '../lib/format';
 import { balanceKey, creditsChanged, invalidateOrg, POLL_MS, useOrgEvents } from '../lib/live';
 import { useMe, useOrg, useSignOut } from '../session';
+import { BySourceTable } from './by-source-table';
 import { NotificationsBell } from './notifications-bell';
 import './top-bar.css';
 
@@ -127,17 +129,7 @@ export function BalanceBreakdown({ b }: { b: Balance }) {
         <strong>{credits(b.balance)}</strong> in all
         {b.held > 0 ? `, ${b.held} held for work in progress, ${b.available} available` : ''}
       </p>
-      <table className="breakdown">
-        <caption className="visually-hidden">Credits by source</caption>
-        <tbody>
-          {(Object.keys(SOURCE_LABELS) as (keyof typeof SOURCE_LABELS)[]).map((s) => (
-            <tr key={s}>
-              <th scope="row">{SOURCE_LABELS[s]}</th>
-              <td className="num">{b.by_source[s] ?? 0}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <BySourceTable bySource={b.by_source} caption="Credits by source" className="breakdown" />
       <p className="popover-note">{renewalSentence(b)}</p>
     </>
   );

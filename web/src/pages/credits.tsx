@@ -4,10 +4,12 @@
  * transaction log with its filters (in the URL), cursor pages and a CSV export of exactly
  * what is filtered.
  */
+
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, call, type Ok, type paths } from '../api/client';
+import { BySourceTable } from '../components/by-source-table';
 import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { renewalSentence, useBalance } from '../components/top-bar';
@@ -16,7 +18,6 @@ import {
   date,
   dateTime,
   resolutionLabel,
-  SOURCE_LABELS,
   signedCredits,
   sourcesSummary,
   TXN_TYPE_LABELS,
@@ -64,17 +65,7 @@ function Summary({ org }: { org: string }) {
         </div>
         <div className="card">
           <h3>By source</h3>
-          <table className="by-source">
-            <caption className="visually-hidden">Balance by source</caption>
-            <tbody>
-              {(Object.keys(SOURCE_LABELS) as (keyof typeof SOURCE_LABELS)[]).map((s) => (
-                <tr key={s}>
-                  <th scope="row">{SOURCE_LABELS[s]}</th>
-                  <td className="num">{b.by_source[s] ?? 0}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <BySourceTable bySource={b.by_source} caption="Balance by source" className="by-source" />
         </div>
         <div className="card">
           <h3>Plan</h3>
