@@ -3,7 +3,7 @@
  * Passed explicitly (no globals), so a test builds a whole server from its own parts.
  */
 import type { Catalog, Command } from '../core/index.ts';
-import type { Mail, Mailer } from '../notifications/mailer.ts';
+import type { Mailer } from '../notifications/mailer.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import type { Store, WriteResult } from '../store/types.ts';
 import type { AccountMailOptions } from './account-mail.ts';

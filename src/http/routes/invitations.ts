@@ -21,7 +21,6 @@ import type { Invitation as StoredInvitation } from '../../store/types.ts';
 import { checkMayGrantRole } from '../delegation.ts';
 import { once } from '../idempotency.ts';
 import { iso, isoOrNull, presentMember } from '../present.ts';
-import { HttpProblem } from '../problem.ts';
 import {
   Email,
   errorResponses,

@@ -21,7 +21,7 @@ import {
   Project,
 } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
-import { checkMayInvite, Invitation, InvitationBody, inviter, presentInvitation } from './invitations.ts';
+import { Invitation, InvitationBody, inviter, presentInvitation } from './invitations.ts';
 
 export function teamRoutes(app: App, { deps }: RouteContext) {
   const tags = ['team'];
