@@ -6,14 +6,9 @@
  * mail folder) and only the token's hash is ever stored. A failed send is reported to the
  * caller, who can ask again (resend, invite again).
  */
-import type { Mailer } from '../notifications/mailer.ts';
 import type { AppDeps } from './deps.ts';
 
-export interface AccountMailOptions {
-  mailer: Mailer;
-  /** Where links in the mail point (AMISI_PUBLIC_URL). */
-  publicUrl: string;
-}
+export type { AccountMailOptions } from './deps.ts';
 
 /** The account mail could not be handed to the mail server. */
 export class MailUnavailable extends Error {

@@ -6,7 +6,6 @@ import type { Catalog, Command } from '../core/index.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import type { Store, WriteResult } from '../store/types.ts';
-import type { AccountMailOptions } from './account-mail.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 import type { Clock } from './clock.ts';
 import type { HashingQueue } from './hashing-queue.ts';
@@ -20,6 +19,13 @@ export interface NotifyOptions {
   webhookTimeoutMs: number;
   /** Webhook targets on this machine or private networks (never in production). */
   allowPrivateTargets: boolean;
+}
+
+/** How mail to one person about their account is sent (see account-mail.ts). */
+export interface AccountMailOptions {
+  mailer: Mailer;
+  /** Where links in the mail point (AMISI_PUBLIC_URL). */
+  publicUrl: string;
 }
 
 export interface AppDeps {
