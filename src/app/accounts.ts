@@ -49,7 +49,7 @@ export type SignUpOutcome =
   | { kind: 'already_registered'; email: string };
 
 /** Password hashing, through the server's bounded queue when there is one. */
-const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
+export const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
   deps.hashing ? deps.hashing.run(work) : work();
 
 export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome> {
@@ -93,7 +93,7 @@ export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome>
 }
 
 /** Account mail whose failure the caller must not learn of (it would tell who has an account). */
-async function mailQuietly(deps: AppDeps, mail: { to: string; subject: string; text: string }) {
+export async function mailQuietly(deps: AppDeps, mail: { to: string; subject: string; text: string }) {
   await sendAccountMail(deps, mail).catch((e) => {
     if (!(e instanceof MailUnavailable)) throw e;
   });

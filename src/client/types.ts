@@ -487,6 +487,18 @@ export interface Me {
   expires_at: string;
 }
 
+/** The same whether or not the email has an account. */
+export interface PasswordResetRequested {
+  email: string;
+  message: string;
+}
+
+export interface PasswordResetDone {
+  user: User;
+  /** Every session of the account ended with the reset. */
+  sessions_ended: number;
+}
+
 export interface SignupParams {
   email: string;
   password: string;

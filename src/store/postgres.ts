@@ -538,6 +538,21 @@ export class PostgresStore implements Store {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async setPasswordHash(userId: string, passwordHash: string) {
+    const r = await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
+      passwordHash,
+      userId,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+  async deleteUserSessions(userId: string, keepHash: string | null) {
+    const r = await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND hash IS DISTINCT FROM $2', [
+      userId,
+      keepHash,
+    ]);
+    return r.rowCount ?? 0;
+  }
+
   // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
 
   async createToken(t: OneTimeToken) {

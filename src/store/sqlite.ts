@@ -534,6 +534,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  async setPasswordHash(userId: string, passwordHash: string) {
+    return this.q('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId).changes > 0;
+  }
+  async deleteUserSessions(userId: string, keepHash: string | null) {
+    return this.q('DELETE FROM sessions WHERE user_id = ? AND hash IS NOT ?').run(userId, keepHash).changes;
+  }
+
   // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
 
   async createToken(t: OneTimeToken) {

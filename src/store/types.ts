@@ -97,7 +97,7 @@ export interface User {
  * What a one-time token is for. Each purpose is redeemed by its own route, so a token
  * mailed for one thing can never be spent on another.
  */
-export type TokenPurpose = 'email_verification' | 'invitation';
+export type TokenPurpose = 'email_verification' | 'invitation' | 'password_reset';
 
 /**
  * A single-use, expiring secret sent by email (a verification link, an invitation). Only
@@ -194,6 +194,13 @@ export interface AuthStore {
   membershipsByEmail(email: string): Promise<Membership[]>;
   /** Marks the user verified if `email` is still their address; false otherwise. */
   markEmailVerified(userId: string, email: string, now: number): Promise<boolean>;
+  /** Replaces the user's password hash; false when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Ends every session of a user (a password reset) or every one but `keepHash` (a
+   * password change keeps the session that made it); returns how many ended.
+   */
+  deleteUserSessions(userId: string, keepHash: string | null): Promise<number>;
 
   createToken(t: OneTimeToken): Promise<void>;
   findToken(hash: string): Promise<OneTimeToken | null>;

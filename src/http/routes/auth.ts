@@ -14,7 +14,15 @@ import {
   resendVerificationEmail,
   verifyEmail,
 } from '../../app/email-verification.ts';
+import { changePassword } from '../../app/password-change.ts';
 import {
+  confirmPasswordReset,
+  PASSWORD_RESET_TTL_MS,
+  requestPasswordReset,
+} from '../../app/password-reset.ts';
+import {
+  PASSWORD_RESETS_PER_IP_BURST,
+  PASSWORD_RESETS_PER_IP_PER_SECOND,
   SIGN_IN_FAILURES_PER_IP_BURST,
   SIGN_IN_FAILURES_PER_IP_PER_SECOND,
   SIGN_UPS_PER_IP_BURST,
@@ -78,6 +86,9 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     ? new TokenBuckets(SIGN_IN_FAILURES_PER_IP_PER_SECOND, SIGN_IN_FAILURES_PER_IP_BURST)
     : null;
   const signUpsByIp = limited ? new TokenBuckets(SIGN_UPS_PER_IP_PER_SECOND, SIGN_UPS_PER_IP_BURST) : null;
+  const resetsByIp = limited
+    ? new TokenBuckets(PASSWORD_RESETS_PER_IP_PER_SECOND, PASSWORD_RESETS_PER_IP_BURST)
+    : null;
   const presentUser = (u: StoredUser) => ({
     id: u.id,
     email: u.email,
@@ -239,6 +250,84 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       if (p?.kind !== 'user') throw new Error('unreachable: access checked');
       await resendVerificationEmail(deps, p.user);
       return reply.code(202).send({ sent_to: p.user.email });
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary: `Forgotten password: email a link to set a new one (single use, valid ${PASSWORD_RESET_TTL_MS / 60_000} minutes). Answers 202 with the same body whether or not the email has an account; at most one mail a minute per account`,
+        security: [],
+        body: Obj({ email: Email }),
+        response: { 202: SignupAccepted, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      perIp(resetsByIp, request.ip, 'password reset requests', true);
+      const { sending } = await requestPasswordReset(deps, request.body.email);
+      // The answer does not wait for the mail server: its time would tell whether an account exists.
+      sending.catch((e) => request.log.error({ err: e }, 'password reset mail failed'));
+      const email = request.body.email.trim().toLowerCase();
+      return reply.code(202).send({
+        email,
+        message: `If ${email} has an account, we have emailed it a link to set a new password. It works once, for ${PASSWORD_RESET_TTL_MS / 60_000} minutes.`,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset/confirm',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary:
+          'Set a new password with the token from the reset email; ends every session of the account (sign in again), forgets its failed sign-ins and verifies its email',
+        security: [],
+        body: Obj({
+          token: Type.String({ minLength: 1, maxLength: 200, description: 'the token from the email' }),
+          password: Password,
+        }),
+        response: {
+          200: Obj({ user: User, sessions_ended: Type.Integer({ minimum: 0 }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const r = await confirmPasswordReset(deps, request.body.token, request.body.password);
+      return { user: presentUser(r.user), sessions_ended: r.sessions_ended };
+    },
+  );
+
+  app.post(
+    '/v1/auth/password',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary:
+          "Change the signed-in person's password (needs the current one); ends their other sessions and keeps this one",
+        body: Obj({
+          current_password: Type.String({ minLength: 1, maxLength: 200 }),
+          new_password: Password,
+        }),
+        response: { 200: Obj({ sessions_ended: Type.Integer({ minimum: 0 }) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      if (p?.kind !== 'user') throw new Error('unreachable: access checked');
+      return changePassword(
+        deps,
+        p.user,
+        p.session,
+        request.body.current_password,
+        request.body.new_password,
+      );
     },
   );
 }

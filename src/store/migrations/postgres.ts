@@ -281,4 +281,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
   );
   CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
   `,
+  // v9: a password reset or change ends a person's sessions, found by their user id.
+  `
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
 ];

@@ -270,4 +270,8 @@ export const SQLITE_MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
   `,
+  // v8: a password reset or change ends a person's sessions, found by their user id.
+  `
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
 ];
