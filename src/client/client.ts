@@ -51,6 +51,7 @@ import type {
   Role,
   ScheduledWork,
   Scope,
+  SessionInfo,
   SignupParams,
   SignupResult,
   Subscription,
@@ -143,6 +144,17 @@ export class AmisiClient {
         o,
         false,
       ),
+    /** Where the signed-in person is signed in, last seen first. */
+    sessions: (o?: RequestOptions) => this.get<{ data: SessionInfo[] }>('/v1/auth/sessions', undefined, o),
+    /** Signs out one session of the person (by its id, from `sessions`). */
+    signOutSession: (id: string, o?: RequestOptions) =>
+      this.call<{ id: string; signed_out: boolean }>(
+        { method: 'DELETE', path: `/v1/auth/sessions/${seg(id)}` },
+        o,
+      ),
+    /** Signs out every session of the person but this one. */
+    signOutOtherSessions: (o?: RequestOptions) =>
+      this.post<{ sessions_ended: number }>('/v1/auth/sessions/revoke_others', undefined, o, false),
   };
 
   // --- orgs -----------------------------------------------------------------------------------

@@ -499,6 +499,20 @@ export interface PasswordResetDone {
   sessions_ended: number;
 }
 
+/** A place the person is signed in (never its token). */
+export interface SessionInfo {
+  id: string;
+  /** The session making the request. */
+  current: boolean;
+  created_at: string;
+  /** To the minute. */
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  /** The client address the server saw at sign-in. */
+  ip: string | null;
+}
+
 export interface SignupParams {
   email: string;
   password: string;
