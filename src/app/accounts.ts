@@ -49,7 +49,7 @@ export type SignUpOutcome =
   | { kind: 'already_registered'; email: string };
 
 /** Password hashing, through the server's bounded queue when there is one. */
-const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
+export const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
   deps.hashing ? deps.hashing.run(work) : work();
 
 export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome> {
@@ -93,7 +93,7 @@ export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome>
 }
 
 /** Account mail whose failure the caller must not learn of (it would tell who has an account). */
-async function mailQuietly(deps: AppDeps, mail: { to: string; subject: string; text: string }) {
+export async function mailQuietly(deps: AppDeps, mail: { to: string; subject: string; text: string }) {
   await sendAccountMail(deps, mail).catch((e) => {
     if (!(e instanceof MailUnavailable)) throw e;
   });
@@ -117,7 +117,26 @@ export interface SignedIn {
  * Sessions run on wall-clock time, not the ledger's (possibly manual) clock; the back-off
  * runs on the service clock, so tests move it with the manual clock.
  */
-export async function logIn(deps: AppDeps, emailIn: string, password: string): Promise<SignedIn> {
+/** Where a sign-in came from, as the server saw it: shown to the person in their session list. */
+export interface SeenFrom {
+  user_agent?: string | undefined;
+  ip?: string | undefined;
+}
+
+/** A user agent is shown, not parsed: its first 300 characters say what it is. */
+export const USER_AGENT_KEPT_CHARS = 300;
+/**
+ * A session's `last_seen_at` moves at most once a minute: every request reads its session,
+ * and writing it back each time would turn every read into a write.
+ */
+export const SESSION_SEEN_RESOLUTION_MS = 60_000;
+
+export async function logIn(
+  deps: AppDeps,
+  emailIn: string,
+  password: string,
+  from: SeenFrom = {},
+): Promise<SignedIn> {
   const email = normalizeEmail(emailIn);
   const subject = signInSubject(email);
   const at = deps.clock.now();
@@ -138,10 +157,14 @@ export async function logIn(deps: AppDeps, emailIn: string, password: string): P
   const now = Date.now();
   const session: Session = {
     hash: sha256(token),
+    id: randomId('ses'),
     user_id: user.id,
     csrf_token: randomBytes(24).toString('base64url'),
     created_at: now,
     expires_at: now + deps.sessionTtlMs,
+    last_seen_at: now,
+    user_agent: from.user_agent ? from.user_agent.slice(0, USER_AGENT_KEPT_CHARS) : null,
+    ip: from.ip ? from.ip.slice(0, 64) : null,
   };
   await deps.store.createSession(session);
   return { token, session, user };
@@ -152,8 +175,13 @@ export async function sessionFor(
   token: string,
 ): Promise<{ session: Session; user: User } | null> {
   if (token.length === 0 || token.length > 200) return null;
-  const session = await deps.store.findSession(sha256(token), Date.now());
+  const now = Date.now();
+  const session = await deps.store.findSession(sha256(token), now);
   if (!session) return null;
+  if (session.last_seen_at <= now - SESSION_SEEN_RESOLUTION_MS) {
+    await deps.store.touchSession(session.hash, now, now - SESSION_SEEN_RESOLUTION_MS);
+    session.last_seen_at = now;
+  }
   const user = await deps.store.getUser(session.user_id);
   return user ? { session, user } : null;
 }

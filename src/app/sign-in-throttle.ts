@@ -45,6 +45,14 @@ export const SIGN_IN_FAILURES_PER_IP_PER_SECOND = 1 / 6;
 export const SIGN_UPS_PER_IP_BURST = 20;
 export const SIGN_UPS_PER_IP_PER_SECOND = 1 / 30;
 
+/**
+ * Password reset requests per client IP: each one may email a person who did not ask, so
+ * the budget is that of sign-ups (20 at once, then one every 30 s); each account also gets
+ * at most one reset mail a minute (./password-reset.ts).
+ */
+export const PASSWORD_RESETS_PER_IP_BURST = 20;
+export const PASSWORD_RESETS_PER_IP_PER_SECOND = 1 / 30;
+
 /** The key failures are counted under: an email's digest, never the email itself. */
 export const signInSubject = (normalizedEmail: string) => hash('sha256', `sign-in:${normalizedEmail}`);
 

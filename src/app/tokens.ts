@@ -22,6 +22,7 @@ const sha256 = (s: string) => hash('sha256', s);
 const PREFIX: Record<TokenPurpose, string> = {
   email_verification: 'amisi_ev_',
   invitation: 'amisi_inv_',
+  password_reset: 'amisi_pwr_',
 };
 
 /** Longer than any token we mint (prefix + 43 characters); anything longer is not ours. */

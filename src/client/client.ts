@@ -42,6 +42,8 @@ import type {
   Notification,
   Org,
   Page,
+  PasswordResetDone,
+  PasswordResetRequested,
   Project,
   Purchase,
   Quote,
@@ -49,6 +51,7 @@ import type {
   Role,
   ScheduledWork,
   Scope,
+  SessionInfo,
   SignupParams,
   SignupResult,
   Subscription,
@@ -127,6 +130,31 @@ export class AmisiClient {
     /** Mails a new verification link to the signed-in person; earlier ones stop working. */
     resendVerification: (o?: RequestOptions) =>
       this.post<{ sent_to: string }>('/v1/auth/verify-email/resend', undefined, o, false),
+    /** Forgotten password: mails a reset link if the email has an account; the answer is the same either way. */
+    requestPasswordReset: (email: string, o?: RequestOptions) =>
+      this.post<PasswordResetRequested>('/v1/auth/password-reset', { email }, o, false),
+    /** Sets a new password with the mailed token; every session of the account ends (sign in again). */
+    confirmPasswordReset: (token: string, password: string, o?: RequestOptions) =>
+      this.post<PasswordResetDone>('/v1/auth/password-reset/confirm', { token, password }, o, false),
+    /** Changes the signed-in person's password; their other sessions end, this one stays. */
+    changePassword: (current_password: string, new_password: string, o?: RequestOptions) =>
+      this.post<{ sessions_ended: number }>(
+        '/v1/auth/password',
+        { current_password, new_password },
+        o,
+        false,
+      ),
+    /** Where the signed-in person is signed in, last seen first. */
+    sessions: (o?: RequestOptions) => this.get<{ data: SessionInfo[] }>('/v1/auth/sessions', undefined, o),
+    /** Signs out one session of the person (by its id, from `sessions`). */
+    signOutSession: (id: string, o?: RequestOptions) =>
+      this.call<{ id: string; signed_out: boolean }>(
+        { method: 'DELETE', path: `/v1/auth/sessions/${seg(id)}` },
+        o,
+      ),
+    /** Signs out every session of the person but this one. */
+    signOutOtherSessions: (o?: RequestOptions) =>
+      this.post<{ sessions_ended: number }>('/v1/auth/sessions/revoke_others', undefined, o, false),
   };
 
   // --- orgs -----------------------------------------------------------------------------------

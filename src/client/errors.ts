@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'not_ready'
   | 'email_not_verified'
   | 'invitation_email_mismatch'
+  | 'password_incorrect'
   | 'token_invalid'
   | 'token_expired'
   | 'token_used'

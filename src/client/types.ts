@@ -487,6 +487,32 @@ export interface Me {
   expires_at: string;
 }
 
+/** The same whether or not the email has an account. */
+export interface PasswordResetRequested {
+  email: string;
+  message: string;
+}
+
+export interface PasswordResetDone {
+  user: User;
+  /** Every session of the account ended with the reset. */
+  sessions_ended: number;
+}
+
+/** A place the person is signed in (never its token). */
+export interface SessionInfo {
+  id: string;
+  /** The session making the request. */
+  current: boolean;
+  created_at: string;
+  /** To the minute. */
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  /** The client address the server saw at sign-in. */
+  ip: string | null;
+}
+
 export interface SignupParams {
   email: string;
   password: string;

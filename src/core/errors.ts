@@ -22,6 +22,8 @@ export type DomainErrorCode =
   | 'token_invalid'
   | 'token_expired'
   | 'token_used'
+  // A signed-in person confirming a change with their password got it wrong.
+  | 'password_incorrect'
   | 'rate_limited';
 
 export class DomainError extends Error {

@@ -21,6 +21,7 @@ export const PROBLEMS = {
   forbidden: [403, 'Not allowed'],
   email_not_verified: [403, 'The email address is not verified yet'],
   invitation_email_mismatch: [403, 'The invitation was sent to another email address'],
+  password_incorrect: [403, 'The password is not right'],
   not_found: [404, 'Not found'],
   method_not_allowed: [405, 'Method not allowed'],
   hold_not_open: [409, 'The hold is not open'],

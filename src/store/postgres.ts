@@ -36,6 +36,7 @@ import {
   type OneTimeToken,
   type Page,
   REQUEST_KEYS_KEPT_MS,
+  SESSIONS_LISTED,
   type Session,
   SIGN_IN_ROWS_PRUNED_PER_FAILURE,
   type SignInFailures,
@@ -538,6 +539,21 @@ export class PostgresStore implements Store {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async setPasswordHash(userId: string, passwordHash: string) {
+    const r = await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
+      passwordHash,
+      userId,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+  async deleteUserSessions(userId: string, keepHash: string | null) {
+    const r = await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND hash IS DISTINCT FROM $2', [
+      userId,
+      keepHash,
+    ]);
+    return r.rowCount ?? 0;
+  }
+
   // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
 
   async createToken(t: OneTimeToken) {
@@ -657,19 +673,43 @@ export class PostgresStore implements Store {
     return (r.rowCount ?? 0) > 0;
   }
   async createSession(s: Session) {
-    await this.pool.query('INSERT INTO sessions VALUES ($1, $2, $3, $4, $5)', [
-      s.hash,
-      s.user_id,
-      s.csrf_token,
-      s.created_at,
-      s.expires_at,
-    ]);
+    await this.pool.query(
+      `INSERT INTO sessions (hash, user_id, csrf_token, created_at, expires_at, id, last_seen_at, user_agent, ip)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [s.hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.id, s.last_seen_at, s.user_agent, s.ip],
+    );
   }
   async findSession(hash: string, now: number) {
-    return (
-      ((await this.pool.query('SELECT * FROM sessions WHERE hash = $1 AND expires_at > $2', [hash, now]))
-        .rows[0] as Session) ?? null
+    const row = (
+      await this.pool.query('SELECT * FROM sessions WHERE hash = $1 AND expires_at > $2', [hash, now])
+    ).rows[0];
+    return row ? sessionRow(row) : null;
+  }
+  async listUserSessions(userId: string, now: number) {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM sessions WHERE user_id = $1 AND expires_at > $2
+        ORDER BY last_seen_at DESC, id LIMIT ${SESSIONS_LISTED}`,
+      [userId, now],
     );
+    return rows.map(sessionRow);
+  }
+  async deleteUserSession(userId: string, id: string) {
+    const r = await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND id = $2', [userId, id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+  async touchSession(hash: string, now: number, notBefore: number) {
+    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE hash = $2 AND last_seen_at < $3', [
+      now,
+      hash,
+      notBefore,
+    ]);
+  }
+  async pruneExpiredSessions(now: number, limit: number) {
+    const r = await this.pool.query(
+      'DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_at <= $1 LIMIT $2)',
+      [now, limit],
+    );
+    return r.rowCount ?? 0;
   }
   async deleteSession(hash: string) {
     await this.pool.query('DELETE FROM sessions WHERE hash = $1', [hash]);
@@ -807,4 +847,19 @@ export class PostgresStore implements Store {
       [status, JSON.stringify(body), scope, key],
     );
   }
+}
+
+/** bigint columns arrive as strings (or numbers, with a type parser): times are numbers here. */
+function sessionRow(r: Record<string, unknown>): Session {
+  return {
+    hash: String(r.hash),
+    id: String(r.id),
+    user_id: String(r.user_id),
+    csrf_token: String(r.csrf_token),
+    created_at: Number(r.created_at),
+    expires_at: Number(r.expires_at),
+    last_seen_at: Number(r.last_seen_at),
+    user_agent: (r.user_agent as string | null) ?? null,
+    ip: (r.ip as string | null) ?? null,
+  };
 }

@@ -38,6 +38,7 @@ import {
   type OneTimeToken,
   type Page,
   REQUEST_KEYS_KEPT_MS,
+  SESSIONS_LISTED,
   type Session,
   SIGN_IN_ROWS_PRUNED_PER_FAILURE,
   type SignInFailures,
@@ -534,6 +535,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  async setPasswordHash(userId: string, passwordHash: string) {
+    return this.q('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId).changes > 0;
+  }
+  async deleteUserSessions(userId: string, keepHash: string | null) {
+    return this.q('DELETE FROM sessions WHERE user_id = ? AND hash IS NOT ?').run(userId, keepHash).changes;
+  }
+
   // --- one-time tokens and invitations (see ../app/tokens.ts, ../app/invitations.ts) ----
 
   async createToken(t: OneTimeToken) {
@@ -645,12 +653,19 @@ export class SqliteStore implements Store {
     );
   }
   async createSession(s: Session) {
-    this.q('INSERT INTO sessions VALUES (?, ?, ?, ?, ?)').run(
+    this.q(
+      `INSERT INTO sessions (hash, user_id, csrf_token, created_at, expires_at, id, last_seen_at, user_agent, ip)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
       s.hash,
       s.user_id,
       s.csrf_token,
       s.created_at,
       s.expires_at,
+      s.id,
+      s.last_seen_at,
+      s.user_agent,
+      s.ip,
     );
   }
   async findSession(hash: string, now: number) {
@@ -659,6 +674,27 @@ export class SqliteStore implements Store {
         | Session
         | undefined) ?? null
     );
+  }
+  async listUserSessions(userId: string, now: number) {
+    return this.q(
+      `SELECT * FROM sessions WHERE user_id = ? AND expires_at > ?
+        ORDER BY last_seen_at DESC, id LIMIT ${SESSIONS_LISTED}`,
+    ).all(userId, now) as Session[];
+  }
+  async deleteUserSession(userId: string, id: string) {
+    return this.q('DELETE FROM sessions WHERE user_id = ? AND id = ?').run(userId, id).changes > 0;
+  }
+  async touchSession(hash: string, now: number, notBefore: number) {
+    this.q('UPDATE sessions SET last_seen_at = ? WHERE hash = ? AND last_seen_at < ?').run(
+      now,
+      hash,
+      notBefore,
+    );
+  }
+  async pruneExpiredSessions(now: number, limit: number) {
+    return this.q(
+      'DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_at <= ? LIMIT ?)',
+    ).run(now, limit).changes;
   }
   async deleteSession(hash: string) {
     this.q('DELETE FROM sessions WHERE hash = ?').run(hash);

@@ -97,7 +97,7 @@ export interface User {
  * What a one-time token is for. Each purpose is redeemed by its own route, so a token
  * mailed for one thing can never be spent on another.
  */
-export type TokenPurpose = 'email_verification' | 'invitation';
+export type TokenPurpose = 'email_verification' | 'invitation' | 'password_reset';
 
 /**
  * A single-use, expiring secret sent by email (a verification link, an invitation). Only
@@ -152,11 +152,22 @@ export interface ApiKey {
 export interface Session {
   /** SHA-256 of the cookie value. */
   hash: string;
+  /** What the person sees and signs out by (`ses_…`): never the token or its hash. */
+  id: string;
   user_id: string;
   csrf_token: string;
   created_at: number;
   expires_at: number;
+  /** Last request seen, to the minute (`SESSION_SEEN_RESOLUTION_MS`). */
+  last_seen_at: number;
+  /** As the browser sent it at sign-in, cut to `USER_AGENT_KEPT_CHARS`; null if none. */
+  user_agent: string | null;
+  /** The client address the server saw at sign-in (the proxy's word with AMISI_TRUST_PROXY). */
+  ip: string | null;
 }
+
+/** Sessions listed to a person at most: more than anyone signs in from within a session's life. */
+export const SESSIONS_LISTED = 100;
 
 export interface Membership {
   org_id: string;
@@ -194,6 +205,21 @@ export interface AuthStore {
   membershipsByEmail(email: string): Promise<Membership[]>;
   /** Marks the user verified if `email` is still their address; false otherwise. */
   markEmailVerified(userId: string, email: string, now: number): Promise<boolean>;
+  /** Replaces the user's password hash; false when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Ends every session of a user (a password reset) or every one but `keepHash` (a
+   * password change keeps the session that made it); returns how many ended.
+   */
+  deleteUserSessions(userId: string, keepHash: string | null): Promise<number>;
+  /** The user's live sessions (not expired at `now`), last seen first, at most `SESSIONS_LISTED`. */
+  listUserSessions(userId: string, now: number): Promise<Session[]>;
+  /** Ends the user's session `id`; false if the user has no such session. */
+  deleteUserSession(userId: string, id: string): Promise<boolean>;
+  /** Records a request at `now` unless one was recorded since `notBefore` (cheap reads). */
+  touchSession(hash: string, now: number, notBefore: number): Promise<void>;
+  /** Deletes up to `limit` sessions expired at `now`; returns how many. */
+  pruneExpiredSessions(now: number, limit: number): Promise<number>;
 
   createToken(t: OneTimeToken): Promise<void>;
   findToken(hash: string): Promise<OneTimeToken | null>;

@@ -39,13 +39,36 @@ export function mailbox(api: Api): MailFile[] {
 }
 
 /** The token of the newest mail to `email` whose token starts with `prefix`. */
-export function tokenMailedTo(api: Api, email: string, prefix: 'amisi_ev_' | 'amisi_inv_'): string {
+export type TokenPrefix = 'amisi_ev_' | 'amisi_inv_' | 'amisi_pwr_';
+
+export function tokenMailedTo(api: Api, email: string, prefix: TokenPrefix): string {
   const mails = mailbox(api).filter((m) => m.to.toLowerCase().includes(email.toLowerCase()));
   for (const m of mails.reverse()) {
     const t = new RegExp(`Token: (${prefix}[A-Za-z0-9_-]+)`).exec(m.text)?.[1];
     if (t) return t;
   }
   throw new Error(`no mail to ${email} with a ${prefix} token (${mails.length} mails to that address)`);
+}
+
+/**
+ * The same, for mail the server sends after it has answered (a password reset): waits up to
+ * `timeoutMs` for it to land in the folder.
+ */
+export async function tokenMailedSoon(
+  api: Api,
+  email: string,
+  prefix: TokenPrefix,
+  timeoutMs = 5_000,
+): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return tokenMailedTo(api, email, prefix);
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 export interface Session {

@@ -14,15 +14,23 @@ import {
   resendVerificationEmail,
   verifyEmail,
 } from '../../app/email-verification.ts';
+import { changePassword } from '../../app/password-change.ts';
 import {
+  confirmPasswordReset,
+  PASSWORD_RESET_TTL_MS,
+  requestPasswordReset,
+} from '../../app/password-reset.ts';
+import {
+  PASSWORD_RESETS_PER_IP_BURST,
+  PASSWORD_RESETS_PER_IP_PER_SECOND,
   SIGN_IN_FAILURES_PER_IP_BURST,
   SIGN_IN_FAILURES_PER_IP_PER_SECOND,
   SIGN_UPS_PER_IP_BURST,
   SIGN_UPS_PER_IP_PER_SECOND,
 } from '../../app/sign-in-throttle.ts';
 import { Throttled } from '../../app/throttled.ts';
-import { plural } from '../../core/index.ts';
-import type { User as StoredUser } from '../../store/types.ts';
+import { DomainError, plural } from '../../core/index.ts';
+import type { Session as StoredSession, User as StoredUser } from '../../store/types.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import { once } from '../idempotency.ts';
 import { iso } from '../present.ts';
@@ -78,6 +86,9 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     ? new TokenBuckets(SIGN_IN_FAILURES_PER_IP_PER_SECOND, SIGN_IN_FAILURES_PER_IP_BURST)
     : null;
   const signUpsByIp = limited ? new TokenBuckets(SIGN_UPS_PER_IP_PER_SECOND, SIGN_UPS_PER_IP_BURST) : null;
+  const resetsByIp = limited
+    ? new TokenBuckets(PASSWORD_RESETS_PER_IP_PER_SECOND, PASSWORD_RESETS_PER_IP_BURST)
+    : null;
   const presentUser = (u: StoredUser) => ({
     id: u.id,
     email: u.email,
@@ -130,7 +141,10 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       perIp(signInFailuresByIp, request.ip, 'failed sign-ins', false);
       let s: Awaited<ReturnType<typeof logIn>>;
       try {
-        s = await logIn(deps, request.body.email, request.body.password);
+        s = await logIn(deps, request.body.email, request.body.password, {
+          user_agent: request.headers['user-agent'],
+          ip: request.ip,
+        });
       } catch (e) {
         if (e instanceof Unauthorized) signInFailuresByIp?.take(request.ip);
         throw e;
@@ -239,6 +253,164 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       if (p?.kind !== 'user') throw new Error('unreachable: access checked');
       await resendVerificationEmail(deps, p.user);
       return reply.code(202).send({ sent_to: p.user.email });
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary: `Forgotten password: email a link to set a new one (single use, valid ${PASSWORD_RESET_TTL_MS / 60_000} minutes). Answers 202 with the same body whether or not the email has an account; at most one mail a minute per account`,
+        security: [],
+        body: Obj({ email: Email }),
+        response: { 202: SignupAccepted, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      perIp(resetsByIp, request.ip, 'password reset requests', true);
+      const { sending } = await requestPasswordReset(deps, request.body.email);
+      // The answer does not wait for the mail server: its time would tell whether an account exists.
+      sending.catch((e) => request.log.error({ err: e }, 'password reset mail failed'));
+      const email = request.body.email.trim().toLowerCase();
+      return reply.code(202).send({
+        email,
+        message: `If ${email} has an account, we have emailed it a link to set a new password. It works once, for ${PASSWORD_RESET_TTL_MS / 60_000} minutes.`,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset/confirm',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary:
+          'Set a new password with the token from the reset email; ends every session of the account (sign in again), forgets its failed sign-ins and verifies its email',
+        security: [],
+        body: Obj({
+          token: Type.String({ minLength: 1, maxLength: 200, description: 'the token from the email' }),
+          password: Password,
+        }),
+        response: {
+          200: Obj({ user: User, sessions_ended: Type.Integer({ minimum: 0 }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const r = await confirmPasswordReset(deps, request.body.token, request.body.password);
+      return { user: presentUser(r.user), sessions_ended: r.sessions_ended };
+    },
+  );
+
+  app.post(
+    '/v1/auth/password',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary:
+          "Change the signed-in person's password (needs the current one); ends their other sessions and keeps this one",
+        body: Obj({
+          current_password: Type.String({ minLength: 1, maxLength: 200 }),
+          new_password: Password,
+        }),
+        response: { 200: Obj({ sessions_ended: Type.Integer({ minimum: 0 }) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      if (p?.kind !== 'user') throw new Error('unreachable: access checked');
+      return changePassword(
+        deps,
+        p.user,
+        p.session,
+        request.body.current_password,
+        request.body.new_password,
+      );
+    },
+  );
+
+  const SessionView = Obj({
+    id: Type.String({ description: 'names the session to sign it out; not its token' }),
+    current: Type.Boolean({ description: 'the session making this request' }),
+    created_at: Time,
+    last_seen_at: Type.String({ format: 'date-time', description: 'to the minute' }),
+    expires_at: Time,
+    user_agent: Type.Union([Type.String(), Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()], {
+      description: 'the client address the server saw at sign-in',
+    }),
+  });
+  const presentSession = (s: StoredSession, current: StoredSession) => ({
+    id: s.id,
+    current: s.hash === current.hash,
+    created_at: iso(s.created_at),
+    last_seen_at: iso(s.last_seen_at),
+    expires_at: iso(s.expires_at),
+    user_agent: s.user_agent,
+    ip: s.ip,
+  });
+  const signedIn = (request: { principal: unknown }) => {
+    const p = request.principal as { kind: string; user: StoredUser; session: StoredSession } | null;
+    if (p?.kind !== 'user') throw new Error('unreachable: access checked');
+    return p;
+  };
+
+  app.get(
+    '/v1/auth/sessions',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary: 'Where the signed-in person is signed in: their live sessions, last seen first',
+        response: { 200: Obj({ data: Type.Array(SessionView) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = signedIn(request);
+      const all = await deps.store.listUserSessions(p.user.id, Date.now());
+      return { data: all.map((s) => presentSession(s, p.session)) };
+    },
+  );
+
+  app.delete(
+    '/v1/auth/sessions/:id',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary: "Sign out one of the person's sessions (this one too, if named)",
+        params: Obj({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: Obj({ id: Type.String(), signed_out: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = signedIn(request);
+      // Another person's session answers as an unknown one: ids are not a way to probe.
+      if (!(await deps.store.deleteUserSession(p.user.id, request.params.id)))
+        throw new DomainError('not_found', `session ${request.params.id} not found`);
+      return { id: request.params.id, signed_out: true };
+    },
+  );
+
+  app.post(
+    '/v1/auth/sessions/revoke_others',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary: "Sign out every one of the person's sessions but this one",
+        body: Obj({}),
+        response: { 200: Obj({ sessions_ended: Type.Integer({ minimum: 0 }) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = signedIn(request);
+      return { sessions_ended: await deps.store.deleteUserSessions(p.user.id, p.session.hash) };
     },
   );
 }

@@ -281,4 +281,20 @@ export const POSTGRES_MIGRATIONS: string[] = [
   );
   CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
   `,
+  // v9: a password reset or change ends a person's sessions, found by their user id.
+  `
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
+  // v10: a person sees their sessions (where they are signed in) and signs one out by its id,
+  // never by the token or its hash; sessions made before this version get a random id and
+  // count as last seen when they were made. Expired sessions are pruned by the scheduler.
+  `
+  ALTER TABLE sessions ADD COLUMN id text;
+  ALTER TABLE sessions ADD COLUMN last_seen_at bigint;
+  ALTER TABLE sessions ADD COLUMN user_agent text;
+  ALTER TABLE sessions ADD COLUMN ip text;
+  UPDATE sessions SET id = 'ses_' || substr(md5(random()::text || hash), 1, 24), last_seen_at = created_at;
+  CREATE UNIQUE INDEX sessions_id ON sessions (id);
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  `,
 ];

@@ -270,4 +270,20 @@ export const SQLITE_MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
   `,
+  // v8: a password reset or change ends a person's sessions, found by their user id.
+  `
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
+  // v9: a person sees their sessions (where they are signed in) and signs one out by its id,
+  // never by the token or its hash; sessions made before this version get a random id and
+  // count as last seen when they were made. Expired sessions are pruned by the scheduler.
+  `
+  ALTER TABLE sessions ADD COLUMN id TEXT;
+  ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+  ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+  ALTER TABLE sessions ADD COLUMN ip TEXT;
+  UPDATE sessions SET id = 'ses_' || lower(hex(randomblob(12))), last_seen_at = created_at;
+  CREATE UNIQUE INDEX sessions_id ON sessions (id);
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  `,
 ];
