@@ -175,6 +175,8 @@ export class SqliteStore implements Store {
 
   /** Tells listeners which orgs a committed batch changed (one process: in memory). */
   private announce(ops: Op[], answers: Answer[]) {
+    // The commit path pays nothing while no page listens.
+    if (this.orgChanges.size === 0) return;
     const changed = new Set<string>();
     for (let i = 0; i < ops.length; i++) {
       const a = answers[i];

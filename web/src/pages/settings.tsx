@@ -28,23 +28,28 @@ const SCOPES: { id: Scope; what: string }[] = [
   { id: 'admin', what: 'manage the team, keys and webhooks' },
 ];
 
-/** The API's public event types (type-checked against its schema). */
-const EVENTS: EventType[] = [
-  'credits.low_balance',
-  'credits.granted',
-  'credits.expired',
-  'credits.forfeit_soon',
-  'budget.threshold',
-  'purchase.completed',
-  'purchase.refunded',
-  'purchase.failed',
-  'subscription.renewed',
-  'subscription.changed',
-  'subscription.past_due',
-  'subscription.paid',
-  'auto_topup.succeeded',
-  'auto_topup.failed',
-];
+/**
+ * The API's public event types. A record keyed by the schema's own union, so an event the
+ * server adds (or drops) fails the typecheck here instead of going missing from the form.
+ */
+// '*' (every event) is the form's "All events" box, not a line of its own.
+const EVENT_NAMES: Record<Exclude<EventType, '*'>, true> = {
+  'credits.low_balance': true,
+  'credits.granted': true,
+  'credits.expired': true,
+  'credits.forfeit_soon': true,
+  'budget.threshold': true,
+  'purchase.completed': true,
+  'purchase.refunded': true,
+  'purchase.failed': true,
+  'subscription.renewed': true,
+  'subscription.changed': true,
+  'subscription.past_due': true,
+  'subscription.paid': true,
+  'auto_topup.succeeded': true,
+  'auto_topup.failed': true,
+};
+const EVENTS = Object.keys(EVENT_NAMES) as Exclude<EventType, '*'>[];
 
 export function SettingsPage() {
   const { can } = useOrg();
