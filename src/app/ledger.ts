@@ -1,13 +1,11 @@
 /**
  * Running one ledger command through the store: the store applies the core's rules in a
  * group commit and replays a repeated idempotency key. A refusal is thrown as the core's
- * DomainError; a refusal that was itself a replay is remembered so the edge can say so.
+ * DomainError; one that was itself a replay says so on the error (`replayed`).
  */
-import { type Command, type DomainError, notFound, type OrgState } from '../core/index.ts';
+import { type Command, notFound, type OrgState } from '../core/index.ts';
 import type { BalanceSnapshot } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
-
-export const replayedRefusals = new WeakSet<DomainError>();
 
 export interface Written<T> {
   value: T;
@@ -25,10 +23,7 @@ export async function runCommand<T>(
   const opts = { now: deps.clock.now(), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
   const r = await deps.store.execute(orgId, cmd, opts);
   deps.onWrite?.(cmd, r);
-  if (!r.ok) {
-    if (r.replayed) replayedRefusals.add(r.error);
-    throw r.error;
-  }
+  if (!r.ok) throw r.error;
   return { value: r.result as T, replayed: r.replayed, balance: r.balance };
 }
 

@@ -29,6 +29,11 @@ export type DomainErrorCode =
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
   readonly extra: Record<string, unknown>;
+  /**
+   * True for a refusal given back from an idempotency record (decided by an earlier
+   * request with the same key), so the edge can say it was replayed.
+   */
+  replayed = false;
   constructor(code: DomainErrorCode, message: string, extra: Record<string, unknown> = {}) {
     super(message);
     this.name = 'DomainError';

@@ -9,6 +9,12 @@ import { DomainError } from './errors.ts';
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** Keys are kept at least this long (the spec's 24 hours); stores may keep them longer. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
+/**
+ * How long every idempotency record (ledger commands and requests outside the ledger) is
+ * kept and replayed, on every database: twice the promise, so a retry at the edge of the
+ * promise still finds it. The one constant for the window; retention prunes after it.
+ */
+export const IDEMPOTENCY_KEPT_MS = IDEMPOTENCY_RETENTION_MS * 2;
 
 export interface IdempotencyRecord {
   key: string;
@@ -43,7 +49,7 @@ function canonical(v: unknown): string {
 export type Decision = { run: true } | { run: false; replay: IdempotencyRecord };
 
 export function decide(existing: IdempotencyRecord | undefined, fp: string, now: number): Decision {
-  if (!existing || now - existing.created_at > IDEMPOTENCY_RETENTION_MS * 2) return { run: true };
+  if (!existing || now - existing.created_at > IDEMPOTENCY_KEPT_MS) return { run: true };
   if (existing.fingerprint !== fp)
     throw new DomainError(
       'idempotency_key_reuse',

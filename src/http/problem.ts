@@ -6,7 +6,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MailUnavailable } from '../app/account-mail.ts';
 import { Unauthorized } from '../app/accounts.ts';
-import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
 import { Throttled } from '../app/throttled.ts';
 import { isDomainError, plural } from '../core/index.ts';
@@ -238,9 +237,7 @@ export interface Mapped {
 
 export function toProblem(err: unknown, requestId: string): Mapped {
   if (isDomainError(err)) {
-    const headers: Record<string, string> = replayedRefusals.has(err)
-      ? { 'idempotent-replayed': 'true' }
-      : {};
+    const headers: Record<string, string> = err.replayed ? { 'idempotent-replayed': 'true' } : {};
     if (err.code === 'rate_limited' && typeof err.extra.retry_after === 'number')
       headers['retry-after'] = String(err.extra.retry_after);
     return { problem: problem(err.code, err.message, err.extra), headers, unexpected: false };

@@ -79,7 +79,9 @@ function replay(rec: IdempotencyRecord): WriteResult {
   const body = rec.body as StoredOutcome;
   if (body.ok) return { ok: true, result: body.result, txns: [], replayed: true, balance: null };
   const e = body.error!;
-  return { ok: false, error: new DomainError(e.code, e.message, e.extra), replayed: true };
+  const error = new DomainError(e.code, e.message, e.extra);
+  error.replayed = true;
+  return { ok: false, error, replayed: true };
 }
 
 export function applyBatch(

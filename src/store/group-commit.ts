@@ -4,7 +4,7 @@
  * operations. Each caller is answered only after its batch is durable. An operation whose
  * rule code throws (a bug, not a refusal) fails alone: the batch is retried without it.
  */
-import { BatchAbort, type Op } from './batch.ts';
+import type { Op } from './batch.ts';
 import type { WriteResult } from './types.ts';
 
 interface Pending {
@@ -176,12 +176,9 @@ export class GroupCommit {
         else batch[i]!.resolve(o);
       }
     } catch (e) {
-      if (e instanceof BatchAbort) {
-        batch[e.index]!.reject(e.failure);
-        this.queue.unshift(...batch.filter((_, i) => i !== e.index));
-      } else {
-        for (const p of batch) p.reject(e);
-      }
+      // A bug in one operation's rule code never gets here: the store retries the batch
+      // without it (batch-save.ts). This is an outage (the database, the writer thread).
+      for (const p of batch) p.reject(e);
     } finally {
       for (const p of batch) this.busy.delete(p.op.orgId);
       this.inflight--;

@@ -158,17 +158,7 @@ export interface OutboxStore {
 
 export const eventId = (seq: number) => `evt_${seq}`;
 
-const outboxes = new WeakMap<Store, Promise<OutboxStore>>();
-
-/** The outbox of a store's database (one per store, created on first use). */
+/** The outbox of a store's database: part of the store (`store.outbox`). */
 export function outboxOf(store: Store): Promise<OutboxStore> {
-  let o = outboxes.get(store);
-  if (!o) {
-    o =
-      store.dialect === 'sqlite'
-        ? import('./outbox-sqlite.ts').then((m) => m.sqliteOutbox(store))
-        : import('./outbox-postgres.ts').then((m) => m.postgresOutbox(store));
-    outboxes.set(store, o);
-  }
-  return o;
+  return Promise.resolve(store.outbox);
 }

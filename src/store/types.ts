@@ -9,12 +9,14 @@ import {
   type CreateOrg,
   type DomainError,
   type DomainEvent,
+  IDEMPOTENCY_KEPT_MS,
   invalid,
   type OrgState,
   type Transaction,
   type TxnType,
   type Violation,
 } from '../core/index.ts';
+import type { OutboxStore } from './outbox.ts';
 
 export interface WriteOptions {
   now: number;
@@ -176,11 +178,8 @@ export interface Membership {
   role: 'owner' | 'admin' | 'member';
 }
 
-/**
- * How long a completed idempotency key outside the ledger is kept and replayed: twice the
- * 24 hours the API promises, so a retry at the edge of the promise still finds it.
- */
-export const REQUEST_KEYS_KEPT_MS = 48 * 3_600_000;
+/** How long a completed idempotency key outside the ledger is kept and replayed: the ledger's window. */
+export const REQUEST_KEYS_KEPT_MS = IDEMPOTENCY_KEPT_MS;
 
 /**
  * Stale sign-in failure rows deleted with each new failure: enough to outpace the per-IP
@@ -312,6 +311,8 @@ export interface OrgChanges {
 
 export interface Store extends AuthStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** What leaves the ledger (webhooks, mail, jobs, payments): same database, same writer. */
+  readonly outbox: OutboxStore;
   /** Committed changes per org (the org event stream's source). */
   readonly orgChanges: OrgChanges;
   /** Applies pending migrations; refuses a database written by a newer schema. */

@@ -1,0 +1,237 @@
+/**
+ * The one save path of the group commit, for both databases: load the batch's orgs (from
+ * the cache when their row version has not moved) and idempotency records, run the batch
+ * through the core (batch.ts), turn its change set into rows, write them, commit. An
+ * operation whose rule code throws (a bug) fails alone and the batch is retried without
+ * it, in a new transaction: the only retry policy of the store.
+ */
+import {
+  type Catalog,
+  type IdempotencyRecord,
+  nextDueAt,
+  type OrgState,
+  type Transaction,
+} from '../core/index.ts';
+import {
+  applyBatch,
+  BatchAbort,
+  type BatchChanges,
+  type IdemRow,
+  idemKey,
+  type LoadedOrg,
+  type Op,
+  type StoredOutcome,
+} from './batch.ts';
+import type { Dialect } from './dialect.ts';
+import { openHolds } from './open-holds.ts';
+import { seqOf } from './seq.ts';
+import { inTransaction, type Proc } from './sql.ts';
+import type { StateCache } from './state-cache.ts';
+import type { WriteResult } from './types.ts';
+import { rollUp, type UsageCell } from './usage-rollup.ts';
+
+/** A batch's answer per operation: its outcome, or the failure of a bug in rule code. */
+export type Answer = WriteResult | Error;
+
+export interface OrgRow {
+  id: string;
+  version: number;
+  due: number | null;
+  open: number;
+  /** The state's JSON. */
+  state: string;
+}
+
+export interface TxnRow {
+  org_id: string;
+  seq: number;
+  id: string;
+  type: string;
+  visible: boolean;
+  amount: number;
+  created_at: number;
+  member_id: string | null;
+  project_id: string | null;
+  /** The transaction's JSON. */
+  body: string;
+}
+
+export interface BatchRows {
+  /** Orgs that existed before the batch, and orgs it created. */
+  updated: OrgRow[];
+  created: OrgRow[];
+  txns: TxnRow[];
+  usage: UsageCell[];
+  events: { org_id: string; type: string; at: number; data: string }[];
+  /** One record per (org, key): the first of the batch, the one its later operations replayed. */
+  idempotency: {
+    org_id: string;
+    key: string;
+    fingerprint: string;
+    status: number;
+    body: string;
+    created_at: number;
+  }[];
+  /** Orgs whose member list is rewritten, with the members they have now. */
+  members: { org_id: string; members: { id: string; email: string; role: string }[] }[];
+  /** Every org the batch changed (PostgreSQL announces them at commit). */
+  changed: string[];
+}
+
+/** Turns a batch's change set into the rows to write; bumps the versions of the orgs it changed. */
+export function batchRows(changes: BatchChanges): BatchRows {
+  const rows: BatchRows = {
+    updated: [],
+    created: [],
+    txns: [],
+    usage: rollUp(changes.txns),
+    events: changes.events.map((e) => ({
+      org_id: e.org_id,
+      type: e.type,
+      at: e.at,
+      data: JSON.stringify(e.data),
+    })),
+    idempotency: [],
+    members: [],
+    changed: [...changes.orgs.keys()],
+  };
+  for (const [id, o] of changes.orgs) {
+    o.version += 1;
+    const row = {
+      id,
+      version: o.version,
+      due: nextDueAt(o.state),
+      open: openHolds(o.state),
+      state: JSON.stringify(o.state),
+    };
+    (o.isNew ? rows.created : rows.updated).push(row);
+    if (o.membersChanged || o.isNew)
+      rows.members.push({
+        org_id: id,
+        members: o.state.members.map((m) => ({ id: m.id, email: m.email, role: m.role })),
+      });
+  }
+  for (const t of changes.txns) rows.txns.push(txnRow(t));
+  const seen = new Set<string>();
+  for (const r of changes.idem) {
+    const k = idemKey(r.org_id, r.key);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    rows.idempotency.push(idemRow(r));
+  }
+  return rows;
+}
+
+const txnRow = (t: Transaction): TxnRow => ({
+  org_id: t.org_id,
+  seq: seqOf(t.id)!,
+  id: t.id,
+  type: t.type,
+  visible: t.visible,
+  amount: t.amount,
+  created_at: t.created_at,
+  member_id: t.usage?.member_id ?? null,
+  project_id: t.usage?.project_id ?? null,
+  body: JSON.stringify(t),
+});
+
+const idemRow = (r: IdemRow) => ({
+  org_id: r.org_id,
+  key: r.key,
+  fingerprint: r.fingerprint,
+  status: r.status,
+  body: JSON.stringify(r.body),
+  created_at: r.created_at,
+});
+
+export interface BatchContext {
+  d: Dialect;
+  cache: StateCache;
+  catalog: Catalog;
+}
+
+/** Commits a batch; an operation whose rule code throws fails alone and the rest commit without it. */
+export function* commitBatch(ctx: BatchContext, ops: Op[]): Proc<Answer[]> {
+  const answers: Answer[] = new Array(ops.length);
+  let pending = ops.map((op, i) => ({ op, i }));
+  while (pending.length > 0) {
+    const batch = pending.map((p) => p.op);
+    try {
+      const outcomes = yield* inTransaction(() => commitOnce(ctx, batch));
+      pending.forEach((p, k) => {
+        answers[p.i] = outcomes[k]!;
+      });
+      return answers;
+    } catch (e) {
+      if (!(e instanceof BatchAbort)) throw e;
+      const bad = pending[e.index]!;
+      answers[bad.i] = e.failure instanceof Error ? e.failure : new Error(String(e.failure));
+      pending = pending.filter((_, k) => k !== e.index);
+    }
+  }
+  return answers;
+}
+
+function* commitOnce({ d, cache, catalog }: BatchContext, ops: Op[]): Proc<WriteResult[]> {
+  const ids = [...new Set(ops.map((o) => o.orgId))].sort();
+  try {
+    const rows = yield* d.loadOrgs(
+      ids,
+      ids.map((id) => cache.get(id)?.version ?? -1),
+    );
+    const loaded = new Map<string, LoadedOrg>();
+    for (const r of rows) {
+      if (r.state === null) loaded.set(r.id, cache.get(r.id)!);
+      else {
+        const fresh = { state: JSON.parse(r.state) as OrgState, version: r.version };
+        cache.set(r.id, fresh);
+        loaded.set(r.id, fresh);
+      }
+    }
+    for (const id of ids) if (!loaded.has(id)) cache.delete(id);
+    const idem = yield* loadIdempotency(d, ops);
+
+    const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog);
+    const rowsToWrite = batchRows(changes);
+    for (const [id, o] of changes.orgs) {
+      const entry = loaded.get(id)!;
+      entry.version = o.version;
+      if (o.isNew) cache.set(id, entry);
+    }
+    yield* d.writeBatch(rowsToWrite, ops[ops.length - 1]!.opts.now);
+    return outcomes;
+  } catch (e) {
+    // The transaction rolls back, but the cached states were changed in place: forget them.
+    for (const id of ids) cache.delete(id);
+    throw e;
+  }
+}
+
+/** The batch's stored records, a record that points at a log transaction given its result back. */
+function* loadIdempotency(d: Dialect, ops: Op[]): Proc<Map<string, IdempotencyRecord>> {
+  const idem = new Map<string, IdempotencyRecord>();
+  const keys = ops
+    .filter((o) => o.opts.idempotencyKey !== undefined)
+    .map((o) => ({ org_id: o.orgId, key: o.opts.idempotencyKey! }));
+  if (keys.length === 0) return idem;
+  const refs: { org_id: string; body: StoredOutcome }[] = [];
+  for (const r of yield* d.loadIdempotency(keys)) {
+    const body = JSON.parse(r.body) as StoredOutcome;
+    idem.set(idemKey(r.org_id, r.key), {
+      key: r.key,
+      fingerprint: r.fingerprint,
+      status: r.status,
+      body,
+      created_at: r.created_at,
+    });
+    if (body.txn_ref !== undefined) refs.push({ org_id: r.org_id, body });
+  }
+  if (refs.length > 0) {
+    const txns = yield* d.loadTransactions(
+      refs.map((x) => ({ org_id: x.org_id, seq: seqOf(x.body.txn_ref!)! })),
+    );
+    const bodies = new Map(txns.map((t) => [`${t.org_id}/${t.seq}`, t.body]));
+    for (const x of refs) x.body.result = JSON.parse(bodies.get(`${x.org_id}/${seqOf(x.body.txn_ref!)}`)!);
+  }
+  return idem;
+}
