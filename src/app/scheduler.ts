@@ -18,6 +18,7 @@ import { planDispatch } from '../notifications/dispatch.ts';
 import { deliver, MAX_ATTEMPTS, nextAttemptAt } from '../notifications/webhooks.ts';
 import type { Job, JobUpdate } from '../store/outbox.ts';
 import { outboxOf } from '../store/outbox.ts';
+import { RETAINED_ROWS_PRUNED_PER_PASS, type RetentionReport } from '../store/retention.ts';
 import { abandonAutoTopup, payAutoTopup } from './auto-topup.ts';
 import type { AppDeps } from './deps.ts';
 import { checkForfeitSoon } from './notifications.ts';
@@ -33,6 +34,8 @@ export interface SchedulerReport {
   failures: number;
   /** Expired sessions deleted this pass. */
   sessions_pruned: number;
+  /** Rows past their retention window deleted this pass, per kind (store/retention.ts). */
+  retention: RetentionReport;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function runScheduledWork(deps: AppDeps): Promise<SchedulerReport> 
     failures: 0,
     // Sessions run on wall-clock time (see ./accounts.ts), not the service clock.
     sessions_pruned: await deps.store.pruneExpiredSessions(Date.now(), SESSIONS_PRUNED_PER_PASS),
+    retention: await deps.store.pruneRetained(deps.clock.now(), RETAINED_ROWS_PRUNED_PER_PASS),
   };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const dispatched = await dispatchOutbox(deps);

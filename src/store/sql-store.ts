@@ -324,6 +324,12 @@ export class SqlStore implements Store {
   clearSignInFailures(...a: WriteArgs<'clearSignInFailures'>) {
     return this.engine.write('clearSignInFailures', ...a);
   }
+
+  // --- retention (retention.ts) -----------------------------------------------------------
+
+  pruneRetained(...a: WriteArgs<'pruneRetained'>) {
+    return this.engine.write('pruneRetained', ...a);
+  }
 }
 
 /** The migrator: one transaction, one migrator at a time, refusing foreign or newer schemas. */

@@ -17,6 +17,7 @@ import {
   type Violation,
 } from '../core/index.ts';
 import type { OutboxStore } from './outbox.ts';
+import type { RetentionReport } from './retention.ts';
 
 export interface WriteOptions {
   now: number;
@@ -341,6 +342,12 @@ export interface Store extends AuthStore {
 
   /** Observes each committed batch (size, duration): wired to /metrics. */
   batchSizes: ((size: number, ms: number) => void) | undefined;
+
+  /**
+   * Deletes up to `limit` rows of each kind kept only for a while (idempotency records,
+   * request keys, delivered events) that are past their window at `now` (retention.ts).
+   */
+  pruneRetained(now: number, limit: number): Promise<RetentionReport>;
 
   /** Walks every org and its journal through the core's Verifier. */
   verify(onProgress?: (done: number, total: number) => void): Promise<Violation[]>;

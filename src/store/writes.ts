@@ -6,9 +6,10 @@
 import { authWrites } from './auth-repo.ts';
 import type { Dialect } from './dialect.ts';
 import { outboxWrites } from './outbox-repo.ts';
+import { retentionWrites } from './retention.ts';
 import type { Proc } from './sql.ts';
 
-export const WRITES = { ...authWrites, ...outboxWrites };
+export const WRITES = { ...authWrites, ...outboxWrites, ...retentionWrites };
 
 export type WriteName = keyof typeof WRITES;
 type Params<F> = F extends (d: Dialect, ...args: infer A) => Proc<unknown> ? A : never;

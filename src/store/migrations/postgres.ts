@@ -297,4 +297,11 @@ export const POSTGRES_MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX sessions_id ON sessions (id);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   `,
+  // Retention (issue 14): idempotency records of the ledger and of requests outside it are
+  // deleted once past their window (48 h, IDEMPOTENCY_KEPT_MS) by the scheduler, oldest
+  // first, a bounded batch per pass: found by age through these indexes.
+  `
+  CREATE INDEX idempotency_age ON idempotency (created_at);
+  CREATE INDEX request_idempotency_age ON request_idempotency (created_at);
+  `,
 ];

@@ -1,0 +1,63 @@
+/**
+ * Retention: what the store keeps only for a while is deleted once past its window, by
+ * the scheduler, oldest first and a bounded batch per pass (one short indexed statement
+ * per kind), so a backlog drains over a few passes and no pass holds the writer long.
+ * Expired sessions are pruned the same way (`pruneExpiredSessions`).
+ */
+import { IDEMPOTENCY_KEPT_MS } from '../core/index.ts';
+import type { Dialect } from './dialect.ts';
+import { inTransaction, type Proc, run } from './sql.ts';
+
+/**
+ * Delivered (dispatched) outbox events are kept this long after they happened: their
+ * deliveries are jobs with their own copy of the payload, so the events themselves are
+ * only there for an operator to look at.
+ */
+export const DELIVERED_EVENTS_KEPT_MS = 7 * 86_400_000;
+
+/** Rows of each kind deleted per scheduler pass at most. */
+export const RETAINED_ROWS_PRUNED_PER_PASS = 5_000;
+
+export interface RetentionReport {
+  /** Ledger idempotency records older than IDEMPOTENCY_KEPT_MS. */
+  idempotency: number;
+  /** Request idempotency records (outside the ledger) older than IDEMPOTENCY_KEPT_MS. */
+  request_keys: number;
+  /** Dispatched outbox events older than DELIVERED_EVENTS_KEPT_MS. */
+  events: number;
+}
+
+export const retentionWrites = {
+  *pruneRetained(_d: Dialect, now: number, limit: number): Proc<RetentionReport> {
+    return yield* inTransaction(function* () {
+      const keysBefore = now - IDEMPOTENCY_KEPT_MS;
+      const idempotency = yield* run(
+        `DELETE FROM idempotency WHERE (org_id, key) IN
+           (SELECT org_id, key FROM idempotency WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+        keysBefore,
+        limit,
+      );
+      // A reservation still running under a live lease is never taken from its server.
+      const request_keys = yield* run(
+        `DELETE FROM request_idempotency WHERE (scope, key) IN
+           (SELECT scope, key FROM request_idempotency WHERE created_at < ? ORDER BY created_at LIMIT ?)
+           AND (done = ? OR coalesce(lease_expires_at, 0) <= ?)`,
+        keysBefore,
+        limit,
+        true,
+        now,
+      );
+      // Events are appended in time order: looking at the oldest `limit` rows only keeps the
+      // statement bounded even when none of them may go yet (no index on time needed).
+      const events = yield* run(
+        `DELETE FROM events WHERE seq IN
+           (SELECT seq FROM (SELECT seq, dispatched, at FROM events ORDER BY seq LIMIT ?) AS oldest
+             WHERE dispatched = ? AND at < ?)`,
+        limit,
+        true,
+        now - DELIVERED_EVENTS_KEPT_MS,
+      );
+      return { idempotency, request_keys, events };
+    });
+  },
+};
