@@ -38,7 +38,7 @@ import { TokenBuckets } from '../rate-limit.ts';
 import { Email, errorResponses, IdempotencyHeaders, Name, Obj, Time } from '../schemas.ts';
 import type { App, RouteContext } from '../server.ts';
 
-const User = Obj({
+export const User = Obj({
   id: Type.String(),
   email: Type.String(),
   email_verified: Type.Boolean({
@@ -62,7 +62,7 @@ const SignupAccepted = Obj({
   email: Type.String({ description: 'the address, as the account would keep it (trimmed, lower case)' }),
   message: Type.String(),
 });
-const Me = Obj({
+export const Me = Obj({
   user: User,
   memberships: Type.Array(Membership),
   csrf_token: Type.String({
