@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_OPEN_HOLDS } from './holds.ts';
 import type { Transaction } from './journal.ts';
 import type { Hold } from './state.ts';
 import {
@@ -146,11 +147,11 @@ describe('holds', () => {
     expect(numbers(l, t0 + 600_000)).toEqual({ balance: 20, held: 0, available: 20 });
   });
 
-  it('releases any number of holds that expired while the org was idle', () => {
+  it('releases any number of holds that expired while the org was idle (up to the open-holds limit)', () => {
     const l = ledgerWith('free', t0);
     l.run('org_a', { type: 'adjust', amount: 6000, reason: 'load' }, t0);
-    for (let i = 0; i < 5000; i++) l.run('org_a', { type: 'hold', amount: 1, ttl_seconds: 60 }, t0);
-    expect(numbers(l, t0).held).toBe(5000);
+    for (let i = 0; i < MAX_OPEN_HOLDS; i++) l.run('org_a', { type: 'hold', amount: 1, ttl_seconds: 60 }, t0);
+    expect(numbers(l, t0).held).toBe(MAX_OPEN_HOLDS);
     l.run('org_a', { type: 'tick' }, t0 + 60_000);
     expect(numbers(l, t0 + 60_000)).toEqual({ balance: 6005, held: 0, available: 6005 });
   });
@@ -287,6 +288,24 @@ describe('holds', () => {
     // The hold's credits came back at the very moment their grant expired: they expire too.
     expect(bySource(l)).toMatchObject({ rollover: 10, subscription: 20 });
     expect(numbers(l, at('2025-02-10'))).toEqual({ balance: 30, held: 0, available: 30 });
+    expect(l.verify()).toEqual([]);
+  });
+
+  it('refuses a new hold at MAX_OPEN_HOLDS open holds with conflict, changing nothing, and takes one again once a hold is resolved', () => {
+    const l = ledgerWith('free', t0);
+    l.run('org_a', { type: 'adjust', amount: MAX_OPEN_HOLDS + 10, reason: 'many holds' }, t0);
+    const holds: Hold[] = [];
+    for (let i = 0; i < MAX_OPEN_HOLDS; i++)
+      holds.push(l.run<Hold>('org_a', { type: 'hold', amount: 1, ttl_seconds: 3600 }, t0));
+    const before = numbers(l, t0);
+    const e = refusal(() => l.run('org_a', { type: 'hold', amount: 1, ttl_seconds: 3600 }, t0));
+    expect(e.code).toBe('conflict');
+    expect(e.extra).toEqual({ open_holds: MAX_OPEN_HOLDS, limit: MAX_OPEN_HOLDS });
+    expect(numbers(l, t0)).toEqual(before);
+    // A consume opens and resolves its hold in one step: never refused for the limit.
+    l.run('org_a', { type: 'consume', usage: image('720p', 1) }, t0);
+    l.run('org_a', { type: 'release', hold_id: holds[0]!.id }, t0);
+    expect(l.run<Hold>('org_a', { type: 'hold', amount: 1, ttl_seconds: 3600 }, t0).status).toBe('open');
     expect(l.verify()).toEqual([]);
   });
 });

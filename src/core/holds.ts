@@ -22,12 +22,32 @@ import { creditCount } from './wording.ts';
  */
 export const RESOLVED_HOLDS_KEPT = 50;
 export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * Open holds one org may have at once. Open holds live in the org's state, which every
+ * write of the org rewrites, so their number must be bounded; a thousand is far more than
+ * any client keeps running at once (a generation batch is one hold). At the limit a new
+ * hold is refused (`conflict`, with `open_holds` and `limit`) until one is captured,
+ * released or expires; `consume` (hold and capture in one step) is never refused for it.
+ */
+export const MAX_OPEN_HOLDS = 1_000;
 
 export interface HoldRequest {
   amount: number;
   ttl_seconds: number;
   member_id: string | null;
   project_id: string | null;
+}
+
+/** Refuses a new hold while the org has MAX_OPEN_HOLDS open. */
+export function checkOpenHoldsLimit(ctx: Ctx) {
+  let open = 0;
+  for (const h of ctx.state.holds) if (h.status === 'open') open++;
+  if (open >= MAX_OPEN_HOLDS)
+    throw new DomainError(
+      'conflict',
+      `the org has ${open} open holds, the most it may have at once; capture or release one first`,
+      { open_holds: open, limit: MAX_OPEN_HOLDS },
+    );
 }
 
 export function createHold(ctx: Ctx, r: HoldRequest): Hold {

@@ -7,7 +7,7 @@ export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
 export { drawOrder, spendable } from './draw-order.ts';
 export * from './errors.ts';
-export { MAX_HOLD_TTL_SECONDS } from './holds.ts';
+export { MAX_HOLD_TTL_SECONDS, MAX_OPEN_HOLDS } from './holds.ts';
 export * from './idempotency.ts';
 export * from './journal.ts';
 export * from './ledger.ts';

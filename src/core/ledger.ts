@@ -15,7 +15,14 @@ import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
 import type { Ctx } from './context.ts';
 import { DomainError, invalid, isDomainError, notFound } from './errors.ts';
 import { issueGrant } from './grants.ts';
-import { captureHold, checkCapturePrice, consume, createHold, releaseHold } from './holds.ts';
+import {
+  captureHold,
+  checkCapturePrice,
+  checkOpenHoldsLimit,
+  consume,
+  createHold,
+  releaseHold,
+} from './holds.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
 import { setPastDue } from './past-due.ts';
 import { cancel, changeTier } from './plan-changes.ts';
@@ -211,6 +218,7 @@ function run(ctx: Ctx, cmd: Command): unknown {
       checkScope(ctx, cmd.member_id, cmd.project_id);
       const amount =
         cmd.items !== undefined ? priceOf(ctx.catalog, cmd.items) : credits(cmd.amount, 'amount');
+      checkOpenHoldsLimit(ctx);
       return createHold(ctx, {
         amount,
         ttl_seconds: cmd.ttl_seconds,
