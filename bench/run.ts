@@ -2,18 +2,19 @@
  * `npm run bench`: every benchmark, each reporting ratios against a baseline measured in
  * the same run (the machine is shared and noisy; absolute numbers move, ratios less so).
  * Writes bench/RESULTS.md with the command, the machine and the tables.
- *   BENCH_ONLY=store,postgres,query,memory,tools,generation,http,web   run a subset
+ *   BENCH_ONLY=state,store,postgres,query,memory,tools,generation,http,web   run a subset
  *   BENCH_OPS=60000                                operations per store measurement
  *   BENCH_MEMORY_ORGS=1000000                      orgs for the RSS measurement
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { stateSizeBench } from './state-size.ts';
 import { memoryBench, postgresBench, queryBench, type Row, sqliteBench } from './store.ts';
 import { runToolsBench } from './tools.ts';
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'store,postgres,query,memory,tools,generation,http,web').split(','),
+  (process.env.BENCH_ONLY ?? 'state,store,postgres,query,memory,tools,generation,http,web').split(','),
 );
 const sections: { title: string; rows: Row[] }[] = [];
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
@@ -31,6 +32,7 @@ async function section(key: string, title: string, fn: () => Promise<Row[]>) {
   sections.push({ title, rows });
 }
 
+await section('state', 'Org state size with age (issue 14)', async () => stateSizeBench());
 await section('store', 'SQLite ledger (durable consumes)', sqliteBench);
 await section('postgres', 'PostgreSQL ledger vs a naive ledger', postgresBench);
 await section('query', 'Queries on a million-row log (SQLite)', () =>

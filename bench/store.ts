@@ -6,7 +6,7 @@
  *  - PostgreSQL: vs a naive ledger (one transaction per request, 16 connections);
  *  - latency p50/p99 of one consume at moderate load; RSS with 1M orgs (when asked).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -34,6 +34,12 @@ async function seedOrgs(store: Store, orgs: number, credits: number) {
     ids.map((id) => store.execute(id, { type: 'adjust', amount: credits, reason: 'bench' }, { now: NOW })),
   );
   return ids;
+}
+
+/** Bytes this process (every thread of it) has written to disk so far (`/proc/self/io`). */
+function writeBytes(): number {
+  const m = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  return m ? Number(m[1]) : 0;
 }
 
 /** The raw limit: the same SQLite settings, a batched UPDATE … RETURNING + INSERT loop, no ledger. */
@@ -80,9 +86,11 @@ export async function sqliteBench(): Promise<Row[]> {
     store.batchSizes = (n) => sizes.push(n);
     const ids = await seedOrgs(store, 10_000, 1_000_000);
     sizes.length = 0;
+    const written = writeBytes();
     const spread = await closedLoop(callers, N, (i) =>
       store.execute(ids[i % ids.length]!, consume, { now: NOW, idempotencyKey: `s${i}` }),
     );
+    const perConsume = (writeBytes() - written) / N;
     const avgBatch = sizes.reduce((a, b) => a + b, 0) / sizes.length;
     rows.push({
       name: `sqlite ledger consume, ${callers} callers over 10,000 orgs`,
@@ -91,6 +99,11 @@ export async function sqliteBench(): Promise<Row[]> {
       note: `avg batch ${avgBatch.toFixed(0)}`,
     });
     rows.push({ name: 'ratio sqlite ledger / raw (target ≥ 0.5)', value: spread.perSecond / raw, unit: '×' });
+    rows.push({
+      name: 'sqlite bytes written per consume (same run: WAL + checkpoints)',
+      value: perConsume / 1024,
+      unit: 'KB',
+    });
 
     const c64spread = await closedLoop(64, N / 2, (i) =>
       store.execute(ids[i % ids.length]!, consume, { now: NOW }),
