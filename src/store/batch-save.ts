@@ -22,7 +22,7 @@ import {
   type Op,
   type StoredOutcome,
 } from './batch.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect, IdempotencyRow } from './dialect.ts';
 import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
 import { inTransaction, type Proc } from './sql.ts';
@@ -64,14 +64,7 @@ export interface BatchRows {
   usage: UsageCell[];
   events: { org_id: string; type: string; at: number; data: string }[];
   /** One record per (org, key): the first of the batch, the one its later operations replayed. */
-  idempotency: {
-    org_id: string;
-    key: string;
-    fingerprint: string;
-    status: number;
-    body: string;
-    created_at: number;
-  }[];
+  idempotency: IdempotencyRow[];
   /** Orgs whose member list is rewritten, with the members they have now. */
   members: { org_id: string; members: { id: string; email: string; role: string }[] }[];
   /** Every org the batch changed (PostgreSQL announces them at commit). */
@@ -135,7 +128,7 @@ const txnRow = (t: Transaction): TxnRow => ({
   body: JSON.stringify(t),
 });
 
-const idemRow = (r: IdemRow) => ({
+const idemRow = (r: IdemRow): IdempotencyRow => ({
   org_id: r.org_id,
   key: r.key,
   fingerprint: r.fingerprint,

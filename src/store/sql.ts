@@ -67,35 +67,32 @@ export function* inTransaction<T>(body: () => Proc<T>): Proc<T> {
   return (yield { kind: 'tx', body }) as T;
 }
 
+/** What the last step gave the procedure: its result, or its failure (thrown into it). */
+type Given = { ok: true; v: unknown } | { ok: false; e: unknown };
+const resume = <T>(proc: Proc<T>, g: Given) => (g.ok ? proc.next(g.v) : proc.throw(g.e));
+
 /** Runs a procedure whose every step `exec` answers synchronously (SQLite). */
 export function runSync<T>(proc: Proc<T>, exec: (step: Step) => unknown): T {
-  let input: unknown;
-  let failure: { e: unknown } | null = null;
-  for (;;) {
-    const r = failure ? proc.throw(failure.e) : proc.next(input);
+  for (let g: Given = { ok: true, v: undefined }; ; ) {
+    const r: IteratorResult<Step, T> = resume(proc, g);
     if (r.done) return r.value;
     try {
-      input = exec(r.value);
-      failure = null;
+      g = { ok: true, v: exec(r.value) };
     } catch (e) {
-      failure = { e };
+      g = { ok: false, e };
     }
   }
 }
 
 /** Runs a procedure whose steps `exec` answers asynchronously (PostgreSQL). */
 export async function runAsync<T>(proc: Proc<T>, exec: (step: Step) => Promise<unknown>): Promise<T> {
-  let input: unknown;
-  let failure: { e: unknown } | null = null;
-  for (;;) {
-    const r = failure ? proc.throw(failure.e) : proc.next(input);
+  for (let g: Given = { ok: true, v: undefined }; ; ) {
+    const r: IteratorResult<Step, T> = resume(proc, g);
     if (r.done) return r.value;
-    try {
-      input = await exec(r.value);
-      failure = null;
-    } catch (e) {
-      failure = { e };
-    }
+    g = await exec(r.value).then(
+      (v): Given => ({ ok: true, v }),
+      (e): Given => ({ ok: false, e }),
+    );
   }
 }
 
