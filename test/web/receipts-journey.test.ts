@@ -12,6 +12,7 @@ import {
   DESKTOP,
   launchBrowser,
   newPage,
+  PHONE,
   screenshot,
   seriousViolations,
   signIn,
@@ -54,6 +55,11 @@ describe('receipts in the browser (SQLite)', () => {
     expect(await row.textContent()).toContain('Credit pack');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'billing-history');
+    // On a phone the table scrolls in its own labelled region.
+    await page.setViewportSize(PHONE);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'billing-history');
+    await page.setViewportSize(DESKTOP);
 
     await row.getByRole('link', { name: /^Receipt/ }).click();
     await waitVisible(page.getByRole('heading', { name: 'Receipt', exact: true }));
@@ -66,6 +72,10 @@ describe('receipts in the browser (SQLite)', () => {
     expect(new URL(history[0].receipt_url).pathname).toBe(new URL(page.url()).pathname);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'receipt');
+    await page.setViewportSize(PHONE);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'receipt');
+    await page.setViewportSize(DESKTOP);
 
     // The Print button opens the browser's print dialog; printed, only the receipt shows.
     await page.evaluate(() => {
