@@ -11,9 +11,9 @@
  * page (`/o/{org}/billing/receipts/{id}`).
  */
 import { createHash } from 'node:crypto';
-import { notFound, type Purchase, type TierId, tierOf } from '../core/index.ts';
+import { notFound, type Purchase, TIER_IDS, type TierId, tierOf } from '../core/index.ts';
 import { outboxOf, type Payment, type PaymentKind } from '../store/outbox.ts';
-import type { Page } from '../store/types.ts';
+import type { Page, StoreEvent } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
 import { loadOrg } from './ledger.ts';
 
@@ -232,6 +232,42 @@ export async function recordPlanCharge(
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The development provider's charge for a paid period that starts at the period end: a
+ * renewal, or a downgrade scheduled for it (Stripe invoices both). Read from the ledger's
+ * `subscription.renewed` / `subscription.changed` events as the scheduler fans them out,
+ * so every renewal counts once, whichever write made it durable. An upgrade (a change to a
+ * higher tier) is charged by the change itself (billing.ts), and only when a customer made
+ * it: the operator's changes bypass billing. Undefined for other providers.
+ */
+export function developmentRenewalCharges(deps: AppDeps): ((e: StoreEvent) => Payment | null) | undefined {
+  if (deps.payments !== 'development' || (deps.provider && deps.provider.name !== 'development'))
+    return undefined;
+  return (e) => {
+    if (e.type !== 'subscription.renewed' && e.type !== 'subscription.changed') return null;
+    const to = TIER_IDS.indexOf(e.data.tier as TierId);
+    const from = TIER_IDS.indexOf(e.data.from as TierId);
+    if (to < 0 || (e.type === 'subscription.changed' && from >= 0 && to > from)) return null;
+    const tier = tierOf(deps.catalog, e.data.tier as TierId);
+    if (!tier.price || !tier.recurring) return null;
+    const end = typeof e.data.period_end === 'number' ? e.data.period_end : null;
+    return {
+      org_id: e.org_id,
+      payment_id: developmentPlanChargeId(e.org_id, e.at),
+      provider: 'development',
+      purchase_id: null,
+      amount: tier.price.amount,
+      currency: tier.price.currency,
+      paid_at: e.at,
+      credited_at: e.at,
+      refunded_at: null,
+      kind: 'plan_charge',
+      credits: tier.allocation,
+      description: `${tier.name} plan${end !== null ? `, ${day(e.at)} to ${day(end)}` : ''}`,
+    };
+  };
+}
 
 /** The development provider's plan charge id for the period that starts at `periodStart`. */
 export const developmentPlanChargeId = (orgId: string, periodStart: number) =>

@@ -174,6 +174,14 @@ class PostgresOutbox implements OutboxStore {
             ns.map((n) => n.read_at),
           ],
         );
+      for (const p of out.payments ?? []) {
+        const values = paymentValues(p);
+        await c.query(
+          `INSERT INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
+           ON CONFLICT DO NOTHING`,
+          values,
+        );
+      }
       await c.query('UPDATE events SET dispatched = true WHERE seq = ANY($1)', [events.map((e) => e.seq)]);
       return events.length;
     });

@@ -165,6 +165,14 @@ class SqliteOutbox implements OutboxStore {
             n.created_at,
             n.read_at,
           );
+        for (const p of out.payments ?? []) {
+          const values = paymentValues(p);
+          this.db
+            .prepare(
+              `INSERT OR IGNORE INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+            )
+            .run(...values);
+        }
         const mark = this.db.prepare('UPDATE events SET dispatched = 1 WHERE seq = ?');
         for (const e of events) mark.run(e.seq);
         return events.length;

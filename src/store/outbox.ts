@@ -125,6 +125,8 @@ export interface DispatchInput {
 export interface DispatchPlan {
   jobs: Job[];
   notifications: Notification[];
+  /** Billing-history lines the events stand for (a development plan's renewal charge); recorded once by id. */
+  payments?: Payment[];
 }
 
 export interface JobFilter {

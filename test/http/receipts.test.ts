@@ -108,6 +108,45 @@ describe.each(DIALECTS)('receipts on %s', (dialect) => {
     expect(r.body.data.map((e: { kind: string }) => e.kind)).toEqual(['plan_charge']);
   });
 
+  it('charges each paid period with the development provider: upgrades at once, renewals and scheduled downgrades at the period end, once', async () => {
+    const org = await newOrg(api);
+    const key = await newKey(api, org, ['billing']);
+    const run = async () => expect((await api.call('POST', '/v1/admin/renewals/run')).status).toBe(200);
+    const charges = async () =>
+      (
+        (await history(org, { key })).body.data as { kind: string; amount: number; created_at: string }[]
+      ).filter((e) => e.kind === 'plan_charge');
+    const change = async (tier: string) =>
+      expect((await api.call('POST', `/v1/orgs/${org}/subscription`, { key, body: { tier } })).status).toBe(
+        200,
+      );
+    const pro = await price('tiers', 'pro');
+    const basic = await price('tiers', 'basic');
+    await change('pro');
+    await change('basic'); // scheduled for the period end: nothing charged now
+    await run();
+    expect((await charges()).map((c) => c.amount)).toEqual([pro.amount]);
+    await advance(32 * 86_400);
+    await run();
+    await run();
+    expect((await charges()).map((c) => c.amount)).toEqual([basic.amount, pro.amount]);
+    await advance(31 * 86_400);
+    await run();
+    const all = await charges();
+    expect(all.map((c) => c.amount)).toEqual([basic.amount, basic.amount, pro.amount]);
+    const sub = (await api.call('GET', `/v1/orgs/${org}/subscription`)).body;
+    expect(all[0]!.created_at).toBe(sub.period_start);
+  });
+
+  it("does not bill the operator's own plan changes (contracts)", async () => {
+    const org = await newOrg(api);
+    expect((await api.call('POST', `/v1/orgs/${org}/subscription`, { body: { tier: 'pro' } })).status).toBe(
+      200,
+    );
+    expect((await api.call('POST', '/v1/admin/renewals/run')).status).toBe(200);
+    expect((await api.call('GET', `/v1/orgs/${org}/billing/history`)).body.data).toEqual([]);
+  });
+
   it('pages through the history with the cursor, newest first, without gaps or repeats', async () => {
     const org = await newOrg(api);
     const key = await newKey(api, org, ['billing']);
