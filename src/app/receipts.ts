@@ -2,8 +2,10 @@
  * Receipts: an org's billing history (the money it paid for packs and plan periods, and the
  * money it got back) with a receipt for each line. Every line is a row of `payments`,
  * written where the money moves: a confirmed pack payment (purchases.ts), a plan charge
- * (billing.ts for the development provider, Stripe's `invoice.paid` otherwise), a refund
- * (the operator's, or Stripe's `charge.refunded`). Reads only: nothing here decides a
+ * (Stripe's `invoice.paid`; with the development provider a customer's upgrade in
+ * billing.ts and each later period from the scheduler's fan-out of renewal events), a
+ * refund (the operator's, or Stripe's `charge.refunded`). Each line is keyed by a payment
+ * id, so a repeated notice or retried request records it once. Nothing here decides a
  * credit rule, and a receipt never changes the ledger.
  *
  * The receipt link is Stripe's own hosted receipt or invoice page when Stripe took the
