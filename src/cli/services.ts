@@ -12,6 +12,7 @@ export function cliDeps(config: Config, store: Store, at: number): AppDeps {
     clock: { manual: false, now: () => at },
     payments: config.payments,
     sessionTtlMs: config.session_ttl_seconds * 1000,
+    publicUrl: config.public_url,
     notify: {
       mailer: config.notifications.smtp_url
         ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)

@@ -46,6 +46,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { purchaseRoutes } from './routes/purchases.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { subscriptionPreviewRoutes } from './routes/subscription-preview.ts';
@@ -118,6 +119,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     clock,
     payments: config.payments,
     sessionTtlMs: config.session_ttl_seconds * 1000,
+    publicUrl: config.public_url,
     onWrite: metrics.onWrite,
   };
   if (config.api_key_cache_ms > 0) deps.apiKeys = new ApiKeyCache(config.api_key_cache_ms);
@@ -248,6 +250,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   subscriptionPreviewRoutes(app, ctx);
   creditRoutes(app, ctx);
   purchaseRoutes(app, ctx);
+  receiptRoutes(app, ctx);
   teamRoutes(app, ctx);
   reportRoutes(app, ctx);
   insightRoutes(app, ctx);

@@ -22,7 +22,18 @@ import type {
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
-import { endpointOf, jobItem, jobOf, notificationOf, page, type Row } from './outbox-rows.ts';
+import {
+  endpointOf,
+  jobItem,
+  jobOf,
+  notificationOf,
+  PAYMENT_COLUMNS,
+  page,
+  paymentOf,
+  paymentPage,
+  paymentValues,
+  type Row,
+} from './outbox-rows.ts';
 import { all, get, inTransaction, num, type Proc, run, runMany, value } from './sql.ts';
 import type { Engine } from './sql-store.ts';
 import { type Page, type StoreEvent, unknownCursor } from './types.ts';
@@ -104,7 +115,13 @@ export const outboxWrites = {
     });
   },
   /** Stores a dispatch plan and marks its events dispatched; 0 (and nothing stored) if another dispatcher took any of them. */
-  *storeDispatch(_d: Dialect, seqs: number[], jobs: Job[], notifications: Notification[]): Proc<number> {
+  *storeDispatch(
+    _d: Dialect,
+    seqs: number[],
+    jobs: Job[],
+    notifications: Notification[],
+    payments: Payment[],
+  ): Proc<number> {
     try {
       return yield* inTransaction(function* () {
         const marked = yield* runMany(
@@ -126,6 +143,7 @@ export const outboxWrites = {
             n.read_at,
           ]),
         );
+        for (const p of payments) yield* insertPayment(p);
         return seqs.length;
       });
     } catch (e) {
@@ -216,19 +234,22 @@ export const outboxWrites = {
     );
   },
   *recordPayment(_d: Dialect, p: Payment): Proc<boolean> {
-    return (
-      (yield* run(
-        'INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        p.org_id,
-        p.payment_id,
-        p.provider,
-        p.purchase_id,
-        p.amount,
-        p.currency,
-        p.paid_at,
-        p.credited_at,
-        p.refunded_at,
-      )) > 0
+    return yield* insertPayment(p);
+  },
+  *setPaymentReceipt(
+    _d: Dialect,
+    orgId: string,
+    paymentId: string,
+    receiptUrl: string | null,
+    method: string | null,
+  ): Proc<void> {
+    yield* run(
+      `UPDATE payments SET receipt_url = coalesce(receipt_url, ?), payment_method = coalesce(payment_method, ?)
+        WHERE org_id = ? AND payment_id = ?`,
+      receiptUrl,
+      method,
+      orgId,
+      paymentId,
     );
   },
   *markPaymentCredited(_d: Dialect, orgId: string, paymentId: string, now: number): Proc<void> {
@@ -260,7 +281,16 @@ const jobRow = (r: Row): Job =>
     created_at: num(r.created_at),
   });
 
-const paymentOf = (r: Row): Payment => ({ ...(r as unknown as Payment), amount: num(r.amount) });
+/** Inserts a payment unless one with its id is recorded already; true when it was new. */
+function* insertPayment(p: Payment): Proc<boolean> {
+  const values = paymentValues(p);
+  return (
+    (yield* run(
+      `INSERT INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+      ...values,
+    )) > 0
+  );
+}
 
 export class OutboxRepo implements OutboxStore {
   constructor(private readonly engine: Engine) {}
@@ -296,6 +326,7 @@ export class OutboxRepo implements OutboxStore {
       input.events.map((e) => e.seq),
       out.jobs,
       out.notifications,
+      out.payments ?? [],
     );
   }
   recordAlert(orgId: string, key: string, event: DomainEvent, now: number) {
@@ -362,6 +393,18 @@ export class OutboxRepo implements OutboxStore {
   }
   markPaymentRefunded(orgId: string, paymentId: string, now: number) {
     return this.engine.write('markPaymentRefunded', orgId, paymentId, now);
+  }
+  async getPayment(orgId: string, paymentId: string) {
+    const r = await this.engine.read(
+      get('SELECT * FROM payments WHERE org_id = ? AND payment_id = ?', orgId, paymentId),
+    );
+    return r ? paymentOf(r) : null;
+  }
+  listPayments(orgId: string, limit: number, startingAfter?: string) {
+    return this.engine.read(listPayments(orgId, limit, startingAfter));
+  }
+  setPaymentReceipt(orgId: string, paymentId: string, receiptUrl: string | null, method: string | null) {
+    return this.engine.write('setPaymentReceipt', orgId, paymentId, receiptUrl, method);
   }
   async uncreditedPayments(limit: number) {
     const rows = await this.engine.read(
@@ -449,4 +492,25 @@ function* listNotifications(orgId: string, limit: number, startingAfter?: string
     limit + 1,
   );
   return page(rows.map(notificationOf), limit);
+}
+
+function* listPayments(orgId: string, limit: number, startingAfter?: string): Proc<Page<Payment>> {
+  const args: unknown[] = [orgId];
+  let cursor = '';
+  if (startingAfter !== undefined) {
+    const c = yield* get<{ paid_at: number }>(
+      'SELECT paid_at FROM payments WHERE org_id = ? AND payment_id = ?',
+      orgId,
+      startingAfter,
+    );
+    if (!c) throw unknownCursor(startingAfter, 'a payment of this org');
+    cursor = ' AND (paid_at < ? OR (paid_at = ? AND payment_id < ?))';
+    args.push(c.paid_at, c.paid_at, startingAfter);
+  }
+  const rows = yield* all(
+    `SELECT * FROM payments WHERE org_id = ?${cursor} ORDER BY paid_at DESC, payment_id DESC LIMIT ?`,
+    ...args,
+    limit + 1,
+  );
+  return paymentPage(rows, limit);
 }

@@ -297,6 +297,20 @@ export const POSTGRES_MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX sessions_id ON sessions (id);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   `,
+  // Receipts (issue 17): every payment an org made or got back is one row of its billing
+  // history: pack purchases (recorded before this version, so they keep the default kind),
+  // plan charges and refunds. The receipt link is the provider's (Stripe's hosted receipt or
+  // invoice), learned when the payment is confirmed; null for the development provider, whose
+  // receipt page is the web app's own.
+  `
+  ALTER TABLE payments ADD COLUMN kind text NOT NULL DEFAULT 'pack_purchase';
+  ALTER TABLE payments ADD COLUMN credits bigint;
+  ALTER TABLE payments ADD COLUMN description text;
+  ALTER TABLE payments ADD COLUMN receipt_url text;
+  ALTER TABLE payments ADD COLUMN payment_method text;
+  ALTER TABLE payments ADD COLUMN refund_of text;
+  CREATE INDEX payments_history ON payments (org_id, paid_at, payment_id);
+  `,
   // Retention (issue 14): idempotency records of the ledger and of requests outside it are
   // deleted once past their window (48 h, IDEMPOTENCY_KEPT_MS) by the scheduler, oldest
   // first, a bounded batch per pass: found by age through these indexes.
