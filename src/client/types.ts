@@ -94,43 +94,8 @@ export type AutoTopup = Schemas['AutoTopup'];
 // --- receipts --------------------------------------------------------------------------------
 
 /** One payment of the org's billing history. Amounts are minor units (cents), always positive. */
-export interface BillingEntry {
-  /** The payment id: `pi_…`/`in_…` (Stripe), `devpay_…`/`devplan_…` (development), `rf_…` (a refund). */
-  id: string;
-  kind: 'pack_purchase' | 'plan_charge' | 'refund';
-  amount: number;
-  currency: string;
-  /** Credits bought (a pack, a period's allocation) or revoked (a refund). */
-  credits: number | null;
-  /** `refunded`: paid, then given back in full (the refund is its own entry). */
-  status: 'succeeded' | 'refunded';
-  created_at: string;
-  description: string;
-  provider: string;
-  /** Stripe's hosted receipt or invoice; the web app's printable receipt with the development provider. */
-  receipt_url: string | null;
-  refund_of: string | null;
-}
-
-export interface Receipt {
-  receipt_number: string;
-  payment: BillingEntry;
-  seller: { name: string; url: string | null };
-  buyer: { org_id: string; name: string };
-  line_items: {
-    description: string;
-    quantity: number;
-    unit_amount: number;
-    amount: number;
-    credits: number | null;
-  }[];
-  subtotal: number;
-  tax: { amount: number; note: string };
-  total: number;
-  currency: string;
-  payment_method: string | null;
-  provider_receipt_url: string | null;
-}
+export type Receipt = Answer<'getReceipt', 200>;
+export type BillingEntry = Receipt['payment'];
 
 // --- team --------------------------------------------------------------------------------
 
