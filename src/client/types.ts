@@ -80,6 +80,8 @@ export interface Org {
   name: string;
   tier: TierId | string;
   created_at: string;
+  /** When its owner closed it (every change is then refused with `org_closed`); null while open. */
+  closed_at: string | null;
 }
 
 export interface CreateOrgParams {

@@ -286,4 +286,14 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX sessions_id ON sessions (id);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   `,
+  // v10: the devices each person has signed in from (a digest of the browser's user agent),
+  // so a sign-in from one never seen before is told to the person by email; see docs/accounts.md.
+  `
+  CREATE TABLE user_devices (
+    user_id TEXT NOT NULL,
+    device TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device)
+  ) WITHOUT ROWID;
+  `,
 ];
