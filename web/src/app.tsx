@@ -7,6 +7,7 @@ import { ErrorView } from './components/error-view';
 import { TopBar } from './components/top-bar';
 import { VerifyBanner } from './components/verify-banner';
 import { AcceptInvitationPage, VerifyEmailPage } from './pages/account-links';
+import { ConfirmEmailPage } from './pages/account-profile';
 import { SignInPage } from './pages/sign-in';
 import { SignUpPage } from './pages/sign-up';
 import { ORG_PAGES } from './routes';
@@ -19,6 +20,7 @@ export function App() {
       <Route path="/signup" component={SignUpPage} />
       <Route path="/verify-email" component={VerifyEmailPage} />
       <Route path="/accept-invitation" component={AcceptInvitationPage} />
+      <Route path="/confirm-email" component={ConfirmEmailPage} />
       <Route path="/o/:org" nest>
         <OrgFrame />
       </Route>

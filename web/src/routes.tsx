@@ -5,6 +5,7 @@
  */
 
 import { type ComponentType, lazy, Suspense } from 'react';
+import { AccountProfilePage } from './pages/account-profile';
 import { BuyPage, BuyResultPage } from './pages/buy';
 import { CreditsPage } from './pages/credits';
 import { DashboardPage } from './pages/dashboard';
@@ -36,6 +37,8 @@ export const ORG_PAGES: OrgPage[] = [
   { path: '/insights', label: 'Insights', scope: 'read', component: InsightsRoute },
   { path: '/notifications', label: 'Notifications', scope: 'read', component: NotificationsPage },
   { path: '/settings', label: 'Settings', scope: 'read', component: SettingsPage },
+  // The person's own account (email, deletion): shown inside the org they came from.
+  { path: '/account', label: 'Account', scope: 'read', component: AccountProfilePage },
 ];
 
 // Insights carries the charts (uPlot): fetched when the page is first opened, not up front.
