@@ -501,6 +501,27 @@ export interface PasswordResetDone {
   sessions_ended: number;
 }
 
+export interface EmailChanged {
+  user: User;
+  old_email: string;
+  /** Memberships moved to the new address (the same member ids and roles). */
+  memberships_moved: number;
+}
+
+export interface AccountDeleted {
+  deleted: boolean;
+  orgs_left: string[];
+  /** Orgs that were the person's alone, closed with the account. */
+  orgs_closed: string[];
+}
+
+export interface OwnershipTransferred {
+  org: Org;
+  /** Now an admin. */
+  previous_owner: Member;
+  owner: Member;
+}
+
 /** A place the person is signed in (never its token). */
 export interface SessionInfo {
   id: string;

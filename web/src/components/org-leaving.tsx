@@ -27,7 +27,7 @@ export function OrgLeaving() {
           exported; nothing in it can change.
         </p>
       )}
-      <Leave />
+      <Leave closed={closed !== null} />
       {membership.role === 'owner' && !closed && <TransferOwnership />}
       {membership.role === 'owner' && !closed && org.data && <CloseOrg name={org.data.name} />}
     </section>
@@ -43,7 +43,7 @@ function useAfterLeaving() {
   };
 }
 
-function Leave() {
+function Leave({ closed }: { closed: boolean }) {
   const { orgId, membership } = useOrg();
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -62,7 +62,7 @@ function Leave() {
       <h3>Leave this org</h3>
       <p className="help">
         You stop reaching this org at once.
-        {membership.role === 'owner' && ' As its owner, transfer ownership to another member first.'}
+        {membership.role === 'owner' && !closed && ' As its owner, transfer ownership to another member first.'}
       </p>
       <div className="row">
         {!asking ? (
