@@ -33,7 +33,7 @@ describe('account pages (SQLite)', () => {
     await api?.close();
   });
 
-  it('changes the email with the link mailed to the new address', async () => {
+  it('changes the email with the link mailed to the new address, then deletes the account', async () => {
     const { context, page } = await newPage(browser, api.url, DESKTOP);
     const email = uniqueEmail('mover');
     const next = uniqueEmail('moved');
@@ -53,6 +53,19 @@ describe('account pages (SQLite)', () => {
     await waitForText(page.getByRole('status'), `Your account now uses ${next}`);
     await page.goto(`/o/${org}/account`);
     await waitForText(page.getByText(/Signed in as/), next);
+
+    // Then the account goes: its org was its own alone, so it is closed with it.
+    const del = page.getByRole('form', { name: 'Delete your account' });
+    await del.getByLabel('Your password').fill(PASSWORD);
+    await del.getByLabel('I understand this cannot be undone').check();
+    await del.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL(/\/signin/);
+    expect((await api.call('GET', `/v1/orgs/${org}`)).body.closed_at).toEqual(expect.any(String));
+    const again = await api.call('POST', '/v1/auth/login', {
+      key: null,
+      body: { email: next, password: PASSWORD },
+    });
+    expect(again.status).toBe(401);
     await context.close();
   }, 120_000);
 
