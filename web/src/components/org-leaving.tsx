@@ -62,7 +62,9 @@ function Leave({ closed }: { closed: boolean }) {
       <h3>Leave this org</h3>
       <p className="help">
         You stop reaching this org at once.
-        {membership.role === 'owner' && !closed && ' As its owner, transfer ownership to another member first.'}
+        {membership.role === 'owner' &&
+          !closed &&
+          ' As its owner, transfer ownership to another member first.'}
       </p>
       <div className="row">
         {!asking ? (
