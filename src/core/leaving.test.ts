@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountDeletionSteps } from './account-deletion.ts';
-import type { Member, OrgState } from './state.ts';
+import type { Member, OrgState, Purchase } from './state.ts';
 import { at, DAY, ledgerWith, refusal } from './test-helpers.ts';
 
 const t0 = at('2025-01-10');
@@ -87,6 +87,15 @@ describe('closing an org', () => {
       { type: 'close_org' },
     ] as const)
       expect(refusal(() => l.run('org_a', cmd, t0 + DAY)).code).toBe('org_closed');
+  });
+
+  it('still records money already moving: a pending purchase completing, then its refund', () => {
+    const { l } = team();
+    const p = l.run<Purchase>('org_a', { type: 'purchase_create', pack: 'pack_20' }, t0);
+    l.run('org_a', { type: 'close_org' }, t0);
+    l.run('org_a', { type: 'purchase_complete', purchase_id: p.id, payment_id: 'pay_1' }, t0 + 1);
+    const refunded = l.run<Purchase>('org_a', { type: 'purchase_refund', purchase_id: p.id }, t0 + 2);
+    expect(refunded.status).toBe('refunded');
   });
 
   it('keeps the ledger and still lets people leave, the last owner too', () => {
