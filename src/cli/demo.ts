@@ -80,6 +80,13 @@ export const demoStart = (end: number, months: number): number => addMonths(end,
 export async function seedDemo(store: Store, o: DemoOptions): Promise<OrgSummary[]> {
   const start = demoStart(o.end, o.months);
   const tiers = o.tiers ?? ALL_TIERS;
+  const idOf = (tier: TierId) => `org_demo_${tier}_${o.seed}`;
+  // Refuse before writing anything, rather than leave some orgs half-seeded.
+  for (const tier of tiers)
+    if (await store.getOrg(idOf(tier), o.end))
+      throw new UsageError(
+        `${idOf(tier)} exists already: run demo with another --seed, or on a fresh database`,
+      );
   let done = 0;
   // The orgs are independent, so they live their years side by side: the store's group commit
   // then writes them together. Each keeps its own random stream, so seeding one tier gives
@@ -87,7 +94,7 @@ export async function seedDemo(store: Store, o: DemoOptions): Promise<OrgSummary
   return Promise.all(
     tiers.map(async (tier) => {
       const summary = await simulateOrg(store, o.catalog ?? defaultCatalog, {
-        id: `org_demo_${tier}_${o.seed}`,
+        id: idOf(tier),
         tier,
         persona: PERSONAS[tier],
         start,

@@ -73,11 +73,11 @@ export interface Persona {
 
 const STUDIO_RHYTHM: Rhythm = {
   weekend: 0.15,
-  holiday: 1.8,
+  holiday: 2.2,
   year_end: 0.15,
   quiet_month: 7,
   quiet: 0.3,
-  growth: [0.6, 1.4],
+  growth: [0.7, 1.3],
 };
 
 const drafter = { draft_then_final: 7, direct: 1, single: 1.5, explore: 1 };
@@ -116,7 +116,7 @@ export const PERSONAS: Record<TierId, Persona> = {
         role: 'owner',
         joins_after_days: 0,
         share: 1,
-        habits: { draft_then_final: 5, direct: 3, single: 2, explore: 1 },
+        habits: { draft_then_final: 5, direct: 4, single: 2, explore: 1 },
         finals: { '1080p': 3, '4k': 2 },
       },
     ],
@@ -124,7 +124,7 @@ export const PERSONAS: Record<TierId, Persona> = {
       { name: 'Shop listings', after_days: 0 },
       { name: 'Picture book', after_days: 40 },
     ],
-    project_share: 0.6,
+    project_share: 0.8,
     budgets: [],
     drafts: [2, 3],
     sessions_per_weekday: 0.17,
@@ -180,7 +180,7 @@ export const PERSONAS: Record<TierId, Persona> = {
       { scope: 'project', project: 'Spring campaign', limit: 120, enforcement: 'soft' },
     ],
     drafts: [2, 4],
-    sessions_per_weekday: 0.34,
+    sessions_per_weekday: 0.4,
     hours: [8, 18],
     rhythm: STUDIO_RHYTHM,
     packs: { pack: 'pack_50', keep: 5 },
@@ -246,7 +246,7 @@ export const PERSONAS: Record<TierId, Persona> = {
     drafts: [3, 4],
     sessions_per_weekday: 0.95,
     hours: [8, 19],
-    rhythm: { ...STUDIO_RHYTHM, growth: [0.55, 1.35] },
+    rhythm: { ...STUDIO_RHYTHM, growth: [0.6, 1.35] },
     packs: { pack: 'pack_100', keep: 15 },
   },
   enterprise: {
