@@ -58,7 +58,7 @@ export async function demoCommand(config: Config, argv: string[]): Promise<numbe
 const ALL_TIERS: TierId[] = ['free', 'basic', 'pro', 'business', 'enterprise'];
 
 export interface DemoOptions {
-  /** Calendar months of history ending at `end`. */
+  /** Calendar months of history ending at `end` (and `DEMO_EXTRA_DAYS` more). */
   months: number;
   seed: number;
   /** The simulated usage ends here (ms); a server on a manual clock passes its own now. */
@@ -71,7 +71,14 @@ export interface DemoOptions {
 }
 
 /** The demo's start: `months` calendar months before `end`. */
-export const demoStart = (end: number, months: number): number => addMonths(end, -months);
+/**
+ * The orgs sign up `months` calendar months and a few days before `end`: a monthly period
+ * anchored at sign-up is then under way at the end, as a real account's usually is, rather
+ * than renewing at the very instant the demo stops.
+ */
+export const DEMO_EXTRA_DAYS = 11;
+export const demoStart = (end: number, months: number): number =>
+  addMonths(end, -months) - DEMO_EXTRA_DAYS * 86_400_000;
 
 /**
  * Writes the demo orgs into `store` (ids `org_demo_<tier>_<seed>`); returns what each did.

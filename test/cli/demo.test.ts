@@ -69,7 +69,7 @@ describe('amisi demo', { timeout: 120_000 }, () => {
           `${o.id} ${log[i]!.id} (${log[i]!.type}) after ${log[i - 1]!.id}`,
         ).toBeGreaterThanOrEqual(log[i - 1]!.created_at);
       }
-      expect(log[0]!.created_at).toBeGreaterThanOrEqual(END - 400 * DAY);
+      expect(log[0]!.created_at).toBeGreaterThanOrEqual(END - 420 * DAY);
       expect(log[log.length - 1]!.created_at).toBeLessThanOrEqual(END);
     }
   });

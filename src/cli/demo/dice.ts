@@ -42,19 +42,6 @@ export class Dice {
     return entries[entries.length - 1]![0];
   }
 
-  /** How many times something with this mean happens (Poisson; Knuth's method, for small means). */
-  count(mean: number): number {
-    if (mean <= 0) return 0;
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = this.next();
-    while (p > limit) {
-      k++;
-      p *= this.next();
-    }
-    return k;
-  }
-
   /** An id like the API's random ones (`gen_…`): 16 base-36 characters. */
   id(prefix: string): string {
     let s = '';

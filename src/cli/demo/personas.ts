@@ -40,6 +40,8 @@ export interface Person {
   habits: Partial<Record<SessionKind, number>>;
   /** The resolutions of this person's finals. */
   finals: Partial<Record<Resolution, number>>;
+  /** Chance of a second final after drafting (re-rendering another draft, or the same at another size). */
+  refines?: number;
 }
 
 export type DemoBudget =
@@ -76,7 +78,7 @@ const STUDIO_RHYTHM: Rhythm = {
   holiday: 2.2,
   year_end: 0.15,
   quiet_month: 7,
-  quiet: 0.3,
+  quiet: 0.2,
   growth: [0.7, 1.3],
 };
 
@@ -95,6 +97,7 @@ export const PERSONAS: Record<TierId, Persona> = {
         share: 1,
         habits: { draft_then_final: 3, direct: 2, single: 3, explore: 1 },
         finals: { '1080p': 3, '4k': 1 },
+        refines: 0.4,
       },
     ],
     projects: [],
@@ -118,6 +121,7 @@ export const PERSONAS: Record<TierId, Persona> = {
         share: 1,
         habits: { draft_then_final: 5, direct: 4, single: 2, explore: 1 },
         finals: { '1080p': 3, '4k': 2 },
+        refines: 0.5,
       },
     ],
     projects: [
@@ -129,7 +133,7 @@ export const PERSONAS: Record<TierId, Persona> = {
     drafts: [2, 3],
     sessions_per_weekday: 0.17,
     hours: [8, 20],
-    rhythm: { weekend: 0.5, holiday: 2, year_end: 0.3, quiet_month: 7, quiet: 0.25, growth: [0.8, 1.2] },
+    rhythm: { weekend: 0.5, holiday: 2, year_end: 0.3, quiet_month: 7, quiet: 0.2, growth: [0.8, 1.2] },
     packs: { pack: 'pack_20', keep: 0 },
   },
   pro: {
@@ -281,7 +285,7 @@ export const PERSONAS: Record<TierId, Persona> = {
     drafts: [3, 4],
     sessions_per_weekday: 2.6,
     hours: [7, 19],
-    rhythm: { ...STUDIO_RHYTHM, quiet: 0.35, growth: [0.7, 1.3] },
+    rhythm: { ...STUDIO_RHYTHM, growth: [0.85, 1.2] },
     packs: { pack: 'pack_200', keep: 60 },
   },
 };

@@ -68,7 +68,7 @@ export function planSession(
       const rounds = 1 + (dice.chance(0.45) ? 1 : 0) + (dice.chance(0.15) ? 1 : 0);
       let last: Generation | null = null;
       for (let r = 0; r < rounds; r++) last = gen('720p', dice.int(drafts[0], drafts[1]));
-      const finals = dice.chance(0.3) ? 2 : 1;
+      const finals = dice.chance(person.refines ?? 0.3) ? 2 : 1;
       for (let f = 0; f < finals; f++)
         gen(final, 1, {
           finalize_of: `img_${last!.job_id.slice(4)}_${dice.int(0, last!.quantity - last!.failed - 1)}`,

@@ -50,8 +50,19 @@ export function planYear(persona: Persona, dice: Dice, start: number, end: numbe
     });
 
   const [from, to] = persona.hours;
+  // Work accumulates with the day's activity and a session starts whenever a jittered share of
+  // one has built up: the number of sessions follows the rhythm closely (a small org's month is
+  // never empty by bad luck, the holidays always show), while their times stay random.
+  let owed = 0;
+  let threshold = 0.5 + dice.next();
   for (let day = Math.floor(start / DAY) * DAY; day < end; day += DAY) {
-    const sessions = dice.count(persona.sessions_per_weekday * activity(persona.rhythm, day, start, end));
+    owed += persona.sessions_per_weekday * activity(persona.rhythm, day, start, end);
+    let sessions = 0;
+    while (owed >= threshold) {
+      owed -= threshold;
+      threshold = 0.5 + dice.next();
+      sessions++;
+    }
     const holiday = seasonOf(persona.rhythm, day) === 'holiday';
     for (let s = 0; s < sessions; s++) {
       const at = day + from * HOUR + Math.floor(dice.next() * (to - from) * HOUR);
