@@ -212,6 +212,49 @@ export const authWrites = {
       )) > 0
     );
   },
+  /** Throws on an address another account took meanwhile (the unique index decides). */
+  *setUserEmail(
+    _d: Dialect,
+    userId: string,
+    fromEmail: string,
+    toEmail: string,
+    verifiedAt: number,
+  ): Proc<boolean> {
+    return (
+      (yield* run(
+        'UPDATE users SET email = ?, email_verified_at = ? WHERE id = ? AND email = ?',
+        toEmail,
+        verifiedAt,
+        userId,
+        fromEmail,
+      )) > 0
+    );
+  },
+  *deleteUser(_d: Dialect, userId: string): Proc<void> {
+    yield* inTransaction(function* () {
+      // The user row first: a session left behind opens nothing (its user is gone).
+      yield* run('DELETE FROM users WHERE id = ?', userId);
+      yield* run('DELETE FROM sessions WHERE user_id = ?', userId);
+      yield* run('DELETE FROM one_time_tokens WHERE subject_id = ? AND used_at IS NULL', userId);
+      yield* run('DELETE FROM org_claims WHERE user_id = ?', userId);
+      yield* run('DELETE FROM user_devices WHERE user_id = ?', userId);
+    });
+  },
+  *revokeOrgApiKeys(_d: Dialect, orgId: string, now: number): Proc<number> {
+    return yield* run(
+      'UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND revoked_at IS NULL',
+      now,
+      orgId,
+    );
+  },
+  *rememberDevice(_d: Dialect, userId: string, device: string, now: number): Proc<'first' | 'known' | 'new'> {
+    const any =
+      (yield* get('SELECT 1 AS one FROM user_devices WHERE user_id = ? LIMIT 1', userId)) !== undefined;
+    const added =
+      (yield* run('INSERT INTO user_devices VALUES (?, ?, ?) ON CONFLICT DO NOTHING', userId, device, now)) >
+      0;
+    return !any ? 'first' : added ? 'new' : 'known';
+  },
   *setPasswordHash(_d: Dialect, userId: string, passwordHash: string): Proc<boolean> {
     return (yield* run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId)) > 0;
   },

@@ -252,6 +252,18 @@ export class SqlStore implements Store {
   markEmailVerified(...a: WriteArgs<'markEmailVerified'>) {
     return this.engine.write('markEmailVerified', ...a);
   }
+  setUserEmail(...a: WriteArgs<'setUserEmail'>) {
+    return this.engine.write('setUserEmail', ...a);
+  }
+  deleteUser(...a: WriteArgs<'deleteUser'>) {
+    return this.engine.write('deleteUser', ...a);
+  }
+  revokeOrgApiKeys(...a: WriteArgs<'revokeOrgApiKeys'>) {
+    return this.engine.write('revokeOrgApiKeys', ...a);
+  }
+  rememberDevice(...a: WriteArgs<'rememberDevice'>) {
+    return this.engine.write('rememberDevice', ...a);
+  }
   setPasswordHash(...a: WriteArgs<'setPasswordHash'>) {
     return this.engine.write('setPasswordHash', ...a);
   }

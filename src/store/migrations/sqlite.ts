@@ -300,6 +300,16 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE payments ADD COLUMN refund_of TEXT;
   CREATE INDEX payments_history ON payments (org_id, paid_at, payment_id);
   `,
+  // v11: the devices each person has signed in from (a digest of the browser's user agent),
+  // so a sign-in from one never seen before is told to the person by email; see docs/accounts.md.
+  `
+  CREATE TABLE user_devices (
+    user_id TEXT NOT NULL,
+    device TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device)
+  ) WITHOUT ROWID;
+  `,
   // Retention (issue 14): idempotency records of the ledger and of requests outside it are
   // deleted once past their window (48 h, IDEMPOTENCY_KEPT_MS) by the scheduler, oldest
   // first, a bounded batch per pass: found by age through these indexes.
