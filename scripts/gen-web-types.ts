@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/http/server.ts';
+import { buildServer } from '../src/main.ts';
 import { openStore } from '../src/store/open.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'amisi-openapi-'));

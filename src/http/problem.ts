@@ -9,8 +9,8 @@ import { Unauthorized } from '../app/accounts.ts';
 import { replayedRefusals } from '../app/ledger.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
 import { Throttled } from '../app/throttled.ts';
+import { PaymentError } from '../app/vocabulary.ts';
 import { isDomainError, plural } from '../core/index.ts';
-import { PaymentError } from '../payments/provider.ts';
 
 export const PROBLEMS = {
   validation_failed: [400, 'The request is not valid'],

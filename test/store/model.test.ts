@@ -5,8 +5,8 @@
  */
 import { describe, it } from 'vitest';
 import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from '../../src/core/index.ts';
-import { type LedgerLike, propertyRuns, runModelTest } from '../../src/core/test-model.ts';
 import type { Store } from '../../src/store/types.ts';
+import { type LedgerLike, propertyRuns, runModelTest } from '../core/reference-model.ts';
 import { type Harness, openHarness } from './dialects.ts';
 
 function storeLedger(store: Store, onClose?: () => Promise<void>): LedgerLike {

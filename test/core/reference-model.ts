@@ -15,12 +15,12 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { type Catalog, defaultCatalog, type TierId } from './catalog.ts';
-import type { DomainEvent } from './journal.ts';
-import type { Command, CreateOrg } from './ledger.ts';
-import { MemoryLedger } from './memory-ledger.ts';
-import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from './state.ts';
-import type { Violation } from './verify.ts';
+import { type Catalog, defaultCatalog, type TierId } from '../../src/core/catalog.ts';
+import type { DomainEvent } from '../../src/core/journal.ts';
+import type { Command, CreateOrg } from '../../src/core/ledger.ts';
+import { MemoryLedger } from '../../src/core/memory-ledger.ts';
+import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from '../../src/core/state.ts';
+import type { Violation } from '../../src/core/verify.ts';
 
 // ---------------------------------------------------------------------------------------
 // What a ledger must offer to be tested (sync or async).

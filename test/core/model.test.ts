@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { memoryLedgerLike, propertyRuns, runModelTest } from './test-model.ts';
+import { memoryLedgerLike, propertyRuns, runModelTest } from './reference-model.ts';
 
 // 2000 random sequences of up to 100 steps over three orgs take a few seconds; raise them
 // with AMISI_PROPERTY_RUNS=50000 for a long hunt. A failure prints fast-check's seed and path.
