@@ -105,11 +105,11 @@ module.exports = {
       '^src/main\\.ts$',
       '^src/cli/',
     ),
-    neverImports(
+    onlyImports(
       'cli-through-main',
-      'src/cli reaches the server through src/main.ts, never src/http directly.',
+      'src/cli may import src/main.ts, src/app, src/core, src/config and src/store only: the server and the wired services come from src/main.ts, never src/http directly.',
       '^src/cli/',
-      '^src/http/',
+      ['^src/(cli|app|core|config|store)/', '^src/main\\.ts$'],
     ),
     onlyImports(
       'client-stands-alone',

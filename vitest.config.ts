@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.{ts,tsx}'],
+    setupFiles: ['test/setup/invariants.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

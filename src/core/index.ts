@@ -9,6 +9,7 @@ export { drawOrder, spendable } from './draw-order.ts';
 export * from './errors.ts';
 export { MAX_HOLD_TTL_SECONDS } from './holds.ts';
 export * from './idempotency.ts';
+export * from './invariants.ts';
 export * from './journal.ts';
 export * from './ledger.ts';
 export * from './memory-ledger.ts';
