@@ -18,6 +18,7 @@ import { AllowedMethods } from './allowed-methods.ts';
 import { authHook } from './auth.ts';
 import type { App, RouteContext } from './context.ts';
 import type { Metrics } from './metrics.ts';
+import { openapiOptions } from './openapi.ts';
 import { HttpProblem, handleError, problem, sendProblem } from './problem.ts';
 import { TokenBuckets } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -181,24 +182,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<App> {
     );
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Amisi Credits API',
-        version: '1.0.0',
-        description:
-          'An exact, durable credit ledger for AI-generation products. Errors are RFC 9457 problem+json with a stable `code`; mutations accept `Idempotency-Key`; lists page with `limit` and `starting_after`.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'an org API key, or the operator key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'amisi_session' },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-  });
+  await app.register(fastifySwagger, openapiOptions(config.public_url));
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   const ctx: RouteContext = { deps, config, clock, metrics };

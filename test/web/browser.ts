@@ -8,8 +8,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { LoadOptions } from '../../src/config/config.ts';
 import { WEB_DIST } from '../../src/http/web-app.ts';
-import type { Api } from '../http/harness.ts';
+import { type Api, startApi } from '../http/harness.ts';
 import { tokenMailedTo } from '../http/mail.ts';
 
 /**
@@ -68,6 +70,57 @@ export async function newPage(
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   return { context, page };
+}
+
+/** A server and a browser for one test file, and a way to open pages on it. */
+export interface ServerAndBrowser {
+  readonly api: Api;
+  readonly browser: Browser;
+  /** A new browser context (its own cookies: a separate device) and a page in it. */
+  open(
+    viewport?: { width: number; height: number },
+    options?: { userAgent?: string },
+  ): Promise<{ context: BrowserContext; page: Page }>;
+}
+
+/**
+ * Starts a real server (a fresh SQLite file or PostgreSQL schema) and Chromium before the
+ * file's tests and closes both after: call it at the top of a `describe`. The first launch is
+ * slow on a busy machine, hence the generous hook timeout.
+ */
+export function serverAndBrowser(
+  dialect: 'sqlite' | 'postgres' = 'sqlite',
+  overrides: LoadOptions['overrides'] = {},
+): ServerAndBrowser {
+  let api: Api | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    api = await startApi(dialect, overrides);
+    browser = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+  const started = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined)
+      throw new Error(`the ${what} is not started: use serverAndBrowser() inside describe`);
+    return x;
+  };
+  const env: ServerAndBrowser = {
+    get api() {
+      return started(api, 'server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    async open(viewport = DESKTOP, options = {}) {
+      const context = await env.browser.newContext({ viewport, baseURL: env.api.url, ...options });
+      context.setDefaultTimeout(20_000);
+      return { context, page: await context.newPage() };
+    },
+  };
+  return env;
 }
 
 /** Screenshots go to test-results/screenshots (git-ignored); the README's are copied by hand. */

@@ -3,16 +3,14 @@
  * is shown once and works; revoked in the UI, the API refuses it with 401. A member sees
  * no key or webhook controls. No serious accessibility violations at 1440 and 390 px.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, startApi, uniqueEmail } from '../http/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../http/harness.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signIn,
   signUp,
   waitForText,
@@ -20,22 +18,13 @@ import {
 } from './browser.ts';
 
 describe('the Settings page (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
-  beforeAll(async () => {
-    api = await startApi('sqlite');
-    browser = await launchBrowser();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  const env = serverAndBrowser('sqlite');
 
   let email: string;
   let org: string;
 
   it('creates an API key shown once, revokes it, and the revoked key gets 401', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     email = uniqueEmail('settings');
     org = await signUp(page, email, 'Keys Studio');
     await page.getByRole('link', { name: 'Settings' }).click();
@@ -56,7 +45,7 @@ describe('the Settings page (SQLite)', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'settings-key-created');
 
-    const withKey = () => api.call('GET', `/v1/orgs/${org}/balance`, { key: secret });
+    const withKey = () => env.api.call('GET', `/v1/orgs/${org}/balance`, { key: secret });
     expect((await withKey()).status).toBe(200);
 
     // Shown once: after a reload the list has the key, never its secret.
@@ -79,7 +68,7 @@ describe('the Settings page (SQLite)', () => {
 
   it('alerts and auto top-up save; the page passes axe at 1440 and 390 px', async () => {
     for (const viewport of [DESKTOP, PHONE]) {
-      const { context, page } = await newPage(browser, api.url, viewport);
+      const { context, page } = await env.open(viewport);
       await signIn(page, email);
       await page.goto(`/o/${org}/settings`);
       await waitVisible(page.getByRole('heading', { name: 'Low-balance alert' }));
@@ -93,9 +82,9 @@ describe('the Settings page (SQLite)', () => {
         await topup.getByRole('checkbox', { name: /Buy credits automatically/ }).check();
         await topup.getByRole('button', { name: 'Save auto top-up' }).click();
         await waitForText(page.getByRole('status'), 'Auto top-up saved.');
-        const saved = (await api.call('GET', `/v1/orgs/${org}/auto_topup`)).body;
+        const saved = (await env.api.call('GET', `/v1/orgs/${org}/auto_topup`)).body;
         expect(saved).toMatchObject({ enabled: true, threshold: 10, pack: 'pack_20', monthly_max: 2 });
-        expect((await api.call('GET', `/v1/orgs/${org}/alerts`)).body.low_balance_threshold).toBe(3);
+        expect((await env.api.call('GET', `/v1/orgs/${org}/alerts`)).body.low_balance_threshold).toBe(3);
       }
       expect(await seriousViolations(page)).toEqual([]);
       await screenshot(page, 'settings');

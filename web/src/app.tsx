@@ -1,12 +1,18 @@
 /**
- * The app's frame: public pages (sign in, sign up) and, for a signed-in person, the pages
- * of one org under /o/:org with the top bar and the navigation.
+ * The app's frame: public pages (sign in, sign up, the pages account emails link to) and,
+ * for a signed-in person, the pages of one org under /o/:org with the top bar and the
+ * navigation, and their own account pages under /account.
  */
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
+import { ACCOUNT_PAGES } from './account-routes';
 import { ErrorView } from './components/error-view';
+import { PageNotice } from './components/page-notice';
 import { TopBar } from './components/top-bar';
+import { UserMenu } from './components/user-menu';
 import { VerifyBanner } from './components/verify-banner';
 import { AcceptInvitationPage, VerifyEmailPage } from './pages/account-links';
+import { ForgotPasswordPage } from './pages/forgot-password';
+import { ResetPasswordPage } from './pages/reset-password';
 import { SignInPage } from './pages/sign-in';
 import { SignUpPage } from './pages/sign-up';
 import { ORG_PAGES } from './routes';
@@ -19,6 +25,11 @@ export function App() {
       <Route path="/signup" component={SignUpPage} />
       <Route path="/verify-email" component={VerifyEmailPage} />
       <Route path="/accept-invitation" component={AcceptInvitationPage} />
+      <Route path="/forgot-password" component={ForgotPasswordPage} />
+      <Route path="/reset-password" component={ResetPasswordPage} />
+      <Route path="/account" nest>
+        <AccountFrame />
+      </Route>
       <Route path="/o/:org" nest>
         <OrgFrame />
       </Route>
@@ -81,6 +92,7 @@ function OrgFrame() {
           </ul>
         </nav>
         <main id="main" className="page" tabIndex={-1}>
+          <PageNotice />
           <VerifyBanner />
           <Switch>
             {pages.map((p) => (
@@ -93,6 +105,57 @@ function OrgFrame() {
         </main>
       </div>
     </OrgProvider>
+  );
+}
+
+/**
+ * `/account/…`: the person's own pages (password and sessions), which belong to no org. A
+ * plain bar (the brand back to the dashboard, the person's menu) instead of an org's top bar,
+ * and the account pages as the navigation.
+ */
+function AccountFrame() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.isError) return <ErrorView error={me.error} retry={() => me.refetch()} />;
+  if (!me.data)
+    return <Redirect to={`~/signin?next=${encodeURIComponent(window.location.pathname)}`} replace />;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top-bar">
+        <Link href="~/" className="brand">
+          Amisi
+        </Link>
+        <Link href="~/">Dashboard</Link>
+        <div className="spacer" />
+        <UserMenu />
+      </header>
+      <div className="shell">
+        <nav className="side-nav" aria-label="Your account">
+          <ul>
+            {ACCOUNT_PAGES.map((p) => (
+              <li key={p.path}>
+                <Link href={p.path} className={(active) => (active ? 'active' : '')}>
+                  {p.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="page" tabIndex={-1}>
+          <Switch>
+            {ACCOUNT_PAGES.map((p) => (
+              <Route key={p.path} path={p.path} component={p.component} />
+            ))}
+            <Route>
+              <NotFound />
+            </Route>
+          </Switch>
+        </main>
+      </div>
+    </>
   );
 }
 

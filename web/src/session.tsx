@@ -75,7 +75,8 @@ export function useSignOut() {
     } finally {
       setCsrfToken(null);
       qc.clear();
-      navigate('/signin');
+      // Absolute (~): the menu that signs out lives inside nested routes (/o/:org, /account).
+      navigate('~/signin');
     }
   };
 }

@@ -39,7 +39,7 @@ import { iso } from '../present.ts';
 import { TokenBuckets } from '../rate-limit.ts';
 import { Email, errorResponses, IdempotencyHeaders, Name, Obj, Time } from '../schemas.ts';
 
-const User = Obj({
+export const User = Obj({
   id: Type.String(),
   email: Type.String(),
   email_verified: Type.Boolean({
@@ -63,7 +63,7 @@ const SignupAccepted = Obj({
   email: Type.String({ description: 'the address, as the account would keep it (trimmed, lower case)' }),
   message: Type.String(),
 });
-const Me = Obj({
+export const Me = Obj({
   user: User,
   memberships: Type.Array(Membership),
   csrf_token: Type.String({

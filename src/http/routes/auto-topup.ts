@@ -13,7 +13,7 @@ import { iso } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { Credits, errorResponses, IdempotencyHeaders, Nullable, Obj, OrgParams, Time } from '../schemas.ts';
 
-const AutoTopup = Obj({
+export const AutoTopup = Obj({
   enabled: Type.Boolean(),
   threshold: Type.Integer({ description: 'buy when available drops below this' }),
   pack: Type.String(),
@@ -26,7 +26,7 @@ const AutoTopup = Obj({
   pending_purchase_id: Nullable(Type.String()),
 });
 
-const Alerts = Obj({
+export const Alerts = Obj({
   low_balance_threshold: Nullable(Type.Integer({ description: 'null: 20% of the allocation, at least 1' })),
   effective_threshold: Type.Integer(),
   armed: Type.Boolean(),

@@ -48,7 +48,7 @@ const Scope = {
 
 const Failure = Obj({ code: Type.String(), message: Type.String(), retryable: Type.Boolean() });
 
-const Image = Obj({
+export const Image = Obj({
   id: Type.String(),
   index: Type.Integer(),
   prompt: Type.String(),
@@ -71,7 +71,7 @@ const Image = Obj({
   error: Nullable(Failure),
 });
 
-const Batch = Obj({
+export const Batch = Obj({
   id: Type.String(),
   status: Type.Union([
     Type.Literal('running'),

@@ -6,7 +6,7 @@ import type { App, RouteContext } from '../context.ts';
 import { PROBLEMS, type ProblemCode, problem, sendProblem } from '../problem.ts';
 import { errorResponses, Money, Nullable, Obj, PricePerCredit } from '../schemas.ts';
 
-const Catalog = Obj({
+export const Catalog = Obj({
   currency: Type.String(),
   tiers: Type.Array(
     Obj({
@@ -44,27 +44,42 @@ const Catalog = Obj({
 
 export function metaRoutes(app: App, { deps, metrics }: RouteContext) {
   const ops = { tags: ['operations'] };
-  app.get('/livez', { schema: { ...ops, summary: 'The process is up' } }, async () => ({ status: 'ok' }));
-  app.get('/healthz', { schema: { ...ops, summary: 'The server is healthy' } }, async () => ({
-    status: 'ok',
-  }));
+  // Every route can answer 429 (rate limits are per IP, before the route) and 5xx.
+  const status = (s: string) => ({ 200: Obj({ status: Type.Literal(s) }), ...errorResponses });
+  app.get(
+    '/livez',
+    { schema: { ...ops, summary: 'The process is up', response: status('ok') } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
+  app.get(
+    '/healthz',
+    { schema: { ...ops, summary: 'The server is healthy', response: status('ok') } },
+    async () => ({ status: 'ok' as const }),
+  );
   app.get(
     '/readyz',
-    { schema: { ...ops, summary: 'The database is reachable and current' } },
+    { schema: { ...ops, summary: 'The database is reachable and current', response: status('ready') } },
     async (request, reply) => {
       try {
         await databaseAnswers(deps);
-        return { status: 'ready' };
+        return { status: 'ready' as const };
       } catch (err) {
         request.log.warn({ err }, 'not ready');
         return sendProblem(reply, problem('not_ready', 'the database is not reachable'));
       }
     },
   );
-  app.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics' } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  const text = { 200: { content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses };
+  app.get(
+    '/metrics',
+    { schema: { ...ops, summary: 'Prometheus metrics', response: text } },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get(
     '/problems/:code',

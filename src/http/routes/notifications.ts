@@ -25,7 +25,7 @@ import {
   Time,
 } from '../schemas.ts';
 
-const Notification = Obj({
+export const Notification = Obj({
   id: Type.String(),
   type: Type.String({ description: 'the event type it reports, e.g. credits.low_balance' }),
   title: Type.String(),

@@ -25,7 +25,7 @@ import {
   TierId,
 } from '../schemas.ts';
 
-const Balance = Obj({
+export const Balance = Obj({
   balance: Type.Integer({ description: 'unspent, unexpired credits, held ones included' }),
   available: Type.Integer({ description: 'balance − held' }),
   held: Type.Integer({ description: 'reserved by open holds' }),

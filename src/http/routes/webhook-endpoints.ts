@@ -41,7 +41,7 @@ const EndpointFields = {
   disabled_reason: Nullable(Type.String()),
   created_at: Time,
 };
-const WebhookEndpoint = Obj(EndpointFields);
+export const WebhookEndpoint = Obj(EndpointFields);
 const CreatedEndpoint = Obj({
   ...EndpointFields,
   secret: Type.Optional(
@@ -51,7 +51,7 @@ const CreatedEndpoint = Obj({
   ),
 });
 
-const Delivery = Obj({
+export const Delivery = Obj({
   id: Type.String({ description: 'the webhook-id header: the same on every retry' }),
   event_id: Nullable(Type.String()),
   event_type: Nullable(Type.String()),

@@ -1,6 +1,7 @@
 /**
  * The top bar on every org page: the org (and a switch to the others), the available
- * balance with held credits and the tier, a way to buy credits, and the person's menu.
+ * balance with held credits and the tier, a way to buy credits, and the person's menu
+ * (./user-menu.tsx: their account pages and signing out).
  * The balance is live: the org's event stream updates it (lib/live.ts), polling when the
  * stream is down. Hovering or opening it shows where the credits come from and what the
  * next renewal takes away.
@@ -12,9 +13,10 @@ import { Link, useLocation } from 'wouter';
 import { api, call, type Ok } from '../api/client';
 import { credits, date } from '../lib/format';
 import { balanceKey, creditsChanged, invalidateOrg, POLL_MS, useOrgEvents } from '../lib/live';
-import { useMe, useOrg, useSignOut } from '../session';
+import { useMe, useOrg } from '../session';
 import { BySourceTable } from './by-source-table';
 import { NotificationsBell } from './notifications-bell';
+import { UserMenu } from './user-menu';
 import './top-bar.css';
 
 export { balanceKey };
@@ -32,8 +34,6 @@ export function TopBar() {
   const { orgId, can } = useOrg();
   const { live } = useOrgEvents(orgId);
   const balance = useBalance(orgId, live ? false : POLL_MS);
-  const me = useMe();
-  const signOut = useSignOut();
   const qc = useQueryClient();
   const b = balance.data;
   // Polling: a change of the balance makes the rest of the org's pages stale too.
@@ -58,10 +58,7 @@ export function TopBar() {
       )}
       <div className="spacer" />
       <NotificationsBell />
-      <span className="who">{me.data?.user.email}</span>
-      <button type="button" className="link-button" onClick={signOut}>
-        Sign out
-      </button>
+      <UserMenu />
     </header>
   );
 }

@@ -42,4 +42,34 @@ describe('problems in words a person understands', () => {
     expect(explain(problem('internal_error', 500)).next).toBe('retry');
     expect(explain(problem('forbidden', 403)).next).toBeUndefined();
   });
+  it("a password too easy to guess says why in the estimator's words, not the field path", () => {
+    const e = explain(
+      problem(
+        'validation_failed',
+        400,
+        {
+          password_score: 1,
+          min_password_score: 3,
+          warning: 'This is a very common password.',
+          suggestions: ['Add more words that are less common.'],
+        },
+        'body.password is too easy to guess (strength 1 of 4, at least 3 needed): This is a very common password.',
+      ),
+    );
+    expect(e.title).toBe('Choose a password that is harder to guess');
+    expect(e.detail).toBe(
+      'This is a very common password. Add more words that are less common. Strength 1 of 4; 3 needed.',
+    );
+    expect(e.detail).not.toContain('body.password');
+  });
+  it('account links say what happened to them', () => {
+    const expired = explain(problem('token_expired', 410, { expired_at: '2026-12-04T10:30:00.000Z' }));
+    expect(expired.title).toBe('This link has expired');
+    expect(expired.detail).toBe('It stopped working on Dec 4, 2026, 10:30 AM UTC. Ask for a new link.');
+    expect(explain(problem('token_used', 409, {}, 'this link was already used')).title).toBe(
+      'This link was already used',
+    );
+    expect(explain(problem('token_invalid', 400, {}, 'unknown token')).detail).toContain('newer email');
+    expect(explain(problem('password_incorrect', 403)).detail).toContain('not your current password');
+  });
 });

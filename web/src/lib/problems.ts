@@ -3,7 +3,7 @@
  * `detail` is exact but written for developers; this adds what to do about it.
  */
 import { ApiError, NetworkError } from '../api/client';
-import { credits } from './format';
+import { credits, dateTime } from './format';
 
 export interface Explained {
   title: string;
@@ -82,9 +82,26 @@ export function explain(error: unknown): Explained {
         next: 'retry',
       };
     case 'validation_failed':
+      if (p.password_score !== undefined) return weakPassword(p);
       return { title: 'Please check the form', detail };
-    case 'tier_not_allowed':
-      return { title: 'Needs a higher plan', detail, next: 'upgrade' };
+    case 'password_incorrect':
+      return {
+        title: 'Wrong password',
+        detail: 'That is not your current password. Too many wrong tries make you wait before the next.',
+      };
+    case 'token_expired':
+      return {
+        title: 'This link has expired',
+        detail: `${typeof p.expired_at === 'string' ? `It stopped working on ${dateTime(p.expired_at)}. ` : ''}Ask for a new link.`,
+      };
+    case 'token_used':
+      return { title: 'This link was already used', detail: 'Each link works once.' };
+    case 'token_invalid':
+      return {
+        title: 'This link does not work',
+        detail:
+          'A newer email may have replaced it, it may have been revoked, or it was copied incompletely. Use the link in the newest email.',
+      };
     default:
       return {
         title: p.title || 'The request was refused',
@@ -92,4 +109,21 @@ export function explain(error: unknown): Explained {
         ...(error.status >= 500 ? { next: 'retry' as const } : {}),
       };
   }
+}
+
+/**
+ * A password the API judged too easy to guess (zxcvbn, the sign-up rule): its own warning and
+ * suggestions, and how far off it is, instead of the field path the API names.
+ */
+function weakPassword(p: Record<string, unknown>): Explained {
+  const score = Number(p.password_score);
+  const needed = Number(p.min_password_score);
+  const warning = typeof p.warning === 'string' && p.warning ? p.warning : 'It would be guessed quickly.';
+  const suggestions = Array.isArray(p.suggestions) ? p.suggestions.filter((x) => typeof x === 'string') : [];
+  const tail =
+    Number.isFinite(score) && Number.isFinite(needed) ? ` Strength ${score} of 4; ${needed} needed.` : '';
+  return {
+    title: 'Choose a password that is harder to guess',
+    detail: [warning, ...suggestions].join(' ') + tail,
+  };
 }

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, call, setCsrfToken } from '../api/client';
 import { ErrorView } from '../components/error-view';
+import { PageNotice } from '../components/page-notice';
 import { ME_KEY } from '../session';
 
 /** Only same-app paths are followed after sign-in: never another site. */
@@ -41,6 +42,7 @@ export function SignInPage() {
   return (
     <main className="page narrow auth-page" id="main">
       <h1>Sign in to Amisi</h1>
+      <PageNotice />
       <form onSubmit={submit} className="stack">
         <label>
           Email
@@ -50,6 +52,9 @@ export function SignInPage() {
           Password
           <input name="password" type="password" autoComplete="current-password" required maxLength={200} />
         </label>
+        <p className="help">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
         {error !== null && <ErrorView error={error} />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, call, idempotencyKey, setCsrfToken } from '../api/client';
 import { ErrorView } from '../components/error-view';
+import { isWeakPassword, NewPasswordField } from '../components/new-password-field';
 import { ME_KEY } from '../session';
 
 export function SignUpPage() {
@@ -48,26 +49,12 @@ export function SignUpPage() {
           Email
           <input name="email" type="email" autoComplete="email" required maxLength={254} />
         </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            maxLength={200}
-            aria-describedby="password-help"
-          />
-        </label>
-        <p id="password-help" className="help">
-          At least 8 characters; a few unusual words make a strong one.
-        </p>
+        <NewPasswordField error={error} />
         <label>
           Org name <span className="optional">(optional)</span>
           <input name="org_name" maxLength={100} />
         </label>
-        {error !== null && <ErrorView error={error} />}
+        {error !== null && !isWeakPassword(error) && <ErrorView error={error} />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}
         </button>
