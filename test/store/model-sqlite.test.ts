@@ -4,9 +4,9 @@
  * applies in one transaction, each step checked against the obviously-correct model, and
  * `verify` run on the real database every 5 steps and at the end.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { propertyRuns, runModelTest } from '../core/reference-model.ts';
-import { freshStoreLedger } from './store-ledger.ts';
+import { freshStoreLedger, largestBatch } from './store-ledger.ts';
 
 // Sized by count (60 sequences of up to 80 steps, AMISI_PROPERTY_RUNS to change it). The
 // limit only stops a hung run: a loaded 2-core machine took about 4 s per SQLite sequence,
@@ -18,5 +18,7 @@ describe('the model-based property test against the SQLite store', () => {
     timeout: Math.max(900_000, runs * 15_000),
   }, async () => {
     await runModelTest(() => freshStoreLedger('sqlite'), { numRuns: runs, maxCommands: 80, verifyEvery: 5 });
+    // The batch steps did reach the group commit as batches of several operations.
+    expect(largestBatch.ops).toBeGreaterThan(1);
   });
 });

@@ -50,8 +50,14 @@ export function storeLedger(store: Store, onClose?: () => Promise<void>): Ledger
   };
 }
 
+/** The most operations any store of these tests committed in one batch (group commit). */
+export const largestBatch = { ops: 0 };
+
 /** A fresh database of `dialect` per sequence, removed when the sequence is done. */
 export async function freshStoreLedger(dialect: 'sqlite' | 'postgres'): Promise<LedgerLike> {
   const h: Harness = await openHarness(dialect);
+  h.store.batchSizes = (size) => {
+    largestBatch.ops = Math.max(largestBatch.ops, size);
+  };
   return storeLedger(h.store, () => h.cleanup());
 }
