@@ -54,6 +54,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
         clock,
         payments: config.payments,
         sessionTtlMs: config.session_ttl_seconds * 1000,
+        publicUrl: config.public_url,
         onWrite: metrics.onWrite,
       };
       if (config.api_key_cache_ms > 0) deps.apiKeys = new ApiKeyCache(config.api_key_cache_ms);
@@ -142,6 +143,7 @@ export function commandDeps(config: Config, store: Store, at: number): AppDeps {
     clock: { manual: false, now: () => at },
     payments: config.payments,
     sessionTtlMs: config.session_ttl_seconds * 1000,
+    publicUrl: config.public_url,
     notify: {
       mailer: config.notifications.smtp_url
         ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)

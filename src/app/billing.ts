@@ -14,6 +14,7 @@ import { outboxOf } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
 import { loadOrg, runCommand, type Written } from './ledger.ts';
 import { PaymentsUnavailable, providerOf } from './purchases.ts';
+import { developmentPlanChargeId, recordPlanCharge } from './receipts.ts';
 
 export interface PlanChange {
   tier: TierId;
@@ -37,8 +38,12 @@ export async function changePlan(
   const paid = tierOf(deps.catalog, change.tier).price !== null;
   const stripe = operator ? null : stripeOf(deps);
   if (!operator && paid) providerOf(deps); // refuses when payments are disabled
-  if (!stripe)
-    return runCommand<Subscription>(deps, orgId, { type: 'change_tier', ...change }, idempotencyKey);
+  if (!stripe) {
+    const before = operator || !paid ? null : (await loadOrg(deps, orgId)).subscription;
+    const r = await runCommand<Subscription>(deps, orgId, { type: 'change_tier', ...change }, idempotencyKey);
+    if (before) await chargeDevelopmentPlan(deps, orgId, before, r.value);
+    return r;
+  }
 
   const state = await loadOrg(deps, orgId);
   if (change.tier === 'free') return cancelPlan(deps, orgId, idempotencyKey);
@@ -51,6 +56,35 @@ export async function changePlan(
   if (state.subscription.tier === change.tier) return { value: state.subscription, replayed: false };
   const { checkout_url } = await stripe.startPlanCheckout(orgId, change.tier);
   return { value: state.subscription, replayed: false, checkout_url };
+}
+
+/**
+ * The development provider's plan charge: a change that started a paid period now (an
+ * upgrade) is billed the tier's price, as Stripe would invoice it, so the billing history
+ * and its receipts read the same with either provider. A downgrade starts no period and is
+ * billed at its renewal; renewals themselves are not recorded with this provider (it takes
+ * no money; see docs/payments.md, "Receipts"). The charge id names the period, so a
+ * replayed request records it once.
+ */
+async function chargeDevelopmentPlan(
+  deps: AppDeps,
+  orgId: string,
+  before: Subscription,
+  after: Subscription,
+) {
+  if (deps.provider && deps.provider.name !== 'development') return;
+  if (after.period_start === null || after.period_start === before.period_start) return;
+  const price = tierOf(deps.catalog, after.tier).price;
+  if (!price) return;
+  await recordPlanCharge(deps, orgId, {
+    payment_id: developmentPlanChargeId(orgId, after.period_start),
+    provider: 'development',
+    tier: after.tier,
+    amount: price.amount,
+    currency: price.currency,
+    period_start: after.period_start,
+    period_end: after.period_end,
+  });
 }
 
 export async function cancelPlan(deps: AppDeps, orgId: string, idempotencyKey?: string): Promise<PlanResult> {

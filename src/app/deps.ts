@@ -48,6 +48,8 @@ export interface AppDeps {
    * always has one; absent (the CLI, which signs nobody in), hashes run unbounded.
    */
   hashing?: HashingQueue;
+  /** Where the server is reached from outside (AMISI_PUBLIC_URL): receipt links point there. */
+  publicUrl?: string;
   /** Observes every ledger write (metrics); must not throw. */
   onWrite?: (cmd: Command | { type: 'create_org' }, result: WriteResult) => void;
 }

@@ -11,6 +11,7 @@ import type { PaymentProvider } from '../payments/provider.ts';
 import { outboxOf } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
 import { loadOrg, runCommand, type Written } from './ledger.ts';
+import { recordPackPayment, recordRefund } from './receipts.ts';
 
 export class PaymentsUnavailable extends Error {
   constructor() {
@@ -49,8 +50,9 @@ export async function buyPack(
 
 /**
  * A payment the provider confirmed: recorded (so reconciliation can find it if crediting
- * fails), then credited once, then marked credited. `idempotencyKey` ties the grant to
- * the provider's notice (Stripe's event id) in the ledger's own transaction.
+ * fails, and so it is a line of the org's billing history with its receipt), then credited
+ * once, then marked credited. `idempotencyKey` ties the grant to the provider's notice
+ * (Stripe's event id) in the ledger's own transaction.
  */
 export async function completePayment(
   deps: AppDeps,
@@ -59,28 +61,18 @@ export async function completePayment(
   paymentId: string,
   money: { provider: string; amount: number; currency: string },
   idempotencyKey?: string,
+  receipt?: { receipt_url: string | null; payment_method: string | null },
 ): Promise<Purchase> {
   const outbox = await outboxOf(deps.store);
-  // The development provider pays at once: a payment record there would only repeat the ledger.
-  if (money.provider !== 'development')
-    await outbox.recordPayment({
-      org_id: orgId,
-      payment_id: paymentId,
-      provider: money.provider,
-      purchase_id: purchaseId,
-      amount: money.amount,
-      currency: money.currency,
-      paid_at: deps.clock.now(),
-      credited_at: null,
-      refunded_at: null,
-    });
+  const purchase = (await loadOrg(deps, orgId)).purchases.find((x) => x.id === purchaseId) ?? null;
+  await recordPackPayment(deps, orgId, purchase, purchaseId, paymentId, money, receipt);
   const done = await runCommand<Purchase>(
     deps,
     orgId,
     { type: 'purchase_complete', purchase_id: purchaseId, payment_id: paymentId },
     idempotencyKey,
   );
-  if (money.provider !== 'development') await outbox.markPaymentCredited(orgId, paymentId, deps.clock.now());
+  await outbox.markPaymentCredited(orgId, paymentId, deps.clock.now());
   return done.value;
 }
 
@@ -97,7 +89,8 @@ export async function refund(deps: AppDeps, orgId: string, purchaseId: string, k
     { type: 'purchase_refund', purchase_id: purchaseId },
     key,
   );
-  if (p?.payment_id && deps.provider?.name === 'stripe')
-    await (await outboxOf(deps.store)).markPaymentRefunded(orgId, p.payment_id, deps.clock.now());
+  // The billing history shows the money back as its own line (receipts.ts).
+  if (r.value.status === 'refunded' && r.value.payment_id)
+    await recordRefund(deps, orgId, r.value.payment_id, r.value.revoked, null);
   return r;
 }

@@ -21,6 +21,7 @@ import { outboxOf } from '../store/outbox.ts';
 import { abandonAutoTopup, payAutoTopup } from './auto-topup.ts';
 import type { AppDeps } from './deps.ts';
 import { checkForfeitSoon } from './notifications.ts';
+import { developmentRenewalCharges } from './receipts.ts';
 import { runDueRenewals } from './renewals.ts';
 
 export interface SchedulerReport {
@@ -92,10 +93,11 @@ export async function runScheduledWork(deps: AppDeps): Promise<SchedulerReport> 
 /** Fans out undispatched outbox events; returns how many. */
 export async function dispatchOutbox(deps: AppDeps): Promise<number> {
   const outbox = await outboxOf(deps.store);
+  const planCharge = developmentRenewalCharges(deps);
   let total = 0;
   while (total < MAX_EVENTS_PER_PASS) {
     const n = await outbox.dispatchEvents(EVENTS_PER_CLAIM, (input) =>
-      planDispatch(input, { now: deps.clock.now(), smtp: deps.notify?.mailer != null }),
+      planDispatch(input, { now: deps.clock.now(), smtp: deps.notify?.mailer != null, planCharge }),
     );
     total += n;
     if (n < EVENTS_PER_CLAIM) break;

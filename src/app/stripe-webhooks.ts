@@ -9,6 +9,7 @@
  *  - `customer.subscription.*`, `invoice.paid` and `invoice.payment_failed` re-read the
  *    subscription from Stripe and sync the ledger to it (billing.ts): reordered or late
  *    notices cannot roll the plan back, because the current state is what is applied.
+ *  - `invoice.paid` also records a plan charge (receipts.ts) with Stripe's invoice page.
  *  - `charge.refunded` (fully refunded) revokes the unspent remainder of the purchase.
  * Anything else is acknowledged and ignored.
  */
@@ -19,8 +20,9 @@ import type { StripeProvider } from '../payments/stripe.ts';
 import { outboxOf } from '../store/outbox.ts';
 import { syncSubscription } from './billing.ts';
 import type { AppDeps } from './deps.ts';
-import { runCommand } from './ledger.ts';
+import { loadOrg, runCommand } from './ledger.ts';
 import { completePayment } from './purchases.ts';
+import { recordPlanCharge, recordRefund } from './receipts.ts';
 
 export interface HandledEvent {
   /** What was done: `fulfilled`, `synced`, `refunded`, `failed`, or `ignored` (with why). */
@@ -68,7 +70,9 @@ export async function handleStripeEvent(
         const inv = event.data.object as Stripe.Invoice & { subscription?: string | { id: string } | null };
         const sub = idOf(inv.parent?.subscription_details?.subscription) ?? idOf(inv.subscription);
         if (!sub) return { outcome: 'ignored', detail: 'invoice without a subscription' };
-        return await resync(deps, stripe, sub);
+        const synced = await resync(deps, stripe, sub);
+        if (event.type === 'invoice.paid' && synced.org_id) await invoicePaid(deps, synced.org_id, inv);
+        return synced;
       }
       case 'charge.refunded':
         return await chargeRefunded(deps, event.data.object, key);
@@ -130,6 +134,7 @@ async function sessionPaid(
     pi,
     { provider: 'stripe', amount: s.amount_total ?? 0, currency: s.currency ?? 'usd' },
     key,
+    (await stripe.paymentReceipt(pi)) ?? undefined,
   );
   return { outcome: 'fulfilled', org_id: org };
 }
@@ -143,7 +148,29 @@ async function chargeRefunded(deps: AppDeps, ch: Stripe.Charge, key: string): Pr
   const org = payment?.org_id ?? ch.metadata?.org_id;
   const purchase = payment?.purchase_id ?? ch.metadata?.purchase_id;
   if (!org || !purchase || !pi) return { outcome: 'ignored', detail: 'charge of no known purchase' };
-  await runCommand<Purchase>(deps, org, { type: 'purchase_refund', purchase_id: purchase }, key);
+  const r = await runCommand<Purchase>(deps, org, { type: 'purchase_refund', purchase_id: purchase }, key);
   await outbox.markPaymentRefunded(org, pi, deps.clock.now());
+  // Stripe's receipt of the charge shows the refund too.
+  await recordRefund(deps, org, pi, r.value.revoked, ch.receipt_url ?? null);
   return { outcome: 'refunded', org_id: org };
+}
+
+/**
+ * A paid invoice of the org's subscription is a plan charge in its billing history, with
+ * Stripe's hosted invoice page as the receipt; the invoice id makes a repeated notice one
+ * line. An invoice for nothing (a trial, a fully credited proration) is no payment.
+ */
+async function invoicePaid(deps: AppDeps, orgId: string, inv: Stripe.Invoice) {
+  if (!inv.id || !(inv.amount_paid > 0)) return;
+  const sub = (await loadOrg(deps, orgId)).subscription;
+  await recordPlanCharge(deps, orgId, {
+    payment_id: inv.id,
+    provider: 'stripe',
+    tier: sub.tier,
+    amount: inv.amount_paid,
+    currency: inv.currency ?? 'usd',
+    period_start: sub.period_start,
+    period_end: sub.period_end,
+    receipt_url: inv.hosted_invoice_url ?? null,
+  });
 }

@@ -14,6 +14,7 @@ import type {
   AutoTopup,
   AutoTopupParams,
   Balance,
+  BillingEntry,
   Budget,
   BudgetParams,
   CaptureParams,
@@ -48,6 +49,7 @@ import type {
   Purchase,
   Quote,
   QuoteParams,
+  Receipt,
   Role,
   ScheduledWork,
   Scope,
@@ -234,6 +236,16 @@ export class AmisiClient {
     /** Operator only: revokes the unspent rest of the purchase's credits. */
     refund: (org: string, purchase: string, o?: RequestOptions) =>
       this.post<Purchase>(orgPath(org, `/purchases/${seg(purchase)}/refund`), undefined, o),
+  };
+
+  /** The org's payments and their receipts (the `billing` scope: owners, admins, billing keys). */
+  readonly billing = {
+    /** Pack purchases, plan charges and refunds, newest first. */
+    history: (org: string, params: ListParams = {}, o?: RequestOptions) =>
+      this.pages<BillingEntry>(orgPath(org, '/billing/history'), { ...params }, o),
+    /** The receipt of one payment (an id from the history). */
+    receipt: (org: string, paymentId: string, o?: RequestOptions) =>
+      this.get<Receipt>(orgPath(org, `/billing/receipts/${seg(paymentId)}`), undefined, o),
   };
 
   readonly autoTopup = {

@@ -582,6 +582,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/billing/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billing history: pack purchases, plan charges and refunds, newest first */
+        get: operations["listBillingHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/billing/receipts/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of one payment of the org */
+        get: operations["getReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/members": {
         parameters: {
             query?: never;
@@ -3399,6 +3433,171 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Purchase"];
+                };
+            };
+            /** @description refused: see `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBillingHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description return items after this id (the previous page’s next_cursor) */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description org id */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the org's payments (pack purchases, plan charges, refunds), newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description the payment id (the provider’s: pi_…, in_…; devpay_…/devplan_… in development; rf_… for a refund) */
+                            id: string;
+                            kind: "pack_purchase" | "plan_charge" | "refund";
+                            /** @description minor units (cents); a refund’s is the money given back */
+                            amount: number;
+                            currency: string;
+                            credits: number | null;
+                            /** @description refunded: paid, then given back in full (the refund is its own entry) */
+                            status: "succeeded" | "refunded";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, UTC
+                             */
+                            created_at: string;
+                            description: string;
+                            /** @description development | stripe */
+                            provider: string;
+                            receipt_url: string | null;
+                            refund_of: string | null;
+                        }[];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description refused: see `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description org id */
+                org: string;
+                /** @description payment id (an id of the billing history) */
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the receipt of one payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description AC-<yyyymmdd>-<8 hex digits>, derived from the payment id */
+                        receipt_number: string;
+                        payment: {
+                            /** @description the payment id (the provider’s: pi_…, in_…; devpay_…/devplan_… in development; rf_… for a refund) */
+                            id: string;
+                            kind: "pack_purchase" | "plan_charge" | "refund";
+                            /** @description minor units (cents); a refund’s is the money given back */
+                            amount: number;
+                            currency: string;
+                            credits: number | null;
+                            /** @description refunded: paid, then given back in full (the refund is its own entry) */
+                            status: "succeeded" | "refunded";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, UTC
+                             */
+                            created_at: string;
+                            description: string;
+                            /** @description development | stripe */
+                            provider: string;
+                            receipt_url: string | null;
+                            refund_of: string | null;
+                        };
+                        seller: {
+                            name: string;
+                            url: string | null;
+                        };
+                        buyer: {
+                            org_id: string;
+                            name: string;
+                        };
+                        line_items: {
+                            description: string;
+                            quantity: number;
+                            /** @description minor units */
+                            unit_amount: number;
+                            /** @description minor units */
+                            amount: number;
+                            credits: number | null;
+                        }[];
+                        /** @description minor units */
+                        subtotal: number;
+                        tax: {
+                            /** @description minor units */
+                            amount: number;
+                            note: string;
+                        };
+                        /** @description minor units */
+                        total: number;
+                        currency: string;
+                        payment_method: string | null;
+                        provider_receipt_url: string | null;
+                    };
                 };
             };
             /** @description refused: see `code` */

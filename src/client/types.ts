@@ -91,6 +91,12 @@ export type Purchase = Schemas['Purchase'];
 export type AutoTopupParams = Body<'setAutoTopup'>;
 export type AutoTopup = Schemas['AutoTopup'];
 
+// --- receipts --------------------------------------------------------------------------------
+
+/** One payment of the org's billing history. Amounts are minor units (cents), always positive. */
+export type Receipt = Answer<'getReceipt', 200>;
+export type BillingEntry = Receipt['payment'];
+
 // --- team --------------------------------------------------------------------------------
 
 export type Member = Schemas['Member'];

@@ -89,6 +89,14 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /v1/orgs/:org/purchases': { id: 'createPurchase', answer: 'the purchase' },
   'GET /v1/orgs/:org/purchases': { id: 'listPurchases', answer: 'a page of purchases' },
   'POST /v1/orgs/:org/purchases/:id/refund': { id: 'refundPurchase', answer: 'the refunded purchase' },
+  'GET /v1/orgs/:org/billing/history': {
+    id: 'listBillingHistory',
+    answer: "a page of the org's payments (pack purchases, plan charges, refunds), newest first",
+  },
+  'GET /v1/orgs/:org/billing/receipts/:payment_id': {
+    id: 'getReceipt',
+    answer: 'the receipt of one payment',
+  },
   'PUT /v1/orgs/:org/auto_topup': { id: 'setAutoTopup', answer: 'the auto top-up settings' },
   'GET /v1/orgs/:org/auto_topup': { id: 'getAutoTopup', answer: 'the auto top-up settings' },
 

@@ -34,6 +34,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { purchaseRoutes } from './routes/purchases.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { subscriptionPreviewRoutes } from './routes/subscription-preview.ts';
@@ -192,6 +193,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<App> {
   subscriptionPreviewRoutes(app, ctx);
   creditRoutes(app, ctx);
   purchaseRoutes(app, ctx);
+  receiptRoutes(app, ctx);
   teamRoutes(app, ctx);
   reportRoutes(app, ctx);
   insightRoutes(app, ctx);

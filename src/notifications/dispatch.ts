@@ -6,7 +6,7 @@
  * dispatched, so each event fans out exactly once.
  */
 import { randomBytes } from 'node:crypto';
-import type { DispatchInput, DispatchPlan, Job } from '../store/outbox.ts';
+import type { DispatchInput, DispatchPlan, Job, Payment } from '../store/outbox.ts';
 import { eventId } from '../store/outbox.ts';
 import type { StoreEvent } from '../store/types.ts';
 import { isPublicEvent, messageFor } from './events.ts';
@@ -17,6 +17,8 @@ export interface DispatchOptions {
   now: number;
   /** False: emails are kept in the outbox (status `stored`) instead of being sent. */
   smtp: boolean;
+  /** The billing-history line a renewal event stands for, if any (the development provider's plan charge). */
+  planCharge?: ((e: StoreEvent) => Payment | null) | undefined;
 }
 
 /** The body of a webhook: Standard Webhooks' `{type, timestamp, data}`. */
@@ -52,8 +54,10 @@ function job(e: StoreEvent, now: number, fields: Partial<Job> & Pick<Job, 'kind'
 }
 
 export function planDispatch(input: DispatchInput, o: DispatchOptions): DispatchPlan {
-  const plan: DispatchPlan = { jobs: [], notifications: [] };
+  const plan: DispatchPlan = { jobs: [], notifications: [], payments: [] };
   for (const e of input.events) {
+    const charge = o.planCharge?.(e);
+    if (charge) plan.payments!.push(charge);
     if (e.type === 'auto_topup.requested') {
       plan.jobs.push(job(e, o.now, { kind: 'auto_topup', payload: { purchase_id: e.data.purchase_id } }));
       continue;

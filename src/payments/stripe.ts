@@ -198,6 +198,27 @@ export class StripeProvider implements PaymentProvider, PlanBilling {
     }
   }
 
+  /**
+   * Stripe's hosted receipt of a PaymentIntent's charge and the card it was paid with, for
+   * the org's billing history. Best effort: when Stripe cannot be asked, the payment is
+   * still credited and its receipt link stays empty (null), since the credits matter more.
+   */
+  async paymentReceipt(
+    paymentIntentId: string,
+  ): Promise<{ receipt_url: string | null; payment_method: string | null } | null> {
+    try {
+      const pi = await this.client.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
+      const ch = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+      if (!ch) return null;
+      const d = ch.payment_method_details;
+      const method = d?.card ? `${d.card.brand} •••• ${d.card.last4}` : (d?.type ?? null);
+      return { receipt_url: ch.receipt_url ?? null, payment_method: method };
+    } catch (e) {
+      if (e instanceof Stripe.errors.StripeError) return null;
+      throw e;
+    }
+  }
+
   async refund(orgId: string, p: Purchase) {
     if (!p.payment_id?.startsWith('pi_')) return; // not paid through Stripe (an operator grant or a dev purchase)
     await this.client.refunds.create(

@@ -16,7 +16,17 @@ import type {
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
-import { endpointOf, jobItem, jobOf, notificationOf, page } from './outbox-rows.ts';
+import {
+  endpointOf,
+  jobItem,
+  jobOf,
+  notificationOf,
+  PAYMENT_COLUMNS,
+  page,
+  paymentOf,
+  paymentPage,
+  paymentValues,
+} from './outbox-rows.ts';
 import type { PostgresStore } from './postgres.ts';
 import { type Page, type Store, type StoreEvent, unknownCursor } from './types.ts';
 
@@ -164,6 +174,14 @@ class PostgresOutbox implements OutboxStore {
             ns.map((n) => n.read_at),
           ],
         );
+      for (const p of out.payments ?? []) {
+        const values = paymentValues(p);
+        await c.query(
+          `INSERT INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
+           ON CONFLICT DO NOTHING`,
+          values,
+        );
+      }
       await c.query('UPDATE events SET dispatched = true WHERE seq = ANY($1)', [events.map((e) => e.seq)]);
       return events.length;
     });
@@ -306,25 +324,55 @@ class PostgresOutbox implements OutboxStore {
   }
 
   async recordPayment(p: Payment) {
+    const values = paymentValues(p);
     const r = await this.pool.query(
-      'INSERT INTO payments VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING',
-      [
-        p.org_id,
-        p.payment_id,
-        p.provider,
-        p.purchase_id,
-        p.amount,
-        p.currency,
-        p.paid_at,
-        p.credited_at,
-        p.refunded_at,
-      ],
+      `INSERT INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
+       ON CONFLICT DO NOTHING`,
+      values,
     );
     return (r.rowCount ?? 0) > 0;
   }
   async findPayment(paymentId: string) {
     const { rows } = await this.pool.query('SELECT * FROM payments WHERE payment_id = $1', [paymentId]);
-    return (rows[0] as Payment) ?? null;
+    return rows[0] ? paymentOf(rows[0]) : null;
+  }
+  async getPayment(orgId: string, paymentId: string) {
+    const { rows } = await this.pool.query('SELECT * FROM payments WHERE org_id = $1 AND payment_id = $2', [
+      orgId,
+      paymentId,
+    ]);
+    return rows[0] ? paymentOf(rows[0]) : null;
+  }
+  async listPayments(orgId: string, limit: number, startingAfter?: string) {
+    const args: unknown[] = [orgId];
+    let cursor = '';
+    if (startingAfter !== undefined) {
+      const c = await this.pool.query('SELECT paid_at FROM payments WHERE org_id = $1 AND payment_id = $2', [
+        orgId,
+        startingAfter,
+      ]);
+      if (c.rows.length === 0) throw unknownCursor(startingAfter, 'a payment of this org');
+      args.push(c.rows[0].paid_at, startingAfter);
+      cursor = ' AND (paid_at, payment_id) < ($2, $3)';
+    }
+    args.push(limit + 1);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM payments WHERE org_id = $1${cursor} ORDER BY paid_at DESC, payment_id DESC LIMIT $${args.length}`,
+      args,
+    );
+    return paymentPage(rows, limit);
+  }
+  async setPaymentReceipt(
+    orgId: string,
+    paymentId: string,
+    receiptUrl: string | null,
+    method: string | null,
+  ) {
+    await this.pool.query(
+      `UPDATE payments SET receipt_url = coalesce(receipt_url, $1), payment_method = coalesce(payment_method, $2)
+        WHERE org_id = $3 AND payment_id = $4`,
+      [receiptUrl, method, orgId, paymentId],
+    );
   }
   async markPaymentCredited(orgId: string, paymentId: string, now: number) {
     await this.pool.query(
@@ -343,6 +391,6 @@ class PostgresOutbox implements OutboxStore {
       'SELECT * FROM payments WHERE credited_at IS NULL ORDER BY paid_at, payment_id LIMIT $1',
       [limit],
     );
-    return rows as Payment[];
+    return rows.map(paymentOf);
   }
 }

@@ -17,7 +17,18 @@ import type {
   Payment,
   WebhookEndpoint,
 } from './outbox.ts';
-import { endpointOf, jobItem, jobOf, notificationOf, page, type Row } from './outbox-rows.ts';
+import {
+  endpointOf,
+  jobItem,
+  jobOf,
+  notificationOf,
+  PAYMENT_COLUMNS,
+  page,
+  paymentOf,
+  paymentPage,
+  paymentValues,
+  type Row,
+} from './outbox-rows.ts';
 import type { SqliteStore } from './sqlite.ts';
 import { type Page, type Store, type StoreEvent, unknownCursor } from './types.ts';
 
@@ -154,6 +165,14 @@ class SqliteOutbox implements OutboxStore {
             n.created_at,
             n.read_at,
           );
+        for (const p of out.payments ?? []) {
+          const values = paymentValues(p);
+          this.db
+            .prepare(
+              `INSERT OR IGNORE INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+            )
+            .run(...values);
+        }
         const mark = this.db.prepare('UPDATE events SET dispatched = 1 WHERE seq = ?');
         for (const e of events) mark.run(e.seq);
         return events.length;
@@ -295,28 +314,57 @@ class SqliteOutbox implements OutboxStore {
   }
 
   async recordPayment(p: Payment) {
+    const values = paymentValues(p);
     return (
       this.db
-        .prepare('INSERT OR IGNORE INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(
-          p.org_id,
-          p.payment_id,
-          p.provider,
-          p.purchase_id,
-          p.amount,
-          p.currency,
-          p.paid_at,
-          p.credited_at,
-          p.refunded_at,
-        ).changes > 0
+        .prepare(
+          `INSERT OR IGNORE INTO payments (${PAYMENT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+        )
+        .run(...values).changes > 0
     );
   }
   async findPayment(paymentId: string) {
-    return (
-      (this.db.prepare('SELECT * FROM payments WHERE payment_id = ?').get(paymentId) as
-        | Payment
-        | undefined) ?? null
-    );
+    const r = this.db.prepare('SELECT * FROM payments WHERE payment_id = ?').get(paymentId) as
+      | Row
+      | undefined;
+    return r ? paymentOf(r) : null;
+  }
+  async getPayment(orgId: string, paymentId: string) {
+    const r = this.db
+      .prepare('SELECT * FROM payments WHERE org_id = ? AND payment_id = ?')
+      .get(orgId, paymentId) as Row | undefined;
+    return r ? paymentOf(r) : null;
+  }
+  async listPayments(orgId: string, limit: number, startingAfter?: string) {
+    const args: unknown[] = [orgId];
+    let cursor = '';
+    if (startingAfter !== undefined) {
+      const c = this.db
+        .prepare('SELECT paid_at FROM payments WHERE org_id = ? AND payment_id = ?')
+        .get(orgId, startingAfter) as { paid_at: number } | undefined;
+      if (!c) throw unknownCursor(startingAfter, 'a payment of this org');
+      cursor = ' AND (paid_at < ? OR (paid_at = ? AND payment_id < ?))';
+      args.push(c.paid_at, c.paid_at, startingAfter);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM payments WHERE org_id = ?${cursor} ORDER BY paid_at DESC, payment_id DESC LIMIT ?`,
+      )
+      .all(...args, limit + 1) as Row[];
+    return paymentPage(rows, limit);
+  }
+  async setPaymentReceipt(
+    orgId: string,
+    paymentId: string,
+    receiptUrl: string | null,
+    method: string | null,
+  ) {
+    this.db
+      .prepare(
+        `UPDATE payments SET receipt_url = coalesce(receipt_url, ?), payment_method = coalesce(payment_method, ?)
+          WHERE org_id = ? AND payment_id = ?`,
+      )
+      .run(receiptUrl, method, orgId, paymentId);
   }
   async markPaymentCredited(orgId: string, paymentId: string, now: number) {
     this.db
@@ -333,8 +381,10 @@ class SqliteOutbox implements OutboxStore {
       .run(now, orgId, paymentId);
   }
   async uncreditedPayments(limit: number) {
-    return this.db
-      .prepare('SELECT * FROM payments WHERE credited_at IS NULL ORDER BY paid_at, payment_id LIMIT ?')
-      .all(limit) as Payment[];
+    return (
+      this.db
+        .prepare('SELECT * FROM payments WHERE credited_at IS NULL ORDER BY paid_at, payment_id LIMIT ?')
+        .all(limit) as Row[]
+    ).map(paymentOf);
   }
 }

@@ -79,6 +79,15 @@ export interface BillingAccount {
   updated_at: number;
 }
 
+/** What a payment was for: money in for a pack or a plan period, or money back. */
+export type PaymentKind = 'pack_purchase' | 'plan_charge' | 'refund';
+
+/**
+ * Money the provider moved for an org: one line of its billing history (docs/payments.md,
+ * "Receipts"). Amounts are positive; `kind: 'refund'` is money back to the buyer. The fields
+ * after `refunded_at` came with receipts; a record from before has the kind `pack_purchase`
+ * and nulls there.
+ */
 export interface Payment {
   org_id: string;
   payment_id: string;
@@ -89,7 +98,20 @@ export interface Payment {
   paid_at: number;
   credited_at: number | null;
   refunded_at: number | null;
+  kind?: PaymentKind;
+  /** Credits the payment bought (a pack, a period's allocation) or a refund revoked. */
+  credits?: number | null;
+  description?: string | null;
+  /** The provider's own receipt (Stripe's hosted receipt or invoice page), when it has one. */
+  receipt_url?: string | null;
+  /** How it was paid, as the provider described it ("visa •••• 4242"), when known. */
+  payment_method?: string | null;
+  /** The payment a refund gave back. */
+  refund_of?: string | null;
 }
+
+/** How many payments one page of a billing history holds at most (the API's list limit). */
+export const PAYMENTS_PAGE_MAX = 100;
 
 /** What the dispatcher sees of a claimed batch of events. */
 export interface DispatchInput {
@@ -103,6 +125,8 @@ export interface DispatchInput {
 export interface DispatchPlan {
   jobs: Job[];
   notifications: Notification[];
+  /** Billing-history lines the events stand for (a development plan's renewal charge); recorded once by id. */
+  payments?: Payment[];
 }
 
 export interface JobFilter {
@@ -152,6 +176,17 @@ export interface OutboxStore {
   findPayment(paymentId: string): Promise<Payment | null>;
   markPaymentCredited(orgId: string, paymentId: string, now: number): Promise<void>;
   markPaymentRefunded(orgId: string, paymentId: string, now: number): Promise<void>;
+  /** The org's payments, newest first (paid_at, then id); `startingAfter` names one of them. */
+  listPayments(orgId: string, limit: number, startingAfter?: string): Promise<Page<Payment>>;
+  /** One payment of the org, or null (another org's payment is null too). */
+  getPayment(orgId: string, paymentId: string): Promise<Payment | null>;
+  /** Records the provider's receipt link and payment method once learned (first answer wins). */
+  setPaymentReceipt(
+    orgId: string,
+    paymentId: string,
+    receiptUrl: string | null,
+    paymentMethod: string | null,
+  ): Promise<void>;
   /** Payments recorded as paid whose credit has not been confirmed yet, oldest first. */
   uncreditedPayments(limit: number): Promise<Payment[]>;
 }

@@ -128,6 +128,14 @@ describe('AmisiClient: every endpoint', () => {
     expect(r).toMatchObject({ status: 'refunded', revoked: 20 });
     const adj = await admin.adjustments.create(org, { amount: 7, reason: 'goodwill' });
     expect(adj).toMatchObject({ type: 'adjustment', amount: 7, balance_after: 12 });
+    // The billing history mirrors it: the payment (refunded) and the refund, each with a receipt.
+    const history = await admin.billing.history(org).toArray();
+    expect(history.map((e) => [e.kind, e.status])).toEqual([
+      ['refund', 'succeeded'],
+      ['pack_purchase', 'refunded'],
+    ]);
+    const receipt = await admin.billing.receipt(org, history[1]!.id);
+    expect(receipt).toMatchObject({ total: 999, line_items: [{ credits: 20 }], buyer: { name: 'Buyer' } });
   });
 
   it('adds members and projects and sets budgets', async () => {

@@ -104,6 +104,7 @@ export class StripeStandIn {
     const customer = /^\/v1\/customers\/([^/]+)$/.exec(path)?.[1];
     const methods = /^\/v1\/customers\/([^/]+)\/payment_methods$/.exec(path)?.[1];
     const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path)?.[1];
+    const paymentIntent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path)?.[1];
     if (method === 'POST' && path === '/v1/customers') {
       const c = {
         id: this.id('cus'),
@@ -196,6 +197,13 @@ export class StripeStandIn {
       this.paymentIntents.set(pi.id, pi);
       return ok(pi);
     }
+    if (method === 'GET' && paymentIntent !== undefined) {
+      const pi = this.paymentIntents.get(paymentIntent);
+      if (!pi) return missing();
+      const expand = ([] as string[]).concat(p.expand ?? []);
+      const charge = this.chargeOf(paymentIntent);
+      return ok({ ...pi, latest_charge: expand.includes('latest_charge') ? charge : charge.id });
+    }
     if (method === 'POST' && path === '/v1/refunds') {
       const r = {
         id: this.id('re'),
@@ -271,11 +279,27 @@ export class StripeStandIn {
     };
   }
 
+  /** The one charge of a PaymentIntent, with its hosted receipt (as Stripe shows it) and card. */
+  private readonly charges = new Map<string, Obj>();
+  chargeOf(paymentIntent: string): Obj {
+    let ch = this.charges.get(paymentIntent);
+    if (!ch) {
+      const id = this.id('ch');
+      ch = {
+        id,
+        object: 'charge',
+        receipt_url: `https://pay.stripe.test/receipts/payment/${id}`,
+        payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } },
+      };
+      this.charges.set(paymentIntent, ch);
+    }
+    return ch;
+  }
+
   charge(paymentIntent: string, refunded = true): Obj {
     const pi = this.paymentIntents.get(paymentIntent)!;
     return {
-      id: this.id('ch'),
-      object: 'charge',
+      ...this.chargeOf(paymentIntent),
       amount: pi.amount,
       amount_refunded: refunded ? pi.amount : 1,
       refunded,
@@ -284,11 +308,20 @@ export class StripeStandIn {
     };
   }
 
-  invoice(subscriptionId: string): Obj {
+  /** An invoice of the subscription; `paid` gives it an amount paid and a hosted page. */
+  invoice(subscriptionId: string, paid?: { amount: number; currency?: string }): Obj {
+    const id = this.id('in');
     return {
-      id: this.id('in'),
+      id,
       object: 'invoice',
       parent: { type: 'subscription_details', subscription_details: { subscription: subscriptionId } },
+      ...(paid
+        ? {
+            amount_paid: paid.amount,
+            currency: paid.currency ?? 'usd',
+            hosted_invoice_url: `https://invoice.stripe.test/i/${id}`,
+          }
+        : {}),
     };
   }
 

@@ -5,12 +5,14 @@
  */
 
 import { type ComponentType, lazy, Suspense } from 'react';
+import { BillingHistoryPage } from './pages/billing-history';
 import { BuyPage, BuyResultPage } from './pages/buy';
 import { CreditsPage } from './pages/credits';
 import { DashboardPage } from './pages/dashboard';
 import { GeneratePage } from './pages/generate';
 import { NotificationsPage } from './pages/notifications';
 import { PlanPage } from './pages/plan';
+import { ReceiptPage } from './pages/receipt';
 import { SettingsPage } from './pages/settings';
 import { TeamPage } from './pages/team';
 import type { Scope } from './session';
@@ -32,6 +34,9 @@ export const ORG_PAGES: OrgPage[] = [
   // Where Stripe Checkout sends a buyer back; not in the navigation.
   { path: '/buy/result', label: 'Purchase', scope: 'billing', component: BuyResultPage, hidden: true },
   { path: '/plan', label: 'Plan', scope: 'read', component: PlanPage },
+  { path: '/billing', label: 'Billing history', scope: 'billing', component: BillingHistoryPage },
+  // A receipt, reached from the billing history (and the development provider's receipt_url).
+  { path: '/billing/receipts/:id', label: 'Receipt', scope: 'billing', component: ReceiptPage, hidden: true },
   { path: '/team', label: 'Team', scope: 'read', component: TeamPage },
   { path: '/insights', label: 'Insights', scope: 'read', component: InsightsRoute },
   { path: '/notifications', label: 'Notifications', scope: 'read', component: NotificationsPage },

@@ -297,4 +297,18 @@ export const POSTGRES_MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX sessions_id ON sessions (id);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   `,
+  // Receipts (issue 17): every payment an org made or got back is one row of its billing
+  // history: pack purchases (recorded before this version, so they keep the default kind),
+  // plan charges and refunds. The receipt link is the provider's (Stripe's hosted receipt or
+  // invoice), learned when the payment is confirmed; null for the development provider, whose
+  // receipt page is the web app's own.
+  `
+  ALTER TABLE payments ADD COLUMN kind text NOT NULL DEFAULT 'pack_purchase';
+  ALTER TABLE payments ADD COLUMN credits bigint;
+  ALTER TABLE payments ADD COLUMN description text;
+  ALTER TABLE payments ADD COLUMN receipt_url text;
+  ALTER TABLE payments ADD COLUMN payment_method text;
+  ALTER TABLE payments ADD COLUMN refund_of text;
+  CREATE INDEX payments_history ON payments (org_id, paid_at, payment_id);
+  `,
 ];
