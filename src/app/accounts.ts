@@ -167,7 +167,35 @@ export async function logIn(
     ip: from.ip ? from.ip.slice(0, 64) : null,
   };
   await deps.store.createSession(session);
+  // Not awaited: a slow mail server must not slow the sign-in; a failure costs one notice.
+  void noticeNewDevice(deps, user, session).catch(() => {});
   return { token, session, user };
+}
+
+/**
+ * A "device" is the browser's user agent as sent at sign-in (first 300 characters; none
+ * counts as one device): simple, and it changes with the browser, the computer or the
+ * phone, which is what a person recognises. The first sign-in of an account remembers
+ * its device silently; every later sign-in from a user agent never seen for the account
+ * mails the person, so a sign-in they did not make is noticed. Only a digest is stored.
+ */
+async function noticeNewDevice(deps: AppDeps, user: User, session: Session) {
+  const device = sha256(`ua:${session.user_agent ?? ''}`);
+  if ((await deps.store.rememberDevice(user.id, device, session.created_at)) !== 'new') return;
+  await mailQuietly(deps, {
+    to: user.email,
+    subject: 'New sign-in to your account',
+    text: [
+      `Someone signed in to the Amisi Credits account of ${user.email} from a device it had not been used on before:`,
+      '',
+      `  when:    ${new Date(session.created_at).toISOString()}`,
+      `  browser: ${session.user_agent ?? '(none sent)'}`,
+      `  address: ${session.ip ?? '(unknown)'}`,
+      '',
+      'If this was you, there is nothing to do.',
+      'If not, change your password at once (it signs out everywhere else) and look at where you are signed in (Account → Security).',
+    ].join('\n'),
+  });
 }
 
 export async function sessionFor(

@@ -15,13 +15,17 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { FAILURES_FORGOTTEN_AFTER_MS, secondsToWait, signInSubject } from './sign-in-throttle.ts';
 import { Throttled } from './throttled.ts';
 
-export async function changePassword(
+/**
+ * Asks a signed-in person for their password before a step that a stolen session must not
+ * take (a new password, a new email, deleting the account): a wrong one counts as a failed
+ * sign-in of the account, under the same back-off. Returns the failures to forget after success.
+ */
+export async function checkCurrentPassword(
   deps: AppDeps,
   user: User,
-  session: Session,
-  currentPassword: string,
-  newPassword: string,
-): Promise<{ sessions_ended: number }> {
+  password: string,
+  field = 'current_password',
+): Promise<() => Promise<void>> {
   const subject = signInSubject(user.email);
   const at = deps.clock.now();
   const failures = await deps.store.signInFailures(subject);
@@ -31,15 +35,28 @@ export async function changePassword(
       wait,
       `too many wrong passwords for this account; retry in ${plural(wait, 'second')}`,
     );
-  if (!(await hashingWork(deps, () => verifyPassword(currentPassword, user.password_hash)))) {
+  if (!(await hashingWork(deps, () => verifyPassword(password, user.password_hash)))) {
     await deps.store.recordSignInFailure(subject, at, at - FAILURES_FORGOTTEN_AFTER_MS);
-    throw new DomainError('password_incorrect', "current_password is not the account's password");
+    throw new DomainError('password_incorrect', `${field} is not the account's password`);
   }
+  return async () => {
+    if (failures) await deps.store.clearSignInFailures(subject);
+  };
+}
+
+export async function changePassword(
+  deps: AppDeps,
+  user: User,
+  session: Session,
+  currentPassword: string,
+  newPassword: string,
+): Promise<{ sessions_ended: number }> {
+  const forgetFailures = await checkCurrentPassword(deps, user, currentPassword);
   await checkPasswordStrength(newPassword, personalWords(user.email));
   const hash = await hashingWork(deps, () => hashPassword(newPassword));
   await deps.store.setPasswordHash(user.id, hash);
   const sessions_ended = await deps.store.deleteUserSessions(user.id, session.hash);
-  if (failures) await deps.store.clearSignInFailures(subject);
+  await forgetFailures();
   // A reset link asked for before the change would still set a password: it dies with the old one.
   await deps.store.deleteUnusedTokens('password_reset', user.id);
   await mailQuietly(deps, passwordChangedMail(user.email, 'changed by someone signed in with the old one'));

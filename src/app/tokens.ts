@@ -23,6 +23,7 @@ const PREFIX: Record<TokenPurpose, string> = {
   email_verification: 'amisi_ev_',
   invitation: 'amisi_inv_',
   password_reset: 'amisi_pwr_',
+  email_change: 'amisi_emc_',
 };
 
 /** Longer than any token we mint (prefix + 43 characters); anything longer is not ours. */

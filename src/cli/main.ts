@@ -22,7 +22,7 @@ commands:
   verify    re-derive every balance from the journal and check every invariant
   renew     run the renewals and expiries due now
   reconcile list (--apply: credit) payments paid but not credited
-  demo      create an org of each tier with a few months of usage
+  demo      create an org of each tier living a realistic year of usage
   export    write an org's transaction log as CSV or JSON
 
 Run amisi <command> --help for a command's flags. The database is DATABASE_URL

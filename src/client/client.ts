@@ -7,6 +7,7 @@ import { Paginator } from './pagination.ts';
 import { type Call, type ClientOptions, type RequestOptions, Transport } from './transport.ts';
 import type {
   AcceptedInvitation,
+  AccountDeleted,
   AddMemberResult,
   AdjustmentParams,
   Alerts,
@@ -27,6 +28,7 @@ import type {
   CreateOrgParams,
   CreateWebhookEndpointParams,
   Email,
+  EmailChanged,
   FinalizeParams,
   GenerationBatch,
   GenerationEvent,
@@ -42,6 +44,7 @@ import type {
   Member,
   Notification,
   Org,
+  OwnershipTransferred,
   Page,
   PasswordResetDone,
   PasswordResetRequested,
@@ -157,6 +160,15 @@ export class AmisiClient {
     /** Signs out every session of the person but this one. */
     signOutOtherSessions: (o?: RequestOptions) =>
       this.post<{ sessions_ended: number }>('/v1/auth/sessions/revoke_others', undefined, o, false),
+    /** Mails a link to `new_email`; the address changes when it is opened (`confirmEmailChange`). */
+    changeEmail: (new_email: string, password: string, o?: RequestOptions) =>
+      this.post<{ new_email: string; message: string }>('/v1/auth/email', { new_email, password }, o, false),
+    /** Applies an email change with the token mailed to the new address (no session needed). */
+    confirmEmailChange: (token: string, o?: RequestOptions) =>
+      this.post<EmailChanged>('/v1/auth/email/confirm', { token }, o, false),
+    /** Deletes the signed-in person's account; refused (409) while an org needs them as its last owner. */
+    deleteAccount: (password: string, o?: RequestOptions) =>
+      this.call<AccountDeleted>({ method: 'DELETE', path: '/v1/auth/account', body: { password } }, o),
   };
 
   // --- orgs -----------------------------------------------------------------------------------
@@ -165,6 +177,9 @@ export class AmisiClient {
     create: (params: CreateOrgParams, o?: RequestOptions) => this.post<Org>('/v1/orgs', params, o),
     get: (org: string, o?: RequestOptions) => this.get<Org>(orgPath(org), undefined, o),
     balance: (org: string, o?: RequestOptions) => this.get<Balance>(orgPath(org, '/balance'), undefined, o),
+    /** Closes the org (owner or operator): `confirm` is its name. Export its transactions first. */
+    close: (org: string, confirm: string, o?: RequestOptions) =>
+      this.post<Org>(orgPath(org, '/close'), { confirm }, o, false),
   };
 
   readonly subscription = {
@@ -290,6 +305,12 @@ export class AmisiClient {
       this.post<AddMemberResult>(orgPath(org, '/members'), params, o),
     list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
       this.pages<Member>(orgPath(org, '/members'), { ...params }, o),
+    /** The signed-in person leaves the org (the last owner is refused: transfer ownership first). */
+    leave: (org: string, o?: RequestOptions) =>
+      this.post<{ left: boolean; member: Member }>(orgPath(org, '/leave'), {}, o, false),
+    /** An owner makes another member the owner (by `member_id` or `email`) and becomes an admin. */
+    transferOwnership: (org: string, to: { member_id: string } | { email: string }, o?: RequestOptions) =>
+      this.post<OwnershipTransferred>(orgPath(org, '/transfer_ownership'), to, o, false),
   };
 
   readonly invitations = {

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'token_invalid'
   | 'token_expired'
   | 'token_used'
+  | 'org_closed'
   | 'email_unavailable'
   | (string & {});
 

@@ -140,6 +140,9 @@ export type Me = Schemas['Me'];
 /** The same whether or not the email has an account. */
 export type PasswordResetRequested = Answer<'requestPasswordReset', 202>;
 export type PasswordResetDone = Answer<'confirmPasswordReset'>;
+export type EmailChanged = Answer<'confirmEmailChange'>;
+export type AccountDeleted = Answer<'deleteAccount'>;
+export type OwnershipTransferred = Answer<'transferOwnership'>;
 /** A place the person is signed in (never its token). */
 export type SessionInfo = Answer<'listSessions'>['data'][number];
 export type SignupParams = Body<'signUp'>;

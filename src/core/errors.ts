@@ -24,6 +24,10 @@ export type DomainErrorCode =
   | 'token_used'
   // A signed-in person confirming a change with their password got it wrong.
   | 'password_incorrect'
+  // Not allowed for this caller in a way no scope expresses (only an owner gives ownership away).
+  | 'forbidden'
+  // The org was closed by its owner: its history stays readable, nothing changes it any more.
+  | 'org_closed'
   | 'rate_limited';
 
 export class DomainError extends Error {

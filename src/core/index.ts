@@ -1,10 +1,12 @@
 /** The public surface of the core: everything other layers may import comes through here. */
 
+export * from './account-deletion.ts';
 export { nextDueAt } from './advance.ts';
 export { lowBalanceThreshold } from './alerts.ts';
 export { MAX_TOPUP_THRESHOLD, MAX_TOPUPS_PER_PERIOD } from './auto-topup.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
+export { CLOSED_ORG_ACCEPTS, isClosed } from './closing.ts';
 export { drawOrder, spendable } from './draw-order.ts';
 export * from './errors.ts';
 export { MAX_HOLD_TTL_SECONDS } from './holds.ts';

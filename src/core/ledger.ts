@@ -12,6 +12,7 @@ import { checkLowBalance, setAlerts } from './alerts.ts';
 import { checkAutoTopup, failPurchase, setAutoTopup, settleAutoTopup } from './auto-topup.ts';
 import { budgetPeriodStart, rollBudget } from './budgets.ts';
 import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
+import { closeOrg, refuseIfClosed } from './closing.ts';
 import type { Ctx } from './context.ts';
 import { DomainError, invalid, isDomainError, notFound } from './errors.ts';
 import { issueGrant } from './grants.ts';
@@ -23,7 +24,14 @@ import { cancel, changeTier } from './plan-changes.ts';
 import { completePurchase, createPurchase, refundPurchase } from './purchases.ts';
 import type { Budget, BudgetScope, Enforcement, OrgState, Role, Usage } from './state.ts';
 import { balanceOf, nextId } from './state.ts';
-import { addMember, addProject, checkScope, removeMember } from './team.ts';
+import {
+  addMember,
+  addProject,
+  changeMemberEmail,
+  checkScope,
+  removeMember,
+  transferOwnership,
+} from './team.ts';
 
 /** Limits on everything (TigerBeetle's rule): no single command may move more than this. */
 export const MAX_CREDITS_PER_COMMAND = 1_000_000_000;
@@ -64,6 +72,9 @@ export type Command =
   | { type: 'delete_budget'; budget_id: string }
   | { type: 'add_member'; email: string; role: Role }
   | { type: 'remove_member'; member_id: string }
+  | { type: 'transfer_ownership'; from_member_id: string; to_member_id: string }
+  | { type: 'change_member_email'; email: string; new_email: string }
+  | { type: 'close_org' }
   | { type: 'add_project'; name: string }
   | { type: 'purchase_fail'; purchase_id: string; reason: string }
   | { type: 'set_auto_topup'; enabled: boolean; threshold: number; pack: string; monthly_max: number }
@@ -211,6 +222,7 @@ export function apply(state: OrgState, cmd: Command, now: number, catalog: Catal
 }
 
 function run(ctx: Ctx, cmd: Command): unknown {
+  refuseIfClosed(ctx.state, cmd.type);
   switch (cmd.type) {
     case 'tick':
       return null;
@@ -282,6 +294,12 @@ function run(ctx: Ctx, cmd: Command): unknown {
       return addMember(ctx, cmd.email, cmd.role);
     case 'remove_member':
       return removeMember(ctx, cmd.member_id);
+    case 'transfer_ownership':
+      return transferOwnership(ctx, cmd.from_member_id, cmd.to_member_id);
+    case 'change_member_email':
+      return changeMemberEmail(ctx, cmd.email, cmd.new_email);
+    case 'close_org':
+      return closeOrg(ctx);
     case 'add_project':
       return addProject(ctx, cmd.name);
     case 'delete_budget': {

@@ -136,6 +136,8 @@ export interface OrgState {
   auto_topup?: AutoTopup | null;
   /** Low-balance alert settings and whether the alert is armed (see alerts.ts); absent = defaults. */
   alerts?: AlertState;
+  /** When its owner closed the org (see closing.ts); absent or null = open. */
+  closed_at?: number | null;
 }
 
 export interface AutoTopup {

@@ -30,9 +30,46 @@ export function addMember(ctx: Ctx, email: string, role: Role): Member {
 export function removeMember(ctx: Ctx, id: string): Member {
   const s = ctx.state;
   const m = findMember(ctx, id);
-  if (m.role === 'owner' && s.members.filter((x) => x.role === 'owner').length === 1)
-    throw new DomainError('conflict', 'the last owner of an org cannot be removed');
+  // A closed org needs no owner: nothing can change it, and its last owner may delete their account.
+  if (m.role === 'owner' && s.closed_at == null && s.members.filter((x) => x.role === 'owner').length === 1)
+    throw new DomainError(
+      'conflict',
+      'the last owner of an org cannot be removed or leave: transfer ownership to another member first, or close the org',
+    );
   s.members = s.members.filter((x) => x.id !== id);
+  return m;
+}
+
+/**
+ * Ownership passes from one member to another: the new owner takes the role, the one who
+ * gave it becomes an admin (they keep running the org, but an org with an absent second
+ * owner is how a departed founder keeps a key to it). Only an owner gives ownership away.
+ */
+export function transferOwnership(ctx: Ctx, fromId: string, toId: string): { from: Member; to: Member } {
+  const from = findMember(ctx, fromId);
+  const to = findMember(ctx, toId);
+  if (from.role !== 'owner') throw new DomainError('forbidden', 'only an owner can transfer ownership');
+  if (from.id === to.id) throw invalid('ownership is transferred to another member', { field: 'member_id' });
+  if (to.role === 'owner') throw new DomainError('conflict', `${to.email} is already an owner of this org`);
+  to.role = 'owner';
+  from.role = 'admin';
+  return { from, to };
+}
+
+/**
+ * A person changed the email of their account: their membership follows, keeping its id
+ * (budgets, holds and the transaction log name members by id), so they keep everything and
+ * the old address, which someone else may own one day, no longer reaches the org.
+ */
+export function changeMemberEmail(ctx: Ctx, email: string, newEmail: string): Member {
+  const from = email.trim().toLowerCase();
+  const to = newEmail.trim().toLowerCase();
+  const m = ctx.state.members.find((x) => x.email === from);
+  if (!m) throw new DomainError('not_found', `${from} is not a member of this org`);
+  if (from === to) return m;
+  if (ctx.state.members.some((x) => x.email === to))
+    throw new DomainError('conflict', `${to} is already a member of this org`);
+  m.email = to;
   return m;
 }
 

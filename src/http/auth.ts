@@ -9,6 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { keyFor, matchesSecret, memberships, secretDigest, sessionFor } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { refuseIfOrgClosed } from '../app/leaving.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../app/vocabulary.ts';
 import { plural } from '../core/index.ts';
 import { HttpProblem } from './problem.ts';
@@ -34,7 +35,13 @@ export type Access =
   | { kind: 'operator' }
   | { kind: 'user' }
   | { kind: 'create_org' }
-  | { kind: 'org'; scope: Scope; operatorOnly?: boolean };
+  | {
+      kind: 'org';
+      scope: Scope;
+      operatorOnly?: boolean;
+      /** Mutations pass on a closed org too (leaving it); every other mutation gets 410 `org_closed`. */
+      closedOrgOk?: boolean;
+    };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -150,7 +157,12 @@ async function checkOrg(
   access: Extract<Access, { kind: 'org' }>,
 ) {
   const org = (request.params as { org?: string }).org ?? '';
-  if (p.kind === 'admin') return;
+  // A closed org's keys are revoked, so only people and the operator can reach one.
+  const closedCheck = async () => {
+    if (MUTATING.has(request.method) && !access.closedOrgOk && p.kind !== 'key')
+      await refuseIfOrgClosed(o.deps, org);
+  };
+  if (p.kind === 'admin') return closedCheck();
   const hidden = () => new HttpProblem('not_found', `org ${org} not found`);
   let scopes: Scope[];
   if (p.kind === 'key') {
@@ -171,6 +183,7 @@ async function checkOrg(
         : `the ${request.membership?.role} role may not do this (needs "${access.scope}" access)`,
       { required_scope: access.scope },
     );
+  await closedCheck();
 }
 
 /** The scopes the caller holds in the org of the request (the operator holds all). */

@@ -48,6 +48,18 @@ export const OPERATIONS: Record<string, Operation> = {
     answer: 'the new password is set and every session ended',
   },
   'POST /v1/auth/password': { id: 'changePassword', answer: 'the password is changed' },
+  'POST /v1/auth/email': {
+    id: 'requestEmailChange',
+    answer: 'accepted: the same answer whether or not the new address has an account; a link goes to it',
+  },
+  'POST /v1/auth/email/confirm': {
+    id: 'confirmEmailChange',
+    answer: 'the email is changed and every membership moved to it',
+  },
+  'DELETE /v1/auth/account': {
+    id: 'deleteAccount',
+    answer: 'the account is deleted: the orgs it left and those closed with it',
+  },
   'GET /v1/auth/sessions': { id: 'listSessions', answer: 'the person’s live sessions' },
   'DELETE /v1/auth/sessions/:id': { id: 'revokeSession', answer: 'the session is ended' },
   'POST /v1/auth/sessions/revoke_others': {
@@ -89,6 +101,15 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /v1/orgs/:org/purchases': { id: 'createPurchase', answer: 'the purchase' },
   'GET /v1/orgs/:org/purchases': { id: 'listPurchases', answer: 'a page of purchases' },
   'POST /v1/orgs/:org/purchases/:id/refund': { id: 'refundPurchase', answer: 'the refunded purchase' },
+  'POST /v1/orgs/:org/leave': { id: 'leaveOrg', answer: 'the person has left the org' },
+  'POST /v1/orgs/:org/transfer_ownership': {
+    id: 'transferOwnership',
+    answer: 'ownership is transferred; the previous owner is now an admin',
+  },
+  'POST /v1/orgs/:org/close': {
+    id: 'closeOrg',
+    answer: 'the org is closed: its ledger kept and readable, every change refused',
+  },
   'GET /v1/orgs/:org/billing/history': {
     id: 'listBillingHistory',
     answer: "a page of the org's payments (pack purchases, plan charges, refunds), newest first",

@@ -39,6 +39,7 @@ export const presentOrg = (s: OrgState): OrgT => ({
   name: s.name,
   tier: s.subscription.tier,
   created_at: iso(s.created_at),
+  closed_at: isoOrNull(s.closed_at ?? null),
 });
 
 export const presentSubscription = (sub: Subscription): SubscriptionT => ({

@@ -31,6 +31,7 @@ export const PROBLEMS = {
   conflict: [409, 'Conflict'],
   token_used: [409, 'The link was already used'],
   token_expired: [410, 'The link has expired'],
+  org_closed: [410, 'The org is closed'],
   payload_too_large: [413, 'The request body is too large'],
   unsupported_media_type: [415, 'Unsupported content type'],
   idempotency_key_reuse: [422, 'The idempotency key was used for a different request'],

@@ -122,7 +122,16 @@ export const errorResponses = {
 
 // --- resources ---------------------------------------------------------------------
 
-export const Org = Obj({ id: Type.String(), name: Type.String(), tier: Type.String(), created_at: Time });
+export const Org = Obj({
+  id: Type.String(),
+  name: Type.String(),
+  tier: Type.String(),
+  created_at: Time,
+  closed_at: Type.Union([Time, Type.Null()], {
+    description:
+      'when its owner closed it: its history stays readable, every change is refused (410 org_closed)',
+  }),
+});
 
 export const Subscription = Obj({
   tier: Type.String(),

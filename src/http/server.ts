@@ -30,6 +30,7 @@ import { generationRoutes } from './routes/generations.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { leavingRoutes } from './routes/leaving.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orgRoutes } from './routes/orgs.ts';
@@ -195,6 +196,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<App> {
   purchaseRoutes(app, ctx);
   receiptRoutes(app, ctx);
   teamRoutes(app, ctx);
+  leavingRoutes(app, ctx);
   reportRoutes(app, ctx);
   insightRoutes(app, ctx);
   keyRoutes(app, ctx);

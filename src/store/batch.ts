@@ -27,6 +27,14 @@ import {
 } from '../core/index.ts';
 import type { WriteOptions, WriteResult } from './types.ts';
 
+/** Commands that change who is a member, with what email or role: org_members follows them. */
+const MEMBER_COMMANDS = new Set<Command['type']>([
+  'add_member',
+  'remove_member',
+  'transfer_ownership',
+  'change_member_email',
+]);
+
 export type Op =
   | { kind: 'exec'; orgId: string; cmd: Command; opts: WriteOptions }
   | { kind: 'create'; orgId: string; create: CreateOrg; opts: WriteOptions };
@@ -170,7 +178,7 @@ function applyOne(
     // Events count as changes: a threshold that time alone crossed disarms with its alert.
     if (out.txns.length > 0 || out.events.length > 0 || out.ok) {
       const dirty = changes.orgs.get(op.orgId);
-      const membersChanged = op.cmd.type === 'add_member' || op.cmd.type === 'remove_member';
+      const membersChanged = MEMBER_COMMANDS.has(op.cmd.type);
       if (dirty) dirty.membersChanged ||= membersChanged;
       else changes.orgs.set(op.orgId, { ...entry, isNew: false, membersChanged });
     }

@@ -539,6 +539,38 @@ export class PostgresStore implements Store {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async setUserEmail(userId: string, fromEmail: string, toEmail: string, verifiedAt: number) {
+    const r = await this.pool.query(
+      'UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3 AND email = $4',
+      [toEmail, verifiedAt, userId, fromEmail],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+  async deleteUser(userId: string) {
+    // The user row first: a session left by a crash after it opens nothing (its user is gone).
+    await this.pool.query('DELETE FROM users WHERE id = $1', [userId]);
+    await this.pool.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+    await this.pool.query('DELETE FROM one_time_tokens WHERE subject_id = $1 AND used_at IS NULL', [userId]);
+    await this.pool.query('DELETE FROM org_claims WHERE user_id = $1', [userId]);
+    await this.pool.query('DELETE FROM user_devices WHERE user_id = $1', [userId]);
+  }
+  async revokeOrgApiKeys(orgId: string, now: number) {
+    const r = await this.pool.query(
+      'UPDATE api_keys SET revoked_at = $1 WHERE org_id = $2 AND revoked_at IS NULL',
+      [now, orgId],
+    );
+    return r.rowCount ?? 0;
+  }
+  async rememberDevice(userId: string, device: string, now: number) {
+    const any = (await this.pool.query('SELECT 1 FROM user_devices WHERE user_id = $1 LIMIT 1', [userId]))
+      .rowCount;
+    const r = await this.pool.query('INSERT INTO user_devices VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      userId,
+      device,
+      now,
+    ]);
+    return !any ? 'first' : (r.rowCount ?? 0) > 0 ? 'new' : 'known';
+  }
   async setPasswordHash(userId: string, passwordHash: string) {
     const r = await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
       passwordHash,

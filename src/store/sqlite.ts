@@ -537,6 +537,36 @@ export class SqliteStore implements Store {
     );
   }
 
+  async setUserEmail(userId: string, fromEmail: string, toEmail: string, verifiedAt: number) {
+    return (
+      this.q('UPDATE users SET email = ?, email_verified_at = ? WHERE id = ? AND email = ?').run(
+        toEmail,
+        verifiedAt,
+        userId,
+        fromEmail,
+      ).changes > 0
+    );
+  }
+  async deleteUser(userId: string) {
+    this.q('DELETE FROM users WHERE id = ?').run(userId);
+    this.q('DELETE FROM sessions WHERE user_id = ?').run(userId);
+    this.q('DELETE FROM one_time_tokens WHERE subject_id = ? AND used_at IS NULL').run(userId);
+    this.q('DELETE FROM org_claims WHERE user_id = ?').run(userId);
+    this.q('DELETE FROM user_devices WHERE user_id = ?').run(userId);
+  }
+  async revokeOrgApiKeys(orgId: string, now: number) {
+    return this.q('UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND revoked_at IS NULL').run(
+      now,
+      orgId,
+    ).changes;
+  }
+  async rememberDevice(userId: string, device: string, now: number) {
+    const any = this.q('SELECT 1 FROM user_devices WHERE user_id = ? LIMIT 1').get(userId) !== undefined;
+    const added =
+      this.q('INSERT INTO user_devices VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, device, now)
+        .changes > 0;
+    return !any ? 'first' : added ? 'new' : 'known';
+  }
   async setPasswordHash(userId: string, passwordHash: string) {
     return this.q('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId).changes > 0;
   }

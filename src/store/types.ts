@@ -97,7 +97,7 @@ export interface User {
  * What a one-time token is for. Each purpose is redeemed by its own route, so a token
  * mailed for one thing can never be spent on another.
  */
-export type TokenPurpose = 'email_verification' | 'invitation' | 'password_reset';
+export type TokenPurpose = 'email_verification' | 'invitation' | 'password_reset' | 'email_change';
 
 /**
  * A single-use, expiring secret sent by email (a verification link, an invitation). Only
@@ -205,6 +205,24 @@ export interface AuthStore {
   membershipsByEmail(email: string): Promise<Membership[]>;
   /** Marks the user verified if `email` is still their address; false otherwise. */
   markEmailVerified(userId: string, email: string, now: number): Promise<boolean>;
+  /**
+   * Moves the account to a new address, verified at `verifiedAt` (the person opened a link
+   * sent there), if it still has `fromEmail`; false otherwise. Throws on an address another
+   * account took meanwhile (the unique index decides).
+   */
+  setUserEmail(userId: string, fromEmail: string, toEmail: string, verifiedAt: number): Promise<boolean>;
+  /**
+   * Removes an account: its row, sessions, unused one-time tokens, org claim and known
+   * devices. What the ledger recorded about the person stays with the orgs.
+   */
+  deleteUser(userId: string): Promise<void>;
+  /** Revokes every live API key of an org (it was closed); returns how many. */
+  revokeOrgApiKeys(orgId: string, now: number): Promise<number>;
+  /**
+   * Remembers that the user signed in from `device` (a digest of its user agent): `first`
+   * when the user had no device yet, `known` when this one was seen before, else `new`.
+   */
+  rememberDevice(userId: string, device: string, now: number): Promise<'first' | 'known' | 'new'>;
   /** Replaces the user's password hash; false when there is no such user. */
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
   /**

@@ -39,7 +39,7 @@ export function mailbox(api: Api): MailFile[] {
 }
 
 /** The token of the newest mail to `email` whose token starts with `prefix`. */
-export type TokenPrefix = 'amisi_ev_' | 'amisi_inv_' | 'amisi_pwr_';
+export type TokenPrefix = 'amisi_ev_' | 'amisi_inv_' | 'amisi_pwr_' | 'amisi_emc_';
 
 export function tokenMailedTo(api: Api, email: string, prefix: TokenPrefix): string {
   const mails = mailbox(api).filter((m) => m.to.toLowerCase().includes(email.toLowerCase()));

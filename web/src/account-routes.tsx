@@ -4,6 +4,7 @@
  * org pages import the top bar: the top bar's menu imports this list.
  */
 import type { ComponentType } from 'react';
+import { AccountProfilePage } from './pages/account-profile';
 import { AccountSecurityPage } from './pages/account-security';
 
 export interface AccountPage {
@@ -14,5 +15,6 @@ export interface AccountPage {
 }
 
 export const ACCOUNT_PAGES: AccountPage[] = [
+  { path: '/profile', label: 'Email and account', component: AccountProfilePage },
   { path: '/security', label: 'Password and sessions', component: AccountSecurityPage },
 ];

@@ -11,6 +11,7 @@ import { TopBar } from './components/top-bar';
 import { UserMenu } from './components/user-menu';
 import { VerifyBanner } from './components/verify-banner';
 import { AcceptInvitationPage, VerifyEmailPage } from './pages/account-links';
+import { ConfirmEmailPage } from './pages/account-profile';
 import { ForgotPasswordPage } from './pages/forgot-password';
 import { ResetPasswordPage } from './pages/reset-password';
 import { SignInPage } from './pages/sign-in';
@@ -30,6 +31,7 @@ export function App() {
       <Route path="/account" nest>
         <AccountFrame />
       </Route>
+      <Route path="/confirm-email" component={ConfirmEmailPage} />
       <Route path="/o/:org" nest>
         <OrgFrame />
       </Route>

@@ -9,11 +9,13 @@
  */
 import { Type } from '@sinclair/typebox';
 import { logIn, memberships, signUp, Unauthorized } from '../../app/accounts.ts';
+import { confirmEmailChange, EMAIL_CHANGE_TTL_MS, requestEmailChange } from '../../app/email-change.ts';
 import {
   EMAIL_VERIFICATION_TTL_MS,
   resendVerificationEmail,
   verifyEmail,
 } from '../../app/email-verification.ts';
+import { deleteAccount } from '../../app/leaving.ts';
 import { changePassword } from '../../app/password-change.ts';
 import {
   confirmPasswordReset,
@@ -412,6 +414,83 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     async (request) => {
       const p = signedIn(request);
       return { sessions_ended: await endOtherSessions(deps, p.user.id, p.session.hash) };
+    },
+  );
+
+  app.post(
+    '/v1/auth/email',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary: `Change the signed-in person's email (needs the password): a link valid ${EMAIL_CHANGE_TTL_MS / 60_000} minutes is mailed to the new address, and nothing changes until it is opened. Answers 202 with the same body whether or not the new address has an account; at most one a minute`,
+        body: Obj({ new_email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 202: Obj({ new_email: Type.String(), message: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const p = signedIn(request);
+      const r = await requestEmailChange(deps, p.user, request.body.new_email, request.body.password);
+      return reply.code(202).send({
+        new_email: r.new_email,
+        message: `Open the link we have emailed to ${r.new_email} to confirm it (it works once, for ${EMAIL_CHANGE_TTL_MS / 60_000} minutes). Until then, your address stays ${p.user.email}.`,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/auth/email/confirm',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        tags,
+        summary:
+          'Apply an email change with the token mailed to the new address (no session needed). The account and every membership move to the new address; the old one is told and reaches nothing any more',
+        security: [],
+        body: Obj({
+          token: Type.String({ minLength: 1, maxLength: 200, description: 'the token from the email' }),
+        }),
+        response: {
+          200: Obj({ user: User, old_email: Type.String(), memberships_moved: Type.Integer({ minimum: 0 }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const r = await confirmEmailChange(deps, request.body.token);
+      return { user: presentUser(r.user), old_email: r.old_email, memberships_moved: r.memberships_moved };
+    },
+  );
+
+  app.delete(
+    '/v1/auth/account',
+    {
+      config: { access: { kind: 'user' } },
+      schema: {
+        tags,
+        summary:
+          "Delete the signed-in person's account (needs the password): leaves every org, closes the ones that were theirs alone, ends every session. Refused (409 conflict, listing each org) while they are the last owner of an org with a paid plan, bought credits or other members",
+        body: Obj({ password: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: {
+          200: Obj({
+            deleted: Type.Boolean(),
+            orgs_left: Type.Array(Type.String()),
+            orgs_closed: Type.Array(Type.String()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = signedIn(request);
+      const r = await deleteAccount(deps, p.user, request.body.password);
+      reply.clearCookie(SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.secure_cookies,
+      });
+      return { deleted: true, ...r };
     },
   );
 }

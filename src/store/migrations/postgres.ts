@@ -311,4 +311,14 @@ export const POSTGRES_MIGRATIONS: string[] = [
   ALTER TABLE payments ADD COLUMN refund_of text;
   CREATE INDEX payments_history ON payments (org_id, paid_at, payment_id);
   `,
+  // v12: the devices each person has signed in from (a digest of the browser's user agent),
+  // so a sign-in from one never seen before is told to the person by email; see docs/accounts.md.
+  `
+  CREATE TABLE user_devices (
+    user_id TEXT NOT NULL,
+    device TEXT NOT NULL,
+    first_seen_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, device)
+  );
+  `,
 ];

@@ -9,6 +9,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { ApiError, api, call, idempotencyKey, type Ok, type paths } from '../api/client';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
+import { OrgLeaving } from '../components/org-leaving';
 import { ScrollTable } from '../components/scroll-table';
 import '../components/forms.css';
 import { credits, date, dateTime, money } from '../lib/format';
@@ -66,6 +67,7 @@ export function SettingsPage() {
       )}
       <Alerts />
       <AutoTopup />
+      <OrgLeaving />
     </>
   );
 }

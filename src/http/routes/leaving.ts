@@ -1,0 +1,98 @@
+/**
+ * Leaving an org, handing it over and closing it (docs/accounts.md, "Leaving"). Each is a
+ * person's act: leaving and handing over are refused to API keys and the operator (a key is
+ * nobody's membership); closing is for an owner, or the operator.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { closeOrg, leaveOrg, transferOwnership } from '../../app/leaving.ts';
+import type { User } from '../../app/vocabulary.ts';
+import type { App, RouteContext } from '../context.ts';
+import { presentMember, presentOrg } from '../present.ts';
+import { HttpProblem } from '../problem.ts';
+import { Email, errorResponses, Id, Member, Obj, Org, OrgParams } from '../schemas.ts';
+
+function person(request: FastifyRequest, what: string): User {
+  const p = request.principal;
+  if (p?.kind !== 'user')
+    throw new HttpProblem('forbidden', `${what} is done by a signed-in person, not with a key`);
+  return p.user;
+}
+
+export function leavingRoutes(app: App, { deps }: RouteContext) {
+  const tags = ['team'];
+
+  app.post(
+    '/v1/orgs/:org/leave',
+    {
+      // Leaving is allowed on a closed org too: it is about the person, not the org's use.
+      config: { access: { kind: 'org', scope: 'read', closedOrgOk: true } },
+      schema: {
+        tags,
+        summary:
+          'Leave the org (signed-in person). The last owner is refused (409 conflict): transfer ownership or close the org first',
+        params: OrgParams,
+        body: Obj({}),
+        response: { 200: Obj({ left: Type.Boolean(), member: Member }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const m = await leaveOrg(deps, person(request, 'leaving an org'), request.params.org);
+      return { left: true, member: presentMember(m) };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:org/transfer_ownership',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary:
+          'Make another member the owner (an owner signed in); the previous owner becomes an admin. Both are told by email',
+        description:
+          'Name the new owner by `member_id` or by `email`, one of the two. Admins get 403 `forbidden`.',
+        params: OrgParams,
+        body: Obj({ member_id: Type.Optional(Id('member id')), email: Type.Optional(Email) }),
+        response: { 200: Obj({ org: Org, previous_owner: Member, owner: Member }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const r = await transferOwnership(
+        deps,
+        person(request, 'transferring ownership'),
+        request.params.org,
+        request.body,
+      );
+      return { org: presentOrg(r.org), previous_owner: presentMember(r.from), owner: presentMember(r.to) };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:org/close',
+    {
+      config: { access: { kind: 'org', scope: 'admin' } },
+      schema: {
+        tags,
+        summary:
+          'Close the org (an owner, or the operator): the plan is cancelled, API keys are revoked, every later change is refused with 410 org_closed; the transaction log is kept and stays readable. Export the log first (GET …/transactions.csv, or page through GET …/transactions for JSON)',
+        params: OrgParams,
+        body: Obj({
+          confirm: Type.String({
+            minLength: 1,
+            maxLength: 200,
+            description: "the org's name, typed to confirm",
+          }),
+        }),
+        response: { 200: Org, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      if (p?.kind === 'key')
+        throw new HttpProblem('forbidden', 'an org is closed by its owner, not with a key');
+      const by = p?.kind === 'user' ? { user: p.user } : ({ operator: true } as const);
+      return presentOrg(await closeOrg(deps, request.params.org, by, request.body.confirm));
+    },
+  );
+}
