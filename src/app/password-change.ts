@@ -52,7 +52,7 @@ export async function changePassword(
   newPassword: string,
 ): Promise<{ sessions_ended: number }> {
   const forgetFailures = await checkCurrentPassword(deps, user, currentPassword);
-  await checkPasswordStrength(newPassword, personalWords(user.email));
+  await checkPasswordStrength(newPassword, personalWords(user.email), 'body.new_password');
   const hash = await hashingWork(deps, () => hashPassword(newPassword));
   await deps.store.setPasswordHash(user.id, hash);
   const sessions_ended = await deps.store.deleteUserSessions(user.id, session.hash);

@@ -24,9 +24,6 @@ export const MIN_PASSWORD_SCORE = 3;
  */
 export const ESTIMATED_CHARACTERS = 64;
 
-/** What the refusal names: the field, as schema errors name it. */
-const FIELD = 'body.password';
-
 /**
  * Loaded and built on first use, then kept: the dictionaries take ≈ 1 s to import, which
  * every CLI command and every server start would otherwise pay. Levenshtein matching is off:
@@ -59,15 +56,22 @@ export function personalWords(email: string, orgName?: string): string[] {
   return [...new Set(words.filter((w) => w.length >= 3))];
 }
 
-/** Throws `validation_failed` naming `body.password` when the password is too weak. */
-export async function checkPasswordStrength(password: string, words: string[]): Promise<void> {
+/**
+ * Throws `validation_failed` when the password is too weak, naming `field` as schema errors
+ * name a field (`body.password`; `body.new_password` where the form also holds the old one).
+ */
+export async function checkPasswordStrength(
+  password: string,
+  words: string[],
+  field = 'body.password',
+): Promise<void> {
   const r: ZxcvbnResult = (await zxcvbn()).check(password, words);
   if (r.score >= MIN_PASSWORD_SCORE) return;
   const why = r.feedback.warning ?? 'It would be guessed quickly.';
   const how = r.feedback.suggestions.length > 0 ? ` ${r.feedback.suggestions.join(' ')}` : '';
   const message = `is too easy to guess (strength ${r.score} of 4, at least ${MIN_PASSWORD_SCORE} needed): ${why}${how}`;
-  throw invalid(`${FIELD} ${message}`, {
-    errors: [{ field: FIELD, message }],
+  throw invalid(`${field} ${message}`, {
+    errors: [{ field, message }],
     password_score: r.score,
     min_password_score: MIN_PASSWORD_SCORE,
     ...(r.feedback.warning ? { warning: r.feedback.warning } : {}),

@@ -159,10 +159,11 @@ describe.each(DIALECTS)('passwords on %s', (dialect) => {
       expectProblem(await login(email, PASSWORD), 429, 'rate_limited');
     });
 
-    it('refuses a weak new password and changes nothing', async () => {
+    it('refuses a weak new password, naming the new_password field, and changes nothing', async () => {
       const { email, laptop, phone } = await twoSessions();
       const r = await change(laptop, PASSWORD, 'password123');
       expectProblem(r, 400, 'validation_failed');
+      expect(r.body.errors[0].field).toBe('body.new_password');
       expect((await me(phone)).status).toBe(200);
       expect((await login(email, PASSWORD)).status).toBe(200);
     });

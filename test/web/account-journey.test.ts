@@ -52,7 +52,7 @@ describe('account pages (SQLite)', () => {
     await page.goto(`/confirm-email#token=${tokenMailedTo(api, next, 'amisi_emc_')}`);
     await waitForText(page.getByRole('status'), `Your account now uses ${next}`);
     await page.goto('/account/profile');
-    await waitForText(page.getByText(/Signed in as/), next);
+    await waitForText(page.getByRole('main').getByText(/Signed in as/), next);
 
     // Then the account goes: its org was its own alone, so it is closed with it.
     const del = page.getByRole('form', { name: 'Delete your account' });

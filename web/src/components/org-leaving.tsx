@@ -18,6 +18,9 @@ export function OrgLeaving() {
     queryFn: () => call(api.GET('/v1/orgs/{org}', { params: { path: { org: orgId } } })),
   });
   const closed = org.data?.closed_at ?? null;
+  // Kept here, not in the form: the transfer makes this person an admin, and the owner-only
+  // form unmounts as soon as their membership is refetched, taking its message with it.
+  const [transferred, setTransferred] = useState<string | null>(null);
   return (
     <section aria-labelledby="leaving-h" className="settings-section">
       <h2 id="leaving-h">Leaving and closing</h2>
@@ -27,8 +30,13 @@ export function OrgLeaving() {
           exported; nothing in it can change.
         </p>
       )}
+      {transferred && (
+        <p className="notice ok" role="status">
+          {transferred}
+        </p>
+      )}
       <Leave closed={closed !== null} />
-      {membership.role === 'owner' && !closed && <TransferOwnership />}
+      {membership.role === 'owner' && !closed && <TransferOwnership onTransferred={setTransferred} />}
       {membership.role === 'owner' && !closed && org.data && <CloseOrg name={org.data.name} />}
     </section>
   );
@@ -87,12 +95,11 @@ function Leave({ closed }: { closed: boolean }) {
   );
 }
 
-function TransferOwnership() {
+function TransferOwnership({ onTransferred }: { onTransferred: (message: string) => void }) {
   const { orgId, membership } = useOrg();
   const qc = useQueryClient();
   const [to, setTo] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
   const members = useQuery({
     queryKey: ['members', orgId, 'all'],
     queryFn: () =>
@@ -109,7 +116,7 @@ function TransferOwnership() {
           body: { member_id: to },
         }),
       );
-      setDone(`${r.owner.email} now owns this org; you are an admin.`);
+      onTransferred(`${r.owner.email} now owns this org; you are an admin.`);
       await qc.invalidateQueries({ queryKey: ME_KEY });
     } catch (err) {
       setError(err);
@@ -140,11 +147,6 @@ function TransferOwnership() {
             </button>
           </div>
         </>
-      )}
-      {done && (
-        <p className="notice ok" role="status">
-          {done}
-        </p>
       )}
       {error !== null && <ErrorView error={error} />}
     </form>
