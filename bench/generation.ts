@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { BatchRecord } from '../src/app/generations.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/http/server.ts';
+import { buildServer } from '../src/main.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { buildToolRegistry, createLocalRenderer, renderBatch } from '../src/tools/index.ts';
 import { tempDir } from './lib.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/http/server.ts';
+import { buildServer } from '../src/main.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { tempDir } from './lib.ts';
 import type { Row } from './store.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/http/server.ts';
+import { buildServer } from '../src/main.ts';
 import { openStore } from '../src/store/open.ts';
 
 export async function openapiDocument(): Promise<Record<string, unknown>> {

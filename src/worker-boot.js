@@ -4,4 +4,10 @@ import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
+// A thread does not share the parent's modules: the assertion level comes by environment
+// (the test setup sets AMISI_INVARIANTS=full; see core/invariants.ts).
+if (process.env.AMISI_INVARIANTS) {
+  const { setInvariantChecks } = await import('./core/invariants.ts');
+  setInvariantChecks(process.env.AMISI_INVARIANTS);
+}
 await import(workerData.entry);

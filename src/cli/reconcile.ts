@@ -1,9 +1,9 @@
 /** `amisi reconcile [--apply]`: payments the provider took whose credits were never granted. */
 import { reconcile } from '../app/reconcile.ts';
 import type { Config } from '../config/config.ts';
+import { commandDeps } from '../main.ts';
 import { openStore } from '../store/open.ts';
 import { flags, UsageError } from './args.ts';
-import { cliDeps } from './services.ts';
 
 export const RECONCILE_HELP = `usage: amisi reconcile [--apply] [--since-days N]
 
@@ -23,7 +23,7 @@ export async function reconcileCommand(config: Config, argv: string[]): Promise<
     throw new UsageError('--since-days must be an integer from 1 to 3650');
   const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   const now = Date.now();
-  const deps = cliDeps(config, store, now);
+  const deps = commandDeps(config, store, now);
   try {
     const r = await reconcile(deps, { apply: f.apply === true, sinceMs: now - days * 86_400_000 });
     for (const d of r.unpaid_credits)

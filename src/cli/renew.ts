@@ -1,9 +1,9 @@
 /** `amisi renew`: one scheduler pass at the given time, the same code as `POST /v1/admin/renewals/run`. */
 import { runScheduledWork } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
+import { commandDeps } from '../main.ts';
 import { openStore } from '../store/open.ts';
 import { flags, timeFlag } from './args.ts';
-import { cliDeps } from './services.ts';
 
 export const RENEW_HELP = `usage: amisi renew [--at <RFC 3339 time>]
 
@@ -21,7 +21,7 @@ export async function renewCommand(config: Config, argv: string[]): Promise<numb
   const at = timeFlag('at', f.at) ?? Date.now();
   const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
-    const deps = cliDeps(config, store, at);
+    const deps = commandDeps(config, store, at);
     const r = await runScheduledWork(deps);
     deps.notify?.mailer?.close();
     console.log(`renew: ${r.renewed} org(s) brought up to ${new Date(at).toISOString()}`);

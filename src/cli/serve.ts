@@ -5,7 +5,7 @@
  * scheduler's pass, then close the store (which finishes its in-flight batches).
  */
 import { type Config, loadConfig } from '../config/config.ts';
-import { buildServer } from '../http/server.ts';
+import { buildServer } from '../main.ts';
 import { openStore } from '../store/open.ts';
 
 export async function serve(config: Config = loadConfig()) {

@@ -11,6 +11,7 @@ export { drawOrder, spendable } from './draw-order.ts';
 export * from './errors.ts';
 export { MAX_HOLD_TTL_SECONDS, MAX_OPEN_HOLDS } from './holds.ts';
 export * from './idempotency.ts';
+export * from './invariants.ts';
 export * from './journal.ts';
 export * from './ledger.ts';
 export * from './memory-ledger.ts';

@@ -10,7 +10,7 @@ import { adjust } from './adjustments.ts';
 import { advance } from './advance.ts';
 import { checkLowBalance, setAlerts } from './alerts.ts';
 import { checkAutoTopup, failPurchase, setAutoTopup, settleAutoTopup } from './auto-topup.ts';
-import { budgetPeriodStart } from './budgets.ts';
+import { budgetPeriodStart, rollBudget } from './budgets.ts';
 import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
 import { closeOrg, refuseIfClosed } from './closing.ts';
 import type { Ctx } from './context.ts';
@@ -24,12 +24,13 @@ import {
   createHold,
   releaseHold,
 } from './holds.ts';
+import { assertBalanceMoved, assertOrgSound, assertRefusalChangedNothing, untouched } from './invariants.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
 import { setPastDue } from './past-due.ts';
 import { cancel, changeTier } from './plan-changes.ts';
 import { completePurchase, createPurchase, refundPurchase } from './purchases.ts';
 import type { Budget, BudgetScope, Enforcement, OrgState, Role, Usage } from './state.ts';
-import { nextId } from './state.ts';
+import { balanceOf, nextId } from './state.ts';
 import {
   addMember,
   addProject,
@@ -188,23 +189,29 @@ function grantFreeCredits(ctx: Ctx) {
 
 export function execute(state: OrgState, cmd: Command, now: number, catalog: Catalog): Outcome {
   const ctx: Ctx = { state, now, catalog, txns: [], events: [] };
+  const balanceBefore = balanceOf(state);
   advance(ctx);
+  // Budgets start their new period here, with the rest of what time changes, rather than
+  // when a charge first looks at them: a refused charge then leaves nothing changed.
+  for (const b of state.budgets) rollBudget(state, b, now);
   watch(ctx);
   const timeTxns = ctx.txns.length;
   const timeEvents = ctx.events.length;
+  const asTimeLeftIt = untouched(state);
   try {
     const result = run(ctx, cmd);
     watch(ctx);
+    assertOrgSound(state);
+    assertBalanceMoved(state, balanceBefore, ctx.txns);
     return { ok: true, result, txns: ctx.txns, events: ctx.events };
   } catch (e) {
     if (!isDomainError(e)) throw e;
     // Every rule checks before it mutates, so a refusal has changed nothing past this point.
-    return {
-      ok: false,
-      error: e,
-      txns: ctx.txns.slice(0, timeTxns),
-      events: ctx.events.slice(0, timeEvents),
-    };
+    assertRefusalChangedNothing(state, asTimeLeftIt, e.code);
+    const txns = ctx.txns.slice(0, timeTxns);
+    assertOrgSound(state);
+    assertBalanceMoved(state, balanceBefore, txns);
+    return { ok: false, error: e, txns, events: ctx.events.slice(0, timeEvents) };
   }
 }
 

@@ -10,8 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { keyFor, matchesSecret, memberships, secretDigest, sessionFor } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { refuseIfOrgClosed } from '../app/leaving.ts';
+import type { ApiKey, Membership, Scope, Session, User } from '../app/vocabulary.ts';
 import { plural } from '../core/index.ts';
-import type { ApiKey, Membership, Scope, Session, User } from '../store/types.ts';
 import { HttpProblem } from './problem.ts';
 import type { TokenBuckets } from './rate-limit.ts';
 

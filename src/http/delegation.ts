@@ -8,7 +8,7 @@
  * controlled, who then minted a key with every scope (issue 13).
  */
 import type { FastifyRequest } from 'fastify';
-import type { Membership, Scope } from '../store/types.ts';
+import type { Membership, Scope } from '../app/vocabulary.ts';
 import { callerScopes, ROLE_SCOPES } from './auth.ts';
 import { HttpProblem } from './problem.ts';
 

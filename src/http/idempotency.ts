@@ -12,6 +12,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sha256 } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { completeRequest, releaseRequest, renewRequest, reserveRequest } from '../app/request-idempotency.ts';
 import { DomainError, fingerprint } from '../core/index.ts';
 import { sendProblem, toProblem } from './problem.ts';
 
@@ -53,8 +54,7 @@ export async function once(
   const fp = sha256(
     fingerprint({ route: request.routeOptions.url, params: request.params, body: request.body }),
   );
-  const now = deps.clock.now();
-  const rec = await deps.store.reserveIdempotency(scope, key, fp, now, now + IDEMPOTENCY_LEASE_MS);
+  const rec = await reserveRequest(deps, scope, key, fp, IDEMPOTENCY_LEASE_MS);
   if (rec) {
     if (!rec.done)
       throw new DomainError(
@@ -73,9 +73,9 @@ export async function once(
   }
   // Renewed on the service clock, like the reservation (the manual clock in tests).
   const renewal = setInterval(() => {
-    deps.store
-      .renewIdempotencyLease(scope, key, deps.clock.now() + IDEMPOTENCY_LEASE_MS)
-      .catch((err) => request.log.warn({ err }, 'could not renew an idempotency lease'));
+    renewRequest(deps, scope, key, IDEMPOTENCY_LEASE_MS).catch((err) =>
+      request.log.warn({ err }, 'could not renew an idempotency lease'),
+    );
   }, LEASE_RENEWAL_MS);
   renewal.unref();
   let out: Outcome;
@@ -86,14 +86,14 @@ export async function once(
     const mapped = toProblem(e, request.id);
     // A refusal is an outcome like any other and is replayed; a crash is not stored.
     if (!mapped.unexpected) {
-      await deps.store.completeIdempotency(scope, key, mapped.problem.status, mapped.problem);
+      await completeRequest(deps, scope, key, mapped.problem.status, mapped.problem);
       return sendProblem(reply, mapped.problem, mapped.headers);
     }
     // A crash leaves no outcome to replay: free the key so the client's retry can run.
-    await deps.store.releaseIdempotency(scope, key).catch(() => {});
+    await releaseRequest(deps, scope, key).catch(() => {});
     throw e;
   }
   clearInterval(renewal);
-  await deps.store.completeIdempotency(scope, key, out.status, out.stored ?? out.body);
+  await completeRequest(deps, scope, key, out.status, out.stored ?? out.body);
   return reply.code(out.status).send(out.body);
 }

@@ -5,8 +5,8 @@
  * time), and the store's batch sizes.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { WriteResult } from '../app/vocabulary.ts';
 import type { Command } from '../core/index.ts';
-import type { WriteResult } from '../store/types.ts';
 
 export class Metrics {
   readonly registry = new Registry();

@@ -4,6 +4,7 @@
  */
 
 import { iso, isoOrNull, presentTxn as presentTxnView } from '../app/transaction-view.ts';
+import { type ApiKey, unknownCursor } from '../app/vocabulary.ts';
 import {
   type Budget,
   budgetHeld,
@@ -17,7 +18,6 @@ import {
   type Subscription,
   type Transaction,
 } from '../core/index.ts';
-import { type ApiKey, unknownCursor } from '../store/types.ts';
 import type {
   ApiKeyT,
   BudgetT,

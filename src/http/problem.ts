@@ -8,8 +8,8 @@ import { MailUnavailable } from '../app/account-mail.ts';
 import { Unauthorized } from '../app/accounts.ts';
 import { PaymentsUnavailable } from '../app/purchases.ts';
 import { Throttled } from '../app/throttled.ts';
+import { PaymentError } from '../app/vocabulary.ts';
 import { isDomainError, plural } from '../core/index.ts';
-import { PaymentError } from '../payments/provider.ts';
 
 export const PROBLEMS = {
   validation_failed: [400, 'The request is not valid'],

@@ -1,35 +1,23 @@
 /**
  * The HTTP server: Fastify with TypeBox schemas that validate every request and generate
- * /openapi.json (browsable at /docs). This file wires the parts; routes live in routes/,
- * rules in ../core, use cases in ../app. Nothing here decides a credit rule.
+ * /openapi.json (browsable at /docs). It is handed the app's services, already built (the
+ * wiring is `../main.ts`), and adds the edge: parsing, auth, request ids, metrics, routes,
+ * the web app. Nothing here decides a credit rule or opens a store, a mailer or a provider.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-  type RawServerDefault,
-  type RouteOptions,
-} from 'fastify';
-import { ApiKeyCache } from '../app/api-key-cache.ts';
-import { type Clock, ManualClock, systemClock } from '../app/clock.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AppDeps } from '../app/deps.ts';
-import { type ChosenBackend, createGenerations } from '../app/generations-backend.ts';
-import { HashingQueue } from '../app/hashing-queue.ts';
-import { Scheduler, schedulerTimers } from '../app/scheduler.ts';
+import type { GenerationService } from '../app/generations.ts';
+import type { Scheduler } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
-import { mailFolder } from '../notifications/mail-folder.ts';
-import { loggedMailer, type Mail, smtpMailer } from '../notifications/mailer.ts';
-import { providerFromConfig } from '../payments/index.ts';
-import type { Store } from '../store/types.ts';
 import { AllowedMethods } from './allowed-methods.ts';
 import { authHook } from './auth.ts';
-import { Metrics } from './metrics.ts';
+import type { App, RouteContext } from './context.ts';
+import type { Metrics } from './metrics.ts';
 import { openapiOptions } from './openapi.ts';
 import { HttpProblem, handleError, problem, sendProblem } from './problem.ts';
 import { TokenBuckets } from './rate-limit.ts';
@@ -57,13 +45,7 @@ import { refuseUnstorableText } from './text-hygiene.ts';
 import { validatorCompiler } from './validation.ts';
 import { registerWebApp, type WebApp } from './web-app.ts';
 
-export type App = FastifyInstance<
-  RawServerDefault,
-  IncomingMessage,
-  ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { App, RouteContext } from './context.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,22 +54,29 @@ declare module 'fastify' {
   }
 }
 
-export interface RouteContext {
+/** The app as the edge sees it: built by `../main.ts`, used by routes and hooks here. */
+export interface AppServices {
   deps: AppDeps;
-  config: Config;
-  clock: Clock;
   metrics: Metrics;
+  scheduler: Scheduler;
+  generations: GenerationService;
+  /** Before the first request: batches a stopped process left unsettled are settled. */
+  ready(): Promise<void>;
+  /** Closing starts: batches rendering here are cancelled and settled. */
+  draining(): Promise<void>;
+  /** Closed: timers stopped, mailers closed. */
+  close(): Promise<void>;
 }
 
-export interface BuildOptions {
+export interface ServerOptions {
   config: Config;
-  store: Store;
-  /** Defaults to the clock the config names (a fresh manual clock for AMISI_CLOCK=manual). */
-  clock?: Clock;
+  /**
+   * Builds the services once the server's logger exists (scheduler, generation and mail
+   * report through it), before any route is added.
+   */
+  services: (log: FastifyBaseLogger) => AppServices;
   /** Pino options, or false for no logs (tests). Defaults to JSON logs at the config's level. */
   logger?: FastifyServerOptions['logger'];
-  /** The image backend, instead of the one the config names (tests, benchmarks). */
-  imageBackend?: ChosenBackend;
   /** Serve the web app from this build folder (default dist/web), or not at all. */
   webApp?: false | { dist?: string };
   /** Sees every route as it is added: the access-matrix test lists the app's routes with it. */
@@ -110,48 +99,8 @@ export const REDACT = [
   '*.csrf_token',
 ];
 
-export async function buildServer(opts: BuildOptions): Promise<App> {
-  const { config, store } = opts;
-  const clock = opts.clock ?? (config.clock === 'manual' ? new ManualClock() : systemClock);
-  const metrics = new Metrics(() => store.openHoldsTotal());
-  const deps: AppDeps = {
-    store,
-    catalog: config.catalog,
-    clock,
-    payments: config.payments,
-    sessionTtlMs: config.session_ttl_seconds * 1000,
-    publicUrl: config.public_url,
-    onWrite: metrics.onWrite,
-  };
-  if (config.api_key_cache_ms > 0) deps.apiKeys = new ApiKeyCache(config.api_key_cache_ms);
-  const provider = providerFromConfig(config, store);
-  if (provider) deps.provider = provider;
-  const mailer = config.notifications.smtp_url
-    ? smtpMailer(config.notifications.smtp_url, config.notifications.email_from)
-    : null;
-  deps.hashing = new HashingQueue();
-  deps.accountMail = {
-    // Mail with a token in it goes out at once: by SMTP when configured, else into the
-    // development mail folder, announced in the log (see docs/accounts.md).
-    mailer: loggedMailer(
-      mailer ??
-        mailFolder({
-          dir: config.notifications.mail_dir,
-          from: config.notifications.email_from,
-          onWrite: (path, m) => onMailWritten(path, m),
-        }),
-      (e, m) => onMailFailed(e, m),
-    ),
-    publicUrl: config.public_url,
-  };
-  deps.notify = {
-    mailer,
-    webhookTimeoutMs: config.notifications.webhook_timeout_ms,
-    allowPrivateTargets: config.notifications.webhooks_allow_private,
-  };
-  const storeWithBatches = store as Store & { batchSizes?: (size: number, ms: number) => void };
-  if ('batchSizes' in storeWithBatches) storeWithBatches.batchSizes = metrics.onBatch;
-
+export async function createHttpServer(opts: ServerOptions): Promise<App> {
+  const { config } = opts;
   const logger = opts.logger ?? { level: config.log_level, redact: { paths: REDACT, censor: '[redacted]' } };
   const app = Fastify({
     logger,
@@ -166,15 +115,9 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Outside production the log line carries the message itself (its link), so a developer
-  // needs nothing else; in production only where the file is.
-  const onMailWritten = (path: string, m: Mail) =>
-    app.log.info(
-      { mail_file: path, to: m.to, subject: m.subject, ...(config.production ? {} : { text: m.text }) },
-      'email written to the mail folder (no SMTP_URL configured)',
-    );
-  const onMailFailed = (err: unknown, m: Mail) =>
-    app.log.error({ err, to: m.to, subject: m.subject }, 'account email could not be sent');
+  const services = opts.services(app.log);
+  const { deps, metrics, scheduler, generations } = services;
+  const clock = deps.clock;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
@@ -266,39 +209,10 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
   eventRoutes(app, ctx);
   if (opts.webApp !== false) web = await registerWebApp(app, opts.webApp?.dist);
 
-  // Full passes run on the system clock only (under the manual clock, time moves when a
-  // test says); deliveries leave on wall-clock time under either (schedulerTimers).
-  const scheduler = new Scheduler(deps, {
-    ...schedulerTimers({ manual: clock.manual, ...config }),
-    onError: (err) => app.log.error({ err }, 'scheduled work failed'),
-    onReport: (r) => {
-      if (r.renewed + r.alerts + r.dispatched + r.deliveries + r.emails + r.auto_topups > 0)
-        app.log.info(r, 'scheduled work');
-    },
-  });
   app.decorate('scheduler', scheduler);
-  app.addHook('onClose', async () => {
-    await scheduler.stop();
-    mailer?.close();
-    if (!mailer) deps.accountMail?.mailer.close();
-  });
-
-  // Generation: batches left unsettled by a stopped process are settled before serving;
-  // on close, batches rendering here are cancelled and settled (done images charged).
-  const generations = createGenerations({
-    deps,
-    settings: config.generation,
-    dataDir: config.data_dir,
-    log: app.log,
-    ...(opts.imageBackend ? { chosen: opts.imageBackend } : {}),
-    onEarlyRender: (outcome) => metrics.earlyRenders.inc({ outcome }),
-  });
-  app.addHook('onReady', async () => {
-    await generations.startRecovery();
-  });
-  app.addHook('preClose', async () => {
-    await generations.close();
-  });
+  app.addHook('onReady', services.ready);
+  app.addHook('preClose', services.draining);
+  app.addHook('onClose', services.close);
   generationRoutes(app, ctx, generations);
 
   return app;

@@ -11,8 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from './context.ts';
 import { problem, sendProblem } from './problem.ts';
-import type { App } from './server.ts';
 
 /** Where `npm run build:web` writes the app (see vite.config.ts). */
 export const WEB_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/web');

@@ -22,54 +22,19 @@ import {
   type Op,
   type StoredOutcome,
 } from './batch.ts';
-import type { Dialect, IdempotencyRow } from './dialect.ts';
+import type { BatchRows, IdempotencyRow, OrgRow, TxnRow } from './batch-rows.ts';
+import type { Dialect } from './dialect.ts';
 import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
 import { inTransaction, type Proc } from './sql.ts';
 import type { StateCache } from './state-cache.ts';
 import type { WriteResult } from './types.ts';
-import { rollUp, type UsageCell } from './usage-rollup.ts';
+import { rollUp } from './usage-rollup.ts';
+
+export type { BatchRows, OrgRow, TxnRow };
 
 /** A batch's answer per operation: its outcome, or the failure of a bug in rule code. */
 export type Answer = WriteResult | Error;
-
-export interface OrgRow {
-  id: string;
-  version: number;
-  due: number | null;
-  open: number;
-  /** The state's JSON. */
-  state: string;
-}
-
-export interface TxnRow {
-  org_id: string;
-  seq: number;
-  id: string;
-  type: string;
-  visible: boolean;
-  amount: number;
-  created_at: number;
-  member_id: string | null;
-  project_id: string | null;
-  /** The transaction's JSON. */
-  body: string;
-}
-
-export interface BatchRows {
-  /** Orgs that existed before the batch, and orgs it created. */
-  updated: OrgRow[];
-  created: OrgRow[];
-  txns: TxnRow[];
-  usage: UsageCell[];
-  events: { org_id: string; type: string; at: number; data: string }[];
-  /** One record per (org, key): the first of the batch, the one its later operations replayed. */
-  idempotency: IdempotencyRow[];
-  /** Orgs whose member list is rewritten, with the members they have now. */
-  members: { org_id: string; members: { id: string; email: string; role: string }[] }[];
-  /** Every org the batch changed (PostgreSQL announces them at commit). */
-  changed: string[];
-}
 
 /** Turns a batch's change set into the rows to write; bumps the versions of the orgs it changed. */
 export function batchRows(changes: BatchChanges): BatchRows {

@@ -8,6 +8,7 @@
  */
 import {
   availableOf,
+  BatchBalances,
   balanceOf,
   type Catalog,
   type Command,
@@ -100,14 +101,20 @@ export function applyBatch(
 ): { outcomes: WriteResult[]; changes: BatchChanges } {
   const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], idem: [] };
   const outcomes: WriteResult[] = [];
+  // Assertion (core/invariants.ts): each org's balance moves by exactly its journal.
+  const balances = new BatchBalances();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     try {
-      outcomes.push(applyOne(op, loaded, idem, catalog, changes));
+      outcomes.push(applyOne(op, loaded, idem, catalog, changes, balances));
     } catch (e) {
       throw new BatchAbort(i, e);
     }
   }
+  balances.close(
+    Array.from(changes.orgs.values(), (o) => o.state),
+    changes.txns,
+  );
   return { outcomes, changes };
 }
 
@@ -117,6 +124,7 @@ function applyOne(
   idem: Map<string, IdempotencyRecord>,
   catalog: Catalog,
   changes: BatchChanges,
+  balances: BatchBalances,
 ): WriteResult {
   const { opts } = op;
   let fp = '';
@@ -143,6 +151,7 @@ function applyOne(
     } else {
       const out = createOrg(op.create, opts.now, catalog);
       if (out.ok) {
+        balances.touch(out.state, 0);
         entry = { state: out.state, version: 0 };
         loaded.set(op.orgId, entry);
         changes.orgs.set(op.orgId, { ...entry, isNew: true, membersChanged: false });
@@ -166,6 +175,7 @@ function applyOne(
       replayed: false,
     };
   } else {
+    balances.touch(entry.state);
     const out = execute(entry.state, op.cmd, opts.now, catalog);
     // Events count as changes: a threshold that time alone crossed disarms with its alert.
     if (out.txns.length > 0 || out.events.length > 0 || out.ok) {

@@ -5,7 +5,10 @@
  * costs), the migrations, and a few functions. Everything built on it is written once
  * (batch-save.ts, auth-repo.ts, outbox-repo.ts, sql-store.ts).
  */
-import type { BatchRows } from './batch-save.ts';
+import type { BatchRows, IdempotencyRow } from './batch-rows.ts';
+
+export type { IdempotencyRow };
+
 import type { Proc } from './sql.ts';
 
 export interface OrgRowVersion {
@@ -41,13 +44,4 @@ export interface Dialect {
   ): Proc<{ org_id: string; seq: number; body: string }[]>;
   /** Writes a batch's rows (already built, see batch-save.ts) inside its transaction. */
   writeBatch(rows: BatchRows, now: number): Proc<void>;
-}
-
-export interface IdempotencyRow {
-  org_id: string;
-  key: string;
-  fingerprint: string;
-  status: number;
-  body: string;
-  created_at: number;
 }

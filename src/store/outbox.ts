@@ -11,7 +11,7 @@
  * once its lease has passed.
  */
 import type { DomainEvent } from '../core/index.ts';
-import type { Page, Store, StoreEvent } from './types.ts';
+import type { Page, StoreEvent } from './records.ts';
 
 export interface WebhookEndpoint {
   org_id: string;
@@ -194,6 +194,6 @@ export interface OutboxStore {
 export const eventId = (seq: number) => `evt_${seq}`;
 
 /** The outbox of a store's database: part of the store (`store.outbox`). */
-export function outboxOf(store: Store): Promise<OutboxStore> {
+export function outboxOf(store: { readonly outbox: OutboxStore }): Promise<OutboxStore> {
   return Promise.resolve(store.outbox);
 }

@@ -6,6 +6,7 @@
  */
 import { IDEMPOTENCY_KEPT_MS } from '../core/index.ts';
 import type { Dialect } from './dialect.ts';
+import type { RetentionReport } from './records.ts';
 import { inTransaction, type Proc, run } from './sql.ts';
 
 /**
@@ -17,15 +18,6 @@ export const DELIVERED_EVENTS_KEPT_MS = 7 * 86_400_000;
 
 /** Rows of each kind deleted per scheduler pass at most. */
 export const RETAINED_ROWS_PRUNED_PER_PASS = 5_000;
-
-export interface RetentionReport {
-  /** Ledger idempotency records older than IDEMPOTENCY_KEPT_MS. */
-  idempotency: number;
-  /** Request idempotency records (outside the ledger) older than IDEMPOTENCY_KEPT_MS. */
-  request_keys: number;
-  /** Dispatched outbox events older than DELIVERED_EVENTS_KEPT_MS. */
-  events: number;
-}
 
 export const retentionWrites = {
   *pruneRetained(_d: Dialect, now: number, limit: number): Proc<RetentionReport> {
@@ -61,3 +53,5 @@ export const retentionWrites = {
     });
   },
 };
+
+export type { RetentionReport };

@@ -15,14 +15,13 @@ import {
   type Violation,
 } from '../core/index.ts';
 import { authReads } from './auth-repo.ts';
-import type { Op } from './batch.ts';
-import type { Answer } from './batch-save.ts';
 import type { Dialect } from './dialect.ts';
+import type { Engine } from './engine.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
-import { type BatchInfo, GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { GroupCommit } from './group-commit.ts';
 import { checkRowColumns } from './open-holds.ts';
 import type { OutboxStore } from './outbox.ts';
-import { OutboxRepo } from './outbox-repo.ts';
+import { OutboxRepo } from './outbox-store.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { all, get, inTransaction, num, type Proc, query, run, script, value } from './sql.ts';
@@ -38,21 +37,9 @@ import type {
 } from './types.ts';
 import { unknownCursor } from './types.ts';
 import { splitRange, type UsageCell } from './usage-rollup.ts';
-import type { WriteArgs, WriteName, WriteResultOf } from './writes.ts';
+import type { WriteArgs } from './writes.ts';
 
-/** Where the store's procedures run (see sqlite.ts and postgres.ts). */
-export interface Engine {
-  readonly dialect: Dialect;
-  readonly orgChanges: OrgChanges;
-  readonly batchOptions: GroupCommitOptions;
-  /** Runs a procedure that only reads. */
-  read<T>(proc: Proc<T>): Promise<T>;
-  /** Runs a named write procedure (writes.ts) where the store's writes run. */
-  write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResultOf<K>>;
-  /** Commits a batch of the group commit (batch-save.ts). */
-  commit(ops: Op[], info: BatchInfo): Promise<Answer[]>;
-  close(): Promise<void>;
-}
+export type { Engine };
 
 /** Verify reads this many orgs, and this many transactions of one org, per statement. */
 const VERIFY_ORGS_PER_READ = 500;

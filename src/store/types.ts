@@ -8,7 +8,6 @@ import {
   type Command,
   type CreateOrg,
   type DomainError,
-  type DomainEvent,
   IDEMPOTENCY_KEPT_MS,
   invalid,
   type OrgState,
@@ -17,7 +16,9 @@ import {
   type Violation,
 } from '../core/index.ts';
 import type { OutboxStore } from './outbox.ts';
-import type { RetentionReport } from './retention.ts';
+import type { Page, RetentionReport, StoreEvent } from './records.ts';
+
+export type { Page, RetentionReport, StoreEvent };
 
 export interface WriteOptions {
   now: number;
@@ -52,12 +53,6 @@ export interface TransactionFilter {
   starting_after?: string;
 }
 
-export interface Page<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
-
 /**
  * The refusal of a `starting_after` that names no item of the list in this org, for every
  * list, store-backed or not. Answering a typo, another org's id or another list's cursor
@@ -76,10 +71,6 @@ export interface UsageRow {
   key: string;
   credits: number;
   count: number;
-}
-
-export interface StoreEvent extends DomainEvent {
-  seq: number;
 }
 
 export interface User {

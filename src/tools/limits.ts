@@ -4,7 +4,6 @@
  * prompts, batches, seeds, pixels, concurrency, provider time and bytes.
  */
 import { DomainError } from '../core/index.ts';
-import type { ToolRegistry } from './registry.ts';
 
 /** Counted in Unicode code points, as JSON Schema's `maxLength` counts them. */
 export const MAX_PROMPT_CHARS = 2000;
@@ -37,6 +36,16 @@ export interface ToolIssue {
   message: string;
 }
 
+/**
+ * What the check needs of the tool registry (`registry.ts`): which image operations exist.
+ * Stated here rather than imported, because the registry takes its pixel bounds from this
+ * file and the two must not import each other.
+ */
+export interface ImageOperations {
+  image(operation: string): object | undefined;
+  readonly imageOperations: readonly { operation: string }[];
+}
+
 export interface GenerationInput {
   prompts: readonly string[];
   /** Checked only when a registry is given; then it is required. */
@@ -55,7 +64,7 @@ const codePoints = (s: string) => {
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Every problem with a generation request, in request order; empty when it may proceed. */
-export function generationIssues(input: GenerationInput, registry?: ToolRegistry): ToolIssue[] {
+export function generationIssues(input: GenerationInput, registry?: ImageOperations): ToolIssue[] {
   const issues: ToolIssue[] = [];
   const { prompts } = input;
   if (!Array.isArray(prompts) || prompts.length === 0) {
@@ -116,7 +125,7 @@ export function generationIssues(input: GenerationInput, registry?: ToolRegistry
  * The same check as a domain refusal the HTTP edge already maps (`validation_failed`), or
  * null. The message is the first issue's; all of them travel in `issues`.
  */
-export function checkGeneration(input: GenerationInput, registry?: ToolRegistry): DomainError | null {
+export function checkGeneration(input: GenerationInput, registry?: ImageOperations): DomainError | null {
   const issues = generationIssues(input, registry);
   if (issues.length === 0) return null;
   return new DomainError('validation_failed', issues[0]!.message, { issues });

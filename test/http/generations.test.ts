@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchRecord } from '../../src/app/generations-records.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { buildServer } from '../../src/http/server.ts';
+import { buildServer } from '../../src/main.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { ADMIN_KEY, type Api, expectProblem, newKey, newOrg, startApi } from './harness.ts';
 

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type LoadOptions, loadConfig } from '../../src/config/config.ts';
-import { type App, type BuildOptions, buildServer } from '../../src/http/server.ts';
+import type { App } from '../../src/http/server.ts';
+import { type BuildOptions, buildServer } from '../../src/main.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openHarness } from '../store/dialects.ts';
 

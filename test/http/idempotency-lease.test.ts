@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/app/clock.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { IDEMPOTENCY_LEASE_MS } from '../../src/http/idempotency.ts';
-import { type App, buildServer } from '../../src/http/server.ts';
+import type { App } from '../../src/http/server.ts';
+import { buildServer } from '../../src/main.ts';
 import { type Harness, openHarness } from '../store/dialects.ts';
 import { ADMIN_KEY, DIALECTS, expectProblem, type Res, uniqueEmail } from './harness.ts';
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
-import { buildServer, REDACT } from '../../src/http/server.ts';
+import { REDACT } from '../../src/http/server.ts';
+import { buildServer } from '../../src/main.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { ADMIN_KEY, type Api, expectProblem, newOrg, startApi, uniqueEmail } from './harness.ts';
 

@@ -2,7 +2,7 @@
  * Test helpers for Server-Sent Events and for a second server instance on the same
  * PostgreSQL schema (several stateless instances sharing one database, as operators run them).
  */
-import { buildServer } from '../../src/http/server.ts';
+import { buildServer } from '../../src/main.ts';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.ts';
 import { PG_URL } from '../store/dialects.ts';
 import type { Api } from './harness.ts';

@@ -30,7 +30,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/app/clock.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { type App, buildServer } from '../../src/http/server.ts';
+import type { App } from '../../src/http/server.ts';
+import { buildServer } from '../../src/main.ts';
 import { Receiver } from '../notifications/receiver.ts';
 import { StripeStandIn, stripeSettings } from '../payments/stripe-stand-in.ts';
 import { type Harness, openHarness } from '../store/dialects.ts';

@@ -37,7 +37,11 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
     await h.cleanup();
   });
 
-  it(`loses no acknowledged charge and applies none twice across ${KILLS} SIGKILLs`, async () => {
+  // Sized by count (KILLS restarts of a child process, each starting Node and tsx); the
+  // limit only stops a hung run: a loaded 2-core machine took 51 s for 8.
+  it(`loses no acknowledged charge and applies none twice across ${KILLS} SIGKILLs`, {
+    timeout: 120_000 + KILLS * 60_000,
+  }, async () => {
     const acked = new Map<string, string>();
     const sent: string[] = [];
     let next = 0;
@@ -122,7 +126,7 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
 });
 
 describe('two processes sharing one PostgreSQL database', () => {
-  it('allow exactly 500 of 1,000 concurrent charges against 500 credits', async () => {
+  it('allow exactly 500 of 1,000 concurrent charges against 500 credits', { timeout: 300_000 }, async () => {
     const h = await openHarness('postgres');
     await h.store.createOrg({ id: 'org_pair', name: 'Pair', tier: 'free' }, { now: Date.now() });
     await h.store.execute('org_pair', { type: 'adjust', amount: 495, reason: 'load' }, { now: Date.now() });

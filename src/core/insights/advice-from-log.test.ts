@@ -136,7 +136,10 @@ const SHAPES = {
 };
 
 describe('advice reproduced from the transaction log', () => {
-  it('re-computes every option’s money from the log and recommends the cheapest, for any usage shape', () => {
+  // 40 logs of a year each, sized by count; the limit only stops a hung run.
+  it('re-computes every option’s money from the log and recommends the cheapest, for any usage shape', {
+    timeout: 300_000,
+  }, () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...(Object.keys(SHAPES) as (keyof typeof SHAPES)[])),

@@ -5,9 +5,9 @@
 import { Type } from '@sinclair/typebox';
 import { ManualClock } from '../../app/clock.ts';
 import { runScheduledWork } from '../../app/scheduler.ts';
+import type { App, RouteContext } from '../context.ts';
 import { iso } from '../present.ts';
 import { errorResponses, IdempotencyHeaders, Obj, Time } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 /** Ten years: enough for any test of renewals, small enough that catch-up stays bounded. */
 const MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 3600;

@@ -22,6 +22,7 @@ import {
   PASSWORD_RESET_TTL_MS,
   requestPasswordReset,
 } from '../../app/password-reset.ts';
+import { endOtherSessions, endSession, endUserSession, sessionsOf } from '../../app/sessions.ts';
 import {
   PASSWORD_RESETS_PER_IP_BURST,
   PASSWORD_RESETS_PER_IP_PER_SECOND,
@@ -31,14 +32,14 @@ import {
   SIGN_UPS_PER_IP_PER_SECOND,
 } from '../../app/sign-in-throttle.ts';
 import { Throttled } from '../../app/throttled.ts';
+import type { Session as StoredSession, User as StoredUser } from '../../app/vocabulary.ts';
 import { DomainError, plural } from '../../core/index.ts';
-import type { Session as StoredSession, User as StoredUser } from '../../store/types.ts';
 import { SESSION_COOKIE } from '../auth.ts';
+import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { iso } from '../present.ts';
 import { TokenBuckets } from '../rate-limit.ts';
 import { Email, errorResponses, IdempotencyHeaders, Name, Obj, Time } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export const User = Obj({
   id: Type.String(),
@@ -185,7 +186,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     },
     async (request, reply) => {
       const p = request.principal;
-      if (p?.kind === 'user') await deps.store.deleteSession(p.session.hash);
+      if (p?.kind === 'user') await endSession(deps, p.session.hash);
       reply.clearCookie(SESSION_COOKIE, {
         path: '/',
         httpOnly: true,
@@ -374,7 +375,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     },
     async (request) => {
       const p = signedIn(request);
-      const all = await deps.store.listUserSessions(p.user.id, Date.now());
+      const all = await sessionsOf(deps, p.user.id, Date.now());
       return { data: all.map((s) => presentSession(s, p.session)) };
     },
   );
@@ -393,7 +394,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     async (request) => {
       const p = signedIn(request);
       // Another person's session answers as an unknown one: ids are not a way to probe.
-      if (!(await deps.store.deleteUserSession(p.user.id, request.params.id)))
+      if (!(await endUserSession(deps, p.user.id, request.params.id)))
         throw new DomainError('not_found', `session ${request.params.id} not found`);
       return { id: request.params.id, signed_out: true };
     },
@@ -412,7 +413,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
     },
     async (request) => {
       const p = signedIn(request);
-      return { sessions_ended: await deps.store.deleteUserSessions(p.user.id, p.session.hash) };
+      return { sessions_ended: await endOtherSessions(deps, p.user.id, p.session.hash) };
     },
   );
 

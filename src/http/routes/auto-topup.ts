@@ -7,11 +7,11 @@ import {
   lowBalanceThreshold,
   MAX_TOPUPS_PER_PERIOD,
 } from '../../core/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { iso } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { Credits, errorResponses, IdempotencyHeaders, Nullable, Obj, OrgParams, Time } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export const AutoTopup = Obj({
   enabled: Type.Boolean(),

@@ -5,6 +5,8 @@
 import { Type } from '@sinclair/typebox';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import { checkOperation, quote } from '../../app/quotes.ts';
+import { transactionPages, transactionsOf } from '../../app/reads.ts';
+import type { TransactionFilter } from '../../app/vocabulary.ts';
 import {
   type Hold as CoreHold,
   type Transaction as CoreTransaction,
@@ -14,7 +16,7 @@ import {
   MAX_HOLD_TTL_SECONDS,
   MAX_QUANTITY,
 } from '../../core/index.ts';
-import type { TransactionFilter } from '../../store/types.ts';
+import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { paginate, presentGrant, presentHold, presentTxn } from '../present.ts';
 import {
@@ -35,7 +37,6 @@ import {
   Transaction,
   TxnType,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 import { spendingMember } from '../spending-member.ts';
 import { toCsv } from './csv.ts';
 
@@ -342,8 +343,7 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
       const org = request.params.org;
       const filter = filterOf(q);
       await loadOrg(deps, org); // 404 for an unknown org, not an empty list
-      await deps.store.catchUp(org, deps.clock.now());
-      const page = await deps.store.listTransactions(org, {
+      const page = await transactionsOf(deps, org, {
         ...filter,
         limit: q.limit ?? 20,
         ...(q.starting_after !== undefined ? { starting_after: q.starting_after } : {}),
@@ -372,11 +372,11 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
       const org = request.params.org;
       const filter = filterOf(request.query);
       await loadOrg(deps, org);
-      await deps.store.catchUp(org, deps.clock.now());
+      const pageOf = await transactionPages(deps, org);
       const rows: CoreTransaction[] = [];
       let cursor: string | undefined;
       while (rows.length < CSV_MAX_ROWS) {
-        const page = await deps.store.listTransactions(org, {
+        const page = await pageOf({
           ...filter,
           limit: 100,
           ...(cursor !== undefined ? { starting_after: cursor } : {}),

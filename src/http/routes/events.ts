@@ -8,10 +8,10 @@
 import { Type } from '@sinclair/typebox';
 import type { BalanceView } from '../../app/balance.ts';
 import { OrgEvents, TooManyStreams } from '../../app/org-events.ts';
+import type { App, RouteContext } from '../context.ts';
 import { isoOrNull } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { errorResponses, OrgParams } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 /** How long a stream stays quiet before a comment line keeps proxies from closing it. */
 export const KEEPALIVE_MS = 15_000;

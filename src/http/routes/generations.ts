@@ -17,6 +17,7 @@ import {
   MAX_SEED,
   type Slot,
 } from '../../app/generations.ts';
+import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { iso, isoOrNull } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
@@ -31,7 +32,6 @@ import {
   OrgParams,
   Time,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 import { spendingMember } from '../spending-member.ts';
 
 const Format = Type.Union([Type.Literal('png'), Type.Literal('webp')], {

@@ -17,6 +17,7 @@ import {
   MAX_PLAN_MONTHS,
   type ProjectPlan,
 } from '../../core/insights/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { iso, isoOrNull } from '../present.ts';
 import {
   errorResponses,
@@ -28,7 +29,6 @@ import {
   PricePerCredit,
   Time,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const Action = Type.Union([
   Type.Literal('stay'),

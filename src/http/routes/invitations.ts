@@ -16,8 +16,9 @@ import {
   previewInvitation,
   revokeInvitation,
 } from '../../app/invitations.ts';
+import type { Invitation as StoredInvitation } from '../../app/vocabulary.ts';
 import type { Role } from '../../core/index.ts';
-import type { Invitation as StoredInvitation } from '../../store/types.ts';
+import type { App, RouteContext } from '../context.ts';
 import { checkMayGrantRole } from '../delegation.ts';
 import { once } from '../idempotency.ts';
 import { iso, isoOrNull, presentMember } from '../present.ts';
@@ -35,7 +36,6 @@ import {
   Role as RoleSchema,
   Time,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const ttlDays = INVITATION_TTL_MS / 86_400_000;
 

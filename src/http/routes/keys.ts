@@ -6,6 +6,8 @@
 import { Type } from '@sinclair/typebox';
 import { createApiKey, revokeApiKey } from '../../app/accounts.ts';
 import { loadOrg } from '../../app/ledger.ts';
+import { apiKeysOf } from '../../app/reads.ts';
+import type { App, RouteContext } from '../context.ts';
 import { checkMayGrantScopes } from '../delegation.ts';
 import { once } from '../idempotency.ts';
 import { paginate, presentApiKey } from '../present.ts';
@@ -21,7 +23,6 @@ import {
   Page,
   ScopeName,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const CreatedKey = Type.Composite([
   ApiKey,
@@ -77,7 +78,7 @@ export function keyRoutes(app: App, { deps }: RouteContext) {
     },
     async (request) => {
       await loadOrg(deps, request.params.org);
-      const keys = (await deps.store.listApiKeys(request.params.org)).reverse();
+      const keys = (await apiKeysOf(deps, request.params.org)).reverse();
       const page = paginate(keys, request.query.limit ?? 20, request.query.starting_after, {
         item: 'an API key of this org',
       });

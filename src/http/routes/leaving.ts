@@ -6,11 +6,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { closeOrg, leaveOrg, transferOwnership } from '../../app/leaving.ts';
-import type { User } from '../../store/types.ts';
+import type { User } from '../../app/vocabulary.ts';
+import type { App, RouteContext } from '../context.ts';
 import { presentMember, presentOrg } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { Email, errorResponses, Id, Member, Obj, Org, OrgParams } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 function person(request: FastifyRequest, what: string): User {
   const p = request.principal;

@@ -1,9 +1,10 @@
 /** Health, readiness, metrics, the OpenAPI document, the catalog, and what each error code means. */
 import { Type } from '@sinclair/typebox';
+import { databaseAnswers } from '../../app/reads.ts';
 import { pricePerCredit } from '../../core/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { PROBLEMS, type ProblemCode, problem, sendProblem } from '../problem.ts';
 import { errorResponses, Money, Nullable, Obj, PricePerCredit } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export const Catalog = Obj({
   currency: Type.String(),
@@ -62,7 +63,7 @@ export function metaRoutes(app: App, { deps, metrics }: RouteContext) {
     { schema: { ...ops, summary: 'The database is reachable and current', response: status('ready') } },
     async (request, reply) => {
       try {
-        await deps.store.ping();
+        await databaseAnswers(deps);
         return { status: 'ready' as const };
       } catch (err) {
         request.log.warn({ err }, 'not ready');

@@ -8,7 +8,8 @@ import {
   markNotificationRead,
   unreadNotifications,
 } from '../../app/notifications.ts';
-import type { Job, Notification as StoredNotification } from '../../store/outbox.ts';
+import type { Job, Notification as StoredNotification } from '../../app/vocabulary.ts';
+import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { iso, isoOrNull } from '../present.ts';
 import {
@@ -23,7 +24,6 @@ import {
   Page,
   Time,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export const Notification = Obj({
   id: Type.String(),

@@ -7,6 +7,7 @@ import { requireVerifiedEmail } from '../../app/email-verification.ts';
 import { loadOrg } from '../../app/ledger.ts';
 import { createOrg } from '../../app/orgs.ts';
 import type { TierId as CoreTierId } from '../../core/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf, once } from '../idempotency.ts';
 import { isoOrNull, presentOrg, presentSubscription } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
@@ -23,7 +24,6 @@ import {
   Subscription,
   TierId,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export const Balance = Obj({
   balance: Type.Integer({ description: 'unspent, unexpired credits, held ones included' }),

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { loadOrg } from '../../app/ledger.ts';
 import { buyPack, refund } from '../../app/purchases.ts';
+import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { paginate, presentPurchase } from '../present.ts';
 import {
@@ -14,7 +15,6 @@ import {
   Page,
   Purchase,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 export function purchaseRoutes(app: App, { deps }: RouteContext) {
   const tags = ['purchases'];

@@ -10,9 +10,9 @@ import {
   type Receipt as Made,
   receiptFor,
 } from '../../app/receipts.ts';
+import type { App, RouteContext } from '../context.ts';
 import { iso } from '../present.ts';
 import { errorResponses, Id, ListQuery, Nullable, Obj, OrgParams, Page, Time } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const Minor = (description: string) => Type.Integer({ minimum: 0, description });
 

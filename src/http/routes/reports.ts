@@ -1,8 +1,9 @@
 /** The usage audit: credits and charges grouped by tool, operation, member, project or day. */
 import { Type } from '@sinclair/typebox';
 import { loadOrg } from '../../app/ledger.ts';
+import { usageReport } from '../../app/reads.ts';
+import type { App, RouteContext } from '../context.ts';
 import { errorResponses, Obj, OrgParams } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 import { parseTime } from './credits.ts';
 
 export function reportRoutes(app: App, { deps }: RouteContext) {
@@ -42,7 +43,7 @@ export function reportRoutes(app: App, { deps }: RouteContext) {
       const from = parseTime(q.from, 'from') ?? null;
       const to = parseTime(q.to, 'to') ?? null;
       await loadOrg(deps, org);
-      const rows = await deps.store.usageReport(org, group, from, to);
+      const rows = await usageReport(deps, org, group, from, to);
       let total = 0;
       let count = 0;
       for (const r of rows) {

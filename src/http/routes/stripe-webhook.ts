@@ -6,10 +6,10 @@
  */
 import { Type } from '@sinclair/typebox';
 import { handleStripeEvent } from '../../app/stripe-webhooks.ts';
-import type { StripeProvider } from '../../payments/stripe.ts';
+import type { StripeProvider } from '../../app/vocabulary.ts';
+import type { App, RouteContext } from '../context.ts';
 import { HttpProblem } from '../problem.ts';
 import { errorResponses, Obj } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

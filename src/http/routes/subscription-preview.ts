@@ -7,10 +7,10 @@
 import { Type } from '@sinclair/typebox';
 import { previewPlan } from '../../app/plan-preview.ts';
 import type { TierId as CoreTierId } from '../../core/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { iso, isoOrNull } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { errorResponses, Money, Nullable, NullableTime, Obj, OrgParams, TierId, Time } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const Count = (description: string) => Type.Integer({ minimum: 0, description });
 

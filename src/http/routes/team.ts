@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { createInvitation } from '../../app/invitations.ts';
 import { loadOrg, runCommand } from '../../app/ledger.ts';
 import type { Budget as CoreBudget, Member as CoreMember, Project as CoreProject } from '../../core/index.ts';
+import type { App, RouteContext } from '../context.ts';
 import { checkMayGrantRole } from '../delegation.ts';
 import { idempotencyKeyOf, once } from '../idempotency.ts';
 import { paginate, presentBudget, presentMember, presentProject } from '../present.ts';
@@ -20,7 +21,6 @@ import {
   Page,
   Project,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 import { Invitation, InvitationBody, inviter, presentInvitation } from './invitations.ts';
 
 export function teamRoutes(app: App, { deps }: RouteContext) {

@@ -10,8 +10,8 @@ import {
   listDeliveries,
   listWebhookEndpoints,
 } from '../../app/notifications.ts';
-import { PUBLIC_EVENT_TYPES } from '../../notifications/events.ts';
-import type { WebhookEndpoint as Endpoint, Job } from '../../store/outbox.ts';
+import { type WebhookEndpoint as Endpoint, type Job, PUBLIC_EVENT_TYPES } from '../../app/vocabulary.ts';
+import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { iso, isoOrNull, paginate } from '../present.ts';
 import {
@@ -26,7 +26,6 @@ import {
   Page,
   Time,
 } from '../schemas.ts';
-import type { App, RouteContext } from '../server.ts';
 
 const EventType = Type.Union(
   ['*', ...PUBLIC_EVENT_TYPES].map((t) => Type.Literal(t)),

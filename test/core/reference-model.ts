@@ -15,12 +15,12 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { type Catalog, defaultCatalog, type TierId } from './catalog.ts';
-import type { DomainEvent } from './journal.ts';
-import type { Command, CreateOrg } from './ledger.ts';
-import { MemoryLedger } from './memory-ledger.ts';
-import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from './state.ts';
-import type { Violation } from './verify.ts';
+import { type Catalog, defaultCatalog, type TierId } from '../../src/core/catalog.ts';
+import type { DomainEvent } from '../../src/core/journal.ts';
+import type { Command, CreateOrg } from '../../src/core/ledger.ts';
+import { MemoryLedger } from '../../src/core/memory-ledger.ts';
+import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from '../../src/core/state.ts';
+import type { Violation } from '../../src/core/verify.ts';
 
 // ---------------------------------------------------------------------------------------
 // What a ledger must offer to be tested (sync or async).
@@ -914,6 +914,51 @@ export const stepArb: fc.Arbitrary<Step> = fc
   .tuple(opArb, fc.nat({ max: 9 }))
   .map(([op, r]) => new Step(op, op.kind !== 'advance' && r === 9));
 
+/**
+ * Several operations sent at once, without waiting for one another, so a store's group
+ * commit applies them in one batch (one transaction). One operation per org: each is
+ * planned on the model before any answer is in, which is exact only when no operation of
+ * the batch depends on another's result; the orgs are independent, so the model applies
+ * them in any order.
+ */
+export class BatchStep implements fc.AsyncCommand<World, Real> {
+  constructor(readonly ops: readonly Op[]) {}
+
+  check() {
+    return true;
+  }
+
+  async run(m: World, real: Real) {
+    m.steps += 1;
+    const now = m.now;
+    const planned: { i: number; o: ModelOrg; cmd: Command; expect: Expectation }[] = [];
+    for (const op of this.ops) {
+      if (op.kind === 'advance') continue;
+      const i = op.org % m.orgs.length;
+      if (planned.some((p) => p.i === i)) continue;
+      const o = m.orgs[i]!;
+      advanceOrg(o, now);
+      planned.push({ i, o, ...plan(o, op, now) });
+    }
+    const answers = await Promise.all(planned.map((p) => attempt(real.ledger, p.o.id, p.cmd, now)));
+    planned.forEach((p, k) => {
+      const got = answers[k]!;
+      m.touched[p.i] = now;
+      assert.equal(got.code, p.expect.code, `${show(p.cmd)} on ${p.o.id} in a batch of ${planned.length}`);
+      if (p.expect.code === null) p.expect.commit(got.result);
+    });
+    await checkWorld(m, real);
+  }
+
+  toString() {
+    return `batch ${this.ops.map((op) => show(op)).join(' + ')}`;
+  }
+}
+
+export const batchStepArb: fc.Arbitrary<BatchStep> = fc
+  .array(opArb, { minLength: 2, maxLength: ORGS_MAX })
+  .map((ops) => new BatchStep(ops));
+
 /** Creates the orgs (ids `org_<prefix><i>`), each with its owner and a project, in the ledger and the model. */
 export async function setupWorld(
   ledger: LedgerLike,
@@ -970,7 +1015,10 @@ export async function runModelTest(
     fc.asyncProperty(
       fc.array(orgSetupArb, { minLength: ORGS_MAX, maxLength: ORGS_MAX }),
       startArb,
-      fc.commands([stepArb], { maxCommands: options.maxCommands ?? 100, size: 'max' }),
+      fc.commands([stepArb, stepArb, stepArb, batchStepArb], {
+        maxCommands: options.maxCommands ?? 100,
+        size: 'max',
+      }),
       async (orgs, start, steps) => {
         const ledger = await makeLedger();
         run += 1;

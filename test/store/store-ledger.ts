@@ -1,15 +1,14 @@
 /**
- * The core's model-based property test, run against the durable stores: random command
- * sequences over several orgs, each step checked against the obviously-correct model and
- * `verify` run on the real database. Same rules, same answers, on both dialects.
+ * A store seen as the reference model's `LedgerLike` (test/core/reference-model.ts), so the
+ * model-based property test drives the durable stores: `model-sqlite.test.ts` and
+ * `model-postgres.test.ts`, one file per database so the two run side by side.
  */
-import { describe, it } from 'vitest';
 import { availableOf, balanceOf, GRANT_SOURCES, type GrantSource, heldOf } from '../../src/core/index.ts';
-import { type LedgerLike, propertyRuns, runModelTest } from '../../src/core/test-model.ts';
 import type { Store } from '../../src/store/types.ts';
+import type { LedgerLike } from '../core/reference-model.ts';
 import { type Harness, openHarness } from './dialects.ts';
 
-function storeLedger(store: Store, onClose?: () => Promise<void>): LedgerLike {
+export function storeLedger(store: Store, onClose?: () => Promise<void>): LedgerLike {
   const must = async (orgId: string, now: number) => {
     const s = await store.getOrg(orgId, now);
     if (!s) throw new Error(`org ${orgId} missing`);
@@ -51,25 +50,14 @@ function storeLedger(store: Store, onClose?: () => Promise<void>): LedgerLike {
   };
 }
 
-describe('the model-based property test against the durable stores', () => {
-  it('agrees with the model on SQLite, step by step', async () => {
-    await runModelTest(
-      async () => {
-        const h: Harness = await openHarness('sqlite');
-        return storeLedger(h.store, () => h.cleanup());
-      },
-      { numRuns: propertyRuns(60), maxCommands: 80, verifyEvery: 5 },
-    );
-    // Sized by count (60 runs); took 111 s on a loaded 2-core machine, so the limit is wide.
-  }, 900_000);
+/** The most operations any store of these tests committed in one batch (group commit). */
+export const largestBatch = { ops: 0 };
 
-  it('agrees with the model on PostgreSQL, step by step', async () => {
-    await runModelTest(
-      async () => {
-        const h: Harness = await openHarness('postgres');
-        return storeLedger(h.store, () => h.cleanup());
-      },
-      { numRuns: propertyRuns(12), maxCommands: 80, verifyEvery: 5 },
-    );
-  }, 900_000);
-});
+/** A fresh database of `dialect` per sequence, removed when the sequence is done. */
+export async function freshStoreLedger(dialect: 'sqlite' | 'postgres'): Promise<LedgerLike> {
+  const h: Harness = await openHarness(dialect);
+  h.store.batchSizes = (size) => {
+    largestBatch.ops = Math.max(largestBatch.ops, size);
+  };
+  return storeLedger(h.store, () => h.cleanup());
+}
