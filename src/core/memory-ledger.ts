@@ -3,6 +3,7 @@
  * the reference the stores are compared with and the harness the rule tests drive. It
  * does no I/O; the durable stores in src/store/ wrap the same `execute`.
  */
+import { type Archived, noneArchived } from './archive.ts';
 import type { Catalog } from './catalog.ts';
 import { DomainError, notFound } from './errors.ts';
 import { decide, fingerprint, type IdempotencyRecord } from './idempotency.ts';
@@ -15,6 +16,8 @@ export class MemoryLedger {
   readonly orgs = new Map<string, OrgState>();
   readonly journal: Transaction[] = [];
   readonly events: DomainEvent[] = [];
+  /** What left each org's state (archive.ts), in the order it left: the store's history table. */
+  readonly history = new Map<string, Archived>();
   private readonly keys = new Map<string, IdempotencyRecord>();
 
   constructor(readonly catalog: Catalog) {}
@@ -24,6 +27,7 @@ export class MemoryLedger {
     const out = createOrg(c, now, this.catalog);
     if (!out.ok) throw out.error;
     this.orgs.set(c.id, out.state);
+    this.keep(c.id, out.archived);
     this.journal.push(...out.txns);
     this.events.push(...out.events);
     return out.state;
@@ -51,6 +55,7 @@ export class MemoryLedger {
       }
     }
     const out = execute(state, cmd, now, this.catalog);
+    this.keep(orgId, out.archived);
     this.journal.push(...out.txns);
     this.events.push(...out.events);
     if (idempotencyKey !== undefined) {
@@ -64,6 +69,34 @@ export class MemoryLedger {
     }
     if (!out.ok) throw out.error;
     return structuredClone(out.result) as T;
+  }
+
+  private keep(orgId: string, a: Archived) {
+    let h = this.history.get(orgId);
+    if (!h) {
+      h = noneArchived();
+      this.history.set(orgId, h);
+    }
+    h.grants.push(...a.grants);
+    h.holds.push(...a.holds);
+    h.purchases.push(...a.purchases);
+  }
+
+  /** Open and archived together, in creation order: every hold, grant or purchase the org ever had. */
+  all(orgId: string) {
+    const s = this.org(orgId);
+    const h = this.history.get(orgId) ?? noneArchived();
+    const bySeq = <T extends { id: string }>(xs: T[]) =>
+      xs.sort(
+        (a, b) =>
+          parseInt(a.id.slice(a.id.lastIndexOf('_') + 1), 36) -
+          parseInt(b.id.slice(b.id.lastIndexOf('_') + 1), 36),
+      );
+    return {
+      grants: bySeq([...h.grants, ...s.grants]),
+      holds: bySeq([...h.holds, ...s.holds]),
+      purchases: bySeq([...h.purchases, ...s.purchases]),
+    };
   }
 
   transactions(orgId: string, visibleOnly = true): Transaction[] {

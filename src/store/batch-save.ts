@@ -23,6 +23,7 @@ import {
   type StoredOutcome,
 } from './batch.ts';
 import type { Dialect, IdempotencyRow } from './dialect.ts';
+import { type HistoryRow, historyRows } from './history-rows.ts';
 import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
 import { inTransaction, type Proc } from './sql.ts';
@@ -63,6 +64,8 @@ export interface BatchRows {
   txns: TxnRow[];
   usage: UsageCell[];
   events: { org_id: string; type: string; at: number; data: string }[];
+  /** Closed grants and resolved holds that left their org's state (history-rows.ts). */
+  history: HistoryRow[];
   /** One record per (org, key): the first of the batch, the one its later operations replayed. */
   idempotency: IdempotencyRow[];
   /** Orgs whose member list is rewritten, with the members they have now. */
@@ -84,6 +87,7 @@ export function batchRows(changes: BatchChanges): BatchRows {
       at: e.at,
       data: JSON.stringify(e.data),
     })),
+    history: changes.archived.flatMap((a) => historyRows(a.org_id, a.archived)),
     idempotency: [],
     members: [],
     changed: [...changes.orgs.keys()],

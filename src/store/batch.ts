@@ -7,6 +7,7 @@
  * it without the operation that caused it.
  */
 import {
+  type Archived,
   availableOf,
   balanceOf,
   type Catalog,
@@ -57,6 +58,8 @@ export interface BatchChanges {
   orgs: Map<string, DirtyOrg>;
   txns: Transaction[];
   events: DomainEvent[];
+  /** What left the orgs' states (core/archive.ts), for the history table. */
+  archived: { org_id: string; archived: Archived }[];
   idem: IdemRow[];
 }
 
@@ -98,7 +101,7 @@ export function applyBatch(
   idem: Map<string, IdempotencyRecord>,
   catalog: Catalog,
 ): { outcomes: WriteResult[]; changes: BatchChanges } {
-  const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], idem: [] };
+  const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], archived: [], idem: [] };
   const outcomes: WriteResult[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
@@ -148,6 +151,7 @@ function applyOne(
         changes.orgs.set(op.orgId, { ...entry, isNew: true, membersChanged: false });
         changes.txns.push(...out.txns);
         changes.events.push(...out.events);
+        changes.archived.push({ org_id: op.orgId, archived: out.archived });
         outcome = {
           ok: true,
           result: structuredClone(out.state),
@@ -168,7 +172,8 @@ function applyOne(
   } else {
     const out = execute(entry.state, op.cmd, opts.now, catalog);
     // Events count as changes: a threshold that time alone crossed disarms with its alert.
-    if (out.txns.length > 0 || out.events.length > 0 || out.ok) {
+    const archived = out.archived.grants.length + out.archived.holds.length + out.archived.purchases.length;
+    if (out.txns.length > 0 || out.events.length > 0 || archived > 0 || out.ok) {
       const dirty = changes.orgs.get(op.orgId);
       const membersChanged = MEMBER_COMMANDS.has(op.cmd.type);
       if (dirty) dirty.membersChanged ||= membersChanged;
@@ -176,6 +181,7 @@ function applyOne(
     }
     changes.txns.push(...out.txns);
     changes.events.push(...out.events);
+    changes.archived.push({ org_id: op.orgId, archived: out.archived });
     outcome = out.ok
       ? {
           ok: true,

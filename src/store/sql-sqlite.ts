@@ -161,6 +161,10 @@ export const sqliteDialect: Dialect = {
       ]),
     );
     yield* runMany(
+      'INSERT INTO history (org_id, kind, seq, id, status, body) VALUES (?, ?, ?, ?, ?, ?)',
+      rows.history.map((h) => [h.org_id, h.kind, h.seq, h.id, h.status, h.body]),
+    );
+    yield* runMany(
       'INSERT INTO events (org_id, type, at, data) VALUES (?, ?, ?, ?)',
       rows.events.map((e) => [e.org_id, e.type, e.at, e.data]),
     );

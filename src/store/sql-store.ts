@@ -9,7 +9,10 @@ import {
   type Command,
   type CreateOrg,
   execute,
+  type Grant,
+  type Hold,
   type OrgState,
+  type Purchase,
   type Transaction,
   Verifier,
   type Violation,
@@ -20,13 +23,16 @@ import type { Answer } from './batch-save.ts';
 import type { Dialect } from './dialect.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { type BatchInfo, GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { grantStatus, type HistoryItem, type HistoryKind } from './history-rows.ts';
 import { checkRowColumns } from './open-holds.ts';
 import type { OutboxStore } from './outbox.ts';
 import { OutboxRepo } from './outbox-repo.ts';
+import { page } from './outbox-rows.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { all, get, inTransaction, num, type Proc, query, run, script, value } from './sql.ts';
 import type {
+  HistoryFilter,
   OrgChanges,
   Page,
   Store,
@@ -133,6 +139,34 @@ export class SqlStore implements Store {
       ),
     );
     return rows.map((r) => r.id);
+  }
+
+  listHistory<K extends HistoryKind>(
+    orgId: string,
+    kind: K,
+    now: number,
+    f: HistoryFilter,
+  ): Promise<Page<HistoryItem<K>> | null> {
+    return this.engine.read(listHistory(this.catalog, orgId, kind, now, f));
+  }
+
+  async findHistory<K extends HistoryKind>(
+    orgId: string,
+    kind: K,
+    id: string,
+  ): Promise<HistoryItem<K> | null> {
+    const seq = seqOf(id);
+    if (seq === null) return null;
+    const body = await this.engine.read(
+      value<string>(
+        'SELECT body FROM history WHERE org_id = ? AND kind = ? AND seq = ? AND id = ?',
+        orgId,
+        kind,
+        seq,
+        id,
+      ),
+    );
+    return body === null ? null : (JSON.parse(body) as HistoryItem<K>);
   }
 
   listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
@@ -413,6 +447,67 @@ function* listTransactions(d: Dialect, orgId: string, f: TransactionFilter): Pro
     rows.map((r) => r.body),
     f.limit,
   );
+}
+
+const LISTS = { grant: 'grants', hold: 'holds', purchase: 'purchases' } as const;
+
+/**
+ * Grants, holds or purchases of an org, newest first: the open ones from its state (as of
+ * `now`, with what time alone closed since the last write), the closed ones from the
+ * history table, merged by seq (ids sort by creation). The cursor is an id of either.
+ */
+function* listHistory<K extends HistoryKind>(
+  catalog: Catalog,
+  orgId: string,
+  kind: K,
+  now: number,
+  f: HistoryFilter,
+): Proc<Page<HistoryItem<K>> | null> {
+  const json = yield* value<string>('SELECT state FROM orgs WHERE id = ?', orgId);
+  if (json === null) return null;
+  const state = JSON.parse(json) as OrgState;
+  const out = execute(state, { type: 'tick' }, now, catalog);
+  const inMemory = [
+    ...(state[LISTS[kind]] as HistoryItem<K>[]),
+    ...(out.archived[LISTS[kind]] as HistoryItem<K>[]),
+  ].map((x) => ({ x, seq: seqOf(x.id)! }));
+  const statusOf = (x: HistoryItem<K>) =>
+    kind === 'grant' ? grantStatus(x as Grant) : (x as Hold | Purchase).status;
+  let below = Number.MAX_SAFE_INTEGER;
+  if (f.starting_after !== undefined) {
+    const seq = seqOf(f.starting_after);
+    const known =
+      seq !== null &&
+      (inMemory.some((m) => m.x.id === f.starting_after) ||
+        (yield* get(
+          'SELECT 1 AS one FROM history WHERE org_id = ? AND kind = ? AND seq = ? AND id = ?',
+          orgId,
+          kind,
+          seq,
+          f.starting_after,
+        )) !== undefined);
+    if (!known) throw unknownCursor(f.starting_after, `a ${kind} of this org`);
+    below = seq;
+  }
+  const where = ['org_id = ?', 'kind = ?', 'seq < ?'];
+  const args: unknown[] = [orgId, kind, below];
+  if (f.status !== undefined) {
+    where.push('status = ?');
+    args.push(f.status);
+  }
+  const rows = yield* all<{ seq: number; body: string }>(
+    `SELECT seq, body FROM history WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+    ...args,
+    f.limit + 1,
+  );
+  const merged = [
+    ...inMemory.filter((m) => m.seq < below && (f.status === undefined || statusOf(m.x) === f.status)),
+    ...rows.map((r) => ({ x: JSON.parse(r.body) as HistoryItem<K>, seq: num(r.seq) })),
+  ]
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, f.limit + 1)
+    .map((m) => m.x);
+  return page(merged, f.limit);
 }
 
 function* usageReport(
