@@ -46,3 +46,18 @@ export async function listHistory<K extends HistoryKind>(
   if (!page) throw notFound('org', orgId);
   return page;
 }
+
+/** A purchase of the org, open (in its state) or archived (history table); null if none. */
+export async function findPurchase(
+  deps: AppDeps,
+  orgId: string,
+  purchaseId: string,
+  state?: OrgState | null,
+) {
+  const s = state === undefined ? await deps.store.getOrg(orgId, deps.clock.now()) : state;
+  if (!s) return null;
+  return (
+    s.purchases.find((x) => x.id === purchaseId) ??
+    (await deps.store.findHistory(orgId, 'purchase', purchaseId))
+  );
+}

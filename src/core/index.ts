@@ -3,7 +3,7 @@
 export * from './account-deletion.ts';
 export { nextDueAt } from './advance.ts';
 export { lowBalanceThreshold } from './alerts.ts';
-export { type Archived, RECENT_HOLDS_KEPT } from './archive.ts';
+export { type Archived, purchaseLookups, RECENT_HOLDS_KEPT, restore } from './archive.ts';
 export { MAX_TOPUP_THRESHOLD, MAX_TOPUPS_PER_PERIOD } from './auto-topup.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';

@@ -3,7 +3,7 @@
  * the reference the stores are compared with and the harness the rule tests drive. It
  * does no I/O; the durable stores in src/store/ wrap the same `execute`.
  */
-import { type Archived, noneArchived } from './archive.ts';
+import { type Archived, noneArchived, purchaseLookups, restore } from './archive.ts';
 import type { Catalog } from './catalog.ts';
 import { DomainError, notFound } from './errors.ts';
 import { decide, fingerprint, type IdempotencyRecord } from './idempotency.ts';
@@ -54,6 +54,7 @@ export class MemoryLedger {
         return structuredClone(d.replay.body) as T;
       }
     }
+    this.restoreFor(orgId, cmd);
     const out = execute(state, cmd, now, this.catalog);
     this.keep(orgId, out.archived);
     this.journal.push(...out.txns);
@@ -71,15 +72,35 @@ export class MemoryLedger {
     return structuredClone(out.result) as T;
   }
 
+  /** What the store does before a purchase command: the purchase and its grant back from history. */
+  private restoreFor(orgId: string, cmd: Command) {
+    const look = purchaseLookups(cmd);
+    const h = this.history.get(orgId);
+    if (!look || !h) return;
+    const purchases = h.purchases.filter(
+      (p) => p.id === look.purchase_id || (look.payment_id !== null && p.payment_id === look.payment_id),
+    );
+    const grants = h.grants.filter((g) => purchases.some((p) => p.grant_id === g.id));
+    restore(this.org(orgId), { purchases: structuredClone(purchases), grants: structuredClone(grants) });
+  }
+
+  /** History keeps the last version of each item (a restored purchase leaves again, changed). */
   private keep(orgId: string, a: Archived) {
     let h = this.history.get(orgId);
     if (!h) {
       h = noneArchived();
       this.history.set(orgId, h);
     }
-    h.grants.push(...a.grants);
-    h.holds.push(...a.holds);
-    h.purchases.push(...a.purchases);
+    const put = <T extends { id: string }>(list: T[], xs: T[]) => {
+      for (const x of xs) {
+        const i = list.findIndex((y) => y.id === x.id);
+        if (i >= 0) list[i] = x;
+        else list.push(x);
+      }
+    };
+    put(h.grants, a.grants);
+    put(h.holds, a.holds);
+    put(h.purchases, a.purchases);
   }
 
   /** Open and archived together, in creation order: every hold, grant or purchase the org ever had. */
@@ -104,6 +125,6 @@ export class MemoryLedger {
   }
 
   verify() {
-    return verify([...this.orgs.values()], this.journal);
+    return verify([...this.orgs.values()], this.journal, this.history);
   }
 }

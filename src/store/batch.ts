@@ -19,10 +19,14 @@ import {
   decide,
   execute,
   fingerprint,
+  type Grant,
   heldOf,
   type IdempotencyRecord,
   isDomainError,
   type OrgState,
+  type Purchase,
+  purchaseLookups,
+  restore,
   type Transaction,
 } from '../core/index.ts';
 import type { WriteOptions, WriteResult } from './types.ts';
@@ -100,13 +104,15 @@ export function applyBatch(
   loaded: Map<string, LoadedOrg>,
   idem: Map<string, IdempotencyRecord>,
   catalog: Catalog,
+  /** Archived purchases and their grants that the batch's purchase commands may need (batch-save.ts). */
+  fromTable: Map<string, Archived> = new Map(),
 ): { outcomes: WriteResult[]; changes: BatchChanges } {
   const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], archived: [], idem: [] };
   const outcomes: WriteResult[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     try {
-      outcomes.push(applyOne(op, loaded, idem, catalog, changes));
+      outcomes.push(applyOne(op, loaded, idem, catalog, changes, fromTable));
     } catch (e) {
       throw new BatchAbort(i, e);
     }
@@ -120,6 +126,7 @@ function applyOne(
   idem: Map<string, IdempotencyRecord>,
   catalog: Catalog,
   changes: BatchChanges,
+  fromTable: Map<string, Archived>,
 ): WriteResult {
   const { opts } = op;
   let fp = '';
@@ -170,6 +177,7 @@ function applyOne(
       replayed: false,
     };
   } else {
+    restoreFor(entry.state, op, changes, fromTable);
     const out = execute(entry.state, op.cmd, opts.now, catalog);
     // Events count as changes: a threshold that time alone crossed disarms with its alert.
     const archived = out.archived.grants.length + out.archived.holds.length + out.archived.purchases.length;
@@ -226,6 +234,37 @@ function applyOne(
     if (!loaded.has(op.orgId)) changes.idem.pop();
   }
   return outcome;
+}
+
+/**
+ * Puts back the archived purchase (and its grant) a purchase command names, as it last
+ * left: from this batch's own archive if it left here, else as loaded from the table.
+ */
+function restoreFor(
+  state: OrgState,
+  op: Op & { kind: 'exec' },
+  changes: BatchChanges,
+  archived: Map<string, Archived>,
+) {
+  const look = purchaseLookups(op.cmd);
+  if (!look) return;
+  const purchases = new Map<string, Purchase>();
+  const grants = new Map<string, Grant>();
+  const take = (a: Archived) => {
+    for (const p of a.purchases)
+      if (p.id === look.purchase_id || (look.payment_id !== null && p.payment_id === look.payment_id))
+        purchases.set(p.id, p);
+    for (const g of a.grants) grants.set(g.id, g);
+  };
+  const loadedHere = archived.get(op.orgId);
+  if (loadedHere) take(loadedHere);
+  for (const a of changes.archived) if (a.org_id === op.orgId) take(a.archived);
+  if (purchases.size === 0) return;
+  const ps = [...purchases.values()].map((p) => structuredClone(p));
+  const gs = ps.flatMap((p) =>
+    p.grant_id !== null && grants.has(p.grant_id) ? [structuredClone(grants.get(p.grant_id)!)] : [],
+  );
+  restore(state, { purchases: ps, grants: gs });
 }
 
 function snapshot(state: OrgState, now: number) {

@@ -20,6 +20,8 @@ export interface HistoryRow {
   seq: number;
   id: string;
   status: string;
+  /** A purchase's payment (a payment fulfils one purchase: found by it when archived). */
+  payment_id: string | null;
   /** The item's JSON. */
   body: string;
 }
@@ -27,12 +29,17 @@ export interface HistoryRow {
 export const grantStatus = (g: Grant) => (g.closed_at === null ? 'live' : 'closed');
 
 export function historyRows(orgId: string, a: Archived): HistoryRow[] {
-  const row = (kind: HistoryKind, x: { id: string }, status: string): HistoryRow => ({
+  const row = (
+    kind: HistoryKind,
+    x: { id: string; payment_id?: string | null },
+    status: string,
+  ): HistoryRow => ({
     org_id: orgId,
     kind,
     seq: seqOf(x.id)!,
     id: x.id,
     status,
+    payment_id: x.payment_id ?? null,
     body: JSON.stringify(x),
   });
   return [
@@ -40,4 +47,14 @@ export function historyRows(orgId: string, a: Archived): HistoryRow[] {
     ...a.holds.map((h) => row('hold', h, h.status)),
     ...a.purchases.map((p) => row('purchase', p, p.status)),
   ];
+}
+
+/**
+ * A batch's history rows, one per item: an item archived twice in one batch (a purchase
+ * put back for a refund leaves again) is written as it last left.
+ */
+export function lastOfEach(rows: HistoryRow[]): HistoryRow[] {
+  const byKey = new Map<string, HistoryRow>();
+  for (const r of rows) byKey.set(`${r.org_id}\u0000${r.kind}\u0000${r.seq}`, r);
+  return [...byKey.values()];
 }

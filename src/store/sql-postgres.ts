@@ -147,10 +147,12 @@ export function postgresDialect(schema: string, changesChannel: string): Dialect
            ON CONFLICT (org_id, day, tool, operation, member_id, project_id)
            DO UPDATE SET credits = usage_daily.credits + excluded.credits, count = usage_daily.count + excluded.count),
          hist AS (
-           INSERT INTO history (org_id, kind, seq, id, status, body)
-           SELECT org_id, kind, seq, id, status, body
+           INSERT INTO history (org_id, kind, seq, id, status, payment_id, body)
+           SELECT org_id, kind, seq, id, status, payment_id, body
              FROM json_to_recordset(?::json) AS h(org_id text, kind text, seq bigint, id text,
-               status text, body text)),
+               status text, payment_id text, body text)
+           ON CONFLICT (org_id, kind, seq) DO UPDATE SET status = excluded.status,
+             payment_id = excluded.payment_id, body = excluded.body),
          events AS (
            INSERT INTO events (org_id, type, at, data)
            SELECT org_id, type, at, data

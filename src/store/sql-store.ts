@@ -5,6 +5,7 @@
  * outbox) in the writer thread; PostgreSQL's (postgres.ts) runs them all on its pool.
  */
 import {
+  type Archived,
   type Catalog,
   type Command,
   type CreateOrg,
@@ -223,6 +224,7 @@ export class SqlStore implements Store {
         }
         const state = JSON.parse(r.state) as OrgState;
         v.checkOrg(state);
+        v.checkHistory(state, await this.engine.read(readHistory(r.id)));
         checkRowColumns(v, state, {
           next_due_at: r.next_due_at === null ? null : num(r.next_due_at),
           open_holds: num(r.open_holds),
@@ -447,6 +449,26 @@ function* listTransactions(d: Dialect, orgId: string, f: TransactionFilter): Pro
     rows.map((r) => r.body),
     f.limit,
   );
+}
+
+/** Everything of one org in the history table (for verify), read a page at a time. */
+function* readHistory(orgId: string): Proc<Archived> {
+  const a: Archived = { grants: [], holds: [], purchases: [] };
+  for (const kind of ['grant', 'hold', 'purchase'] as const) {
+    let seq = -1;
+    for (;;) {
+      const rows = yield* all<{ seq: number; body: string }>(
+        `SELECT seq, body FROM history WHERE org_id = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ${VERIFY_TXNS_PER_READ}`,
+        orgId,
+        kind,
+        seq,
+      );
+      for (const r of rows) (a[LISTS[kind]] as unknown[]).push(JSON.parse(r.body));
+      if (rows.length < VERIFY_TXNS_PER_READ) break;
+      seq = num(rows[rows.length - 1]!.seq);
+    }
+  }
+  return a;
 }
 
 const LISTS = { grant: 'grants', hold: 'holds', purchase: 'purchases' } as const;

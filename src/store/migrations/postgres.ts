@@ -330,7 +330,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
   `,
   // Bounded org state (issue 14): closed grants and resolved holds leave the org's state
   // (core/archive.ts) and are kept here, one row each, written from each batch's change
-  // set; the lists read the state (open) and this table (closed), newest first by seq.
+  // set; the lists read the state (open) and this table (closed), newest first by seq. A
+  // late confirmation or a refund of an archived purchase finds it here (by id or payment).
   `
   CREATE TABLE history (
     org_id text NOT NULL,
@@ -338,9 +339,11 @@ export const POSTGRES_MIGRATIONS: string[] = [
     seq bigint NOT NULL,
     id text NOT NULL,
     status text NOT NULL,
+    payment_id text,
     body text NOT NULL,
     PRIMARY KEY (org_id, kind, seq)
   );
   CREATE INDEX history_status ON history (org_id, kind, status, seq);
+  CREATE INDEX history_payment ON history (org_id, payment_id) WHERE payment_id IS NOT NULL;
   `,
 ];
