@@ -522,9 +522,15 @@ function* listHistory<K extends HistoryKind>(
     ...args,
     f.limit + 1,
   );
+  // The state was read before the table, outside one snapshot: an item a batch archived in
+  // between is in both, and the table's copy is the newer.
+  const fromTable = rows.map((r) => ({ x: JSON.parse(r.body) as HistoryItem<K>, seq: num(r.seq) }));
+  const inTable = new Set(fromTable.map((m) => m.x.id));
   const merged = [
-    ...inMemory.filter((m) => m.seq < below && (f.status === undefined || statusOf(m.x) === f.status)),
-    ...rows.map((r) => ({ x: JSON.parse(r.body) as HistoryItem<K>, seq: num(r.seq) })),
+    ...inMemory.filter(
+      (m) => m.seq < below && !inTable.has(m.x.id) && (f.status === undefined || statusOf(m.x) === f.status),
+    ),
+    ...fromTable,
   ]
     .sort((a, b) => b.seq - a.seq)
     .slice(0, f.limit + 1)
