@@ -8,7 +8,7 @@
  */
 import type { AutoTopup, Purchase } from '../core/index.ts';
 import type { AppDeps } from './deps.ts';
-import { loadOrg, runCommand, type Written } from './ledger.ts';
+import { findPurchase, loadOrg, runCommand, type Written } from './ledger.ts';
 import { completePayment, PaymentsUnavailable, providerOf } from './purchases.ts';
 
 export interface AutoTopupSettings {
@@ -34,8 +34,7 @@ export async function getAutoTopup(deps: AppDeps, orgId: string): Promise<AutoTo
 
 /** Pays one requested top-up. Returns what happened, for the job's record. */
 export async function payAutoTopup(deps: AppDeps, orgId: string, purchaseId: string): Promise<string> {
-  const state = await loadOrg(deps, orgId);
-  const p = state.purchases.find((x) => x.id === purchaseId);
+  const p = await findPurchase(deps, orgId, purchaseId, await loadOrg(deps, orgId));
   if (!p) return 'purchase not found';
   if (p.status !== 'pending') return `already ${p.status}`;
   let provider: ReturnType<typeof providerOf>;

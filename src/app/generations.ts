@@ -741,7 +741,9 @@ export class GenerationService {
     } else if (res.error.code === 'hold_not_open' || res.error.code === 'idempotency_key_reuse') {
       // Settled before under another command, or resolved by time: the hold says what happened.
       const state = await deps.store.getOrg(r.org_id, now);
-      const hold = state?.holds.find((h) => h.id === holdId);
+      const hold =
+        state?.holds.find((h) => h.id === holdId) ??
+        (state ? await deps.store.findHistory(r.org_id, 'hold', holdId) : null);
       if (hold?.status === 'captured') {
         charged = hold.captured;
         const paid = Math.floor(hold.captured / price);
@@ -760,7 +762,7 @@ export class GenerationService {
             });
         });
       } else {
-        const how = hold?.status === 'expired' || hold === undefined ? 'expired' : (hold.status as string);
+        const how = hold?.status === 'expired' || !hold ? 'expired' : (hold.status as string);
         r.error = {
           code: `hold_${how}`,
           message: `the batch's hold ${how === 'expired' ? 'expired' : `was ${how}`} before the images were charged: nothing was charged and no image is delivered`,

@@ -4,7 +4,8 @@
  * DomainError; one that was itself a replay says so on the error (`replayed`).
  */
 import { type Command, notFound, type OrgState } from '../core/index.ts';
-import type { BalanceSnapshot } from '../store/types.ts';
+import type { HistoryItem, HistoryKind } from '../store/history-rows.ts';
+import type { BalanceSnapshot, HistoryFilter, Page } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
 
 export interface Written<T> {
@@ -32,4 +33,31 @@ export async function loadOrg(deps: AppDeps, orgId: string): Promise<OrgState> {
   const state = await deps.store.getOrg(orgId, deps.clock.now());
   if (!state) throw notFound('org', orgId);
   return state;
+}
+
+/** Grants, holds or purchases of an org as of the clock's now, newest first: open and closed. */
+export async function listHistory<K extends HistoryKind>(
+  deps: AppDeps,
+  orgId: string,
+  kind: K,
+  filter: HistoryFilter,
+): Promise<Page<HistoryItem<K>>> {
+  const page = await deps.store.listHistory(orgId, kind, deps.clock.now(), filter);
+  if (!page) throw notFound('org', orgId);
+  return page;
+}
+
+/** A purchase of the org, open (in its state) or archived (history table); null if none. */
+export async function findPurchase(
+  deps: AppDeps,
+  orgId: string,
+  purchaseId: string,
+  state?: OrgState | null,
+) {
+  const s = state === undefined ? await deps.store.getOrg(orgId, deps.clock.now()) : state;
+  if (!s) return null;
+  return (
+    s.purchases.find((x) => x.id === purchaseId) ??
+    (await deps.store.findHistory(orgId, 'purchase', purchaseId))
+  );
 }

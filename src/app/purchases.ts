@@ -10,7 +10,7 @@ import { developmentProvider } from '../payments/development.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import { outboxOf } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
-import { loadOrg, runCommand, type Written } from './ledger.ts';
+import { findPurchase, loadOrg, runCommand, type Written } from './ledger.ts';
 import { recordPackPayment, recordRefund } from './receipts.ts';
 
 export class PaymentsUnavailable extends Error {
@@ -64,7 +64,7 @@ export async function completePayment(
   receipt?: { receipt_url: string | null; payment_method: string | null },
 ): Promise<Purchase> {
   const outbox = await outboxOf(deps.store);
-  const purchase = (await loadOrg(deps, orgId)).purchases.find((x) => x.id === purchaseId) ?? null;
+  const purchase = await findPurchase(deps, orgId, purchaseId, await loadOrg(deps, orgId));
   await recordPackPayment(deps, orgId, purchase, purchaseId, paymentId, money, receipt);
   const done = await runCommand<Purchase>(
     deps,
@@ -80,7 +80,7 @@ export async function refund(deps: AppDeps, orgId: string, purchaseId: string, k
   if (!/^[A-Za-z0-9_]{1,100}$/.test(purchaseId))
     throw new DomainError('not_found', `purchase ${purchaseId} not found`);
   // Money goes back first: should that fail, the credits stay and the operator can retry.
-  const p = (await loadOrg(deps, orgId)).purchases.find((x) => x.id === purchaseId);
+  const p = await findPurchase(deps, orgId, purchaseId, await loadOrg(deps, orgId));
   if (p?.status === 'completed' && deps.provider && deps.payments !== 'disabled')
     await deps.provider.refund(orgId, p);
   const r = await runCommand<Purchase>(

@@ -10,7 +10,7 @@ import { isDomainError, type Purchase } from '../core/index.ts';
 import type { StripeProvider } from '../payments/stripe.ts';
 import { outboxOf, type Payment } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
-import { runCommand } from './ledger.ts';
+import { findPurchase, runCommand } from './ledger.ts';
 
 export interface Discrepancy {
   payment: Payment;
@@ -65,7 +65,7 @@ export async function reconcile(
       seen.add(p.payment_id);
       report.checked++;
       const state = await deps.store.getOrg(p.org_id, deps.clock.now());
-      const purchase = state?.purchases.find((x) => x.id === p.purchase_id);
+      const purchase = p.purchase_id ? await findPurchase(deps, p.org_id, p.purchase_id, state) : null;
       if (purchase && purchase.payment_id === p.payment_id) {
         await outbox.markPaymentCredited(p.org_id, p.payment_id, deps.clock.now());
         continue; // credited; only the mark was missing

@@ -128,7 +128,7 @@ describe('draw order', () => {
       { type: 'capture', hold_id: h.id, amount: 2, usage: image('1080p') },
       t0 + 3,
     );
-    const grants = new Map(l.org('org_a').grants.map((g) => [g.id, g]));
+    const grants = new Map(l.all('org_a').grants.map((g) => [g.id, g]));
     for (const t of [consumed, captured]) {
       expect(t.sources.reduce((s, x) => s + x.amount, 0)).toBe(-t.amount);
       for (const s of t.sources) expect(grants.get(s.grant_id)?.source).toBe(s.source);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RECENT_HOLDS_KEPT } from './archive.ts';
 import { MAX_OPEN_HOLDS } from './holds.ts';
 import type { Transaction } from './journal.ts';
 import type { Hold } from './state.ts';
@@ -72,7 +73,7 @@ describe('holds', () => {
     );
     expect(t).toMatchObject({ type: 'usage', amount: -5, balance_after: 15, hold_id: h.id });
     expect(numbers(l, t0 + 1)).toEqual({ balance: 15, held: 0, available: 15 });
-    expect(l.org('org_a').holds[0]).toMatchObject({ status: 'captured', captured: 5 });
+    expect(l.all('org_a').holds[0]).toMatchObject({ status: 'captured', captured: 5 });
   });
 
   it('captures the whole hold when no amount is given', () => {
@@ -111,7 +112,7 @@ describe('holds', () => {
       t0 + 1,
     );
     expect(t.type).toBe('release');
-    expect(l.org('org_a').holds[0]).toMatchObject({ status: 'released', captured: 0 });
+    expect(l.all('org_a').holds[0]).toMatchObject({ status: 'released', captured: 0 });
     expect(log(l).length).toBe(before); // the user-facing log has no new line
     expect(log(l).some((x) => x.type === 'usage' && x.amount === 0)).toBe(false);
     expect(numbers(l, t0 + 1)).toMatchObject({ available: 20, held: 0 });
@@ -140,7 +141,7 @@ describe('holds', () => {
     l.run('org_a', { type: 'tick' }, t0 + 600_000 - 1);
     expect(numbers(l, t0 + 600_000 - 1).held).toBe(8);
     l.run('org_a', { type: 'tick' }, t0 + 600_000);
-    expect(l.org('org_a').holds.find((x) => x.id === h.id)).toMatchObject({
+    expect(l.all('org_a').holds.find((x) => x.id === h.id)).toMatchObject({
       status: 'expired',
       resolved_at: t0 + 600_000,
     });
@@ -179,7 +180,7 @@ describe('holds', () => {
     expect(numbers(l, t0 + 2).balance).toBe(17);
   });
 
-  it('keeps the 50 most recently resolved holds; an older one answers not_found, its log lines stay', () => {
+  it('moves resolved holds out of the state, keeping the last 20 ids so a late capture answers hold_not_open', () => {
     const l = ledgerWith('basic', t0);
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
@@ -188,13 +189,12 @@ describe('holds', () => {
       ids.push(h.id);
     }
     const open = l.run<Hold>('org_a', { type: 'hold', amount: 2, ttl_seconds: 900 }, t0 + 100);
-    const kept = l.org('org_a').holds;
-    expect(kept.filter((h) => h.status !== 'open').map((h) => h.id)).toEqual(ids.slice(10));
-    expect(kept.find((h) => h.id === open.id)?.status).toBe('open');
-    expect(refusal(() => l.run('org_a', { type: 'release', hold_id: ids[10]! }, t0 + 101)).code).toBe(
-      'hold_not_open',
-    );
-    expect(refusal(() => l.run('org_a', { type: 'release', hold_id: ids[9]! }, t0 + 101)).code).toBe(
+    expect(l.org('org_a').holds.map((h) => h.id)).toEqual([open.id]);
+    expect(l.org('org_a').recent_holds).toHaveLength(RECENT_HOLDS_KEPT);
+    expect(l.all('org_a').holds.map((h) => h.id)).toEqual([...ids, open.id]);
+    const late = refusal(() => l.run('org_a', { type: 'release', hold_id: ids[40]! }, t0 + 101));
+    expect(late).toMatchObject({ code: 'hold_not_open', extra: { status: 'released' } });
+    expect(refusal(() => l.run('org_a', { type: 'release', hold_id: ids[39]! }, t0 + 101)).code).toBe(
       'not_found',
     );
     expect(l.transactions('org_a', false).filter((t) => t.hold_id === ids[0]).length).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
  * used and returns the rest; release returns everything; a hold left open past its expiry
  * is released automatically. `consume` is hold + capture in one step.
  */
+import { recentHoldStatus } from './archive.ts';
 import { chargeBudgets, checkBudgets } from './budgets.ts';
 import { findOperation } from './catalog.ts';
 import type { Ctx } from './context.ts';
@@ -14,13 +15,6 @@ import { record } from './journal.ts';
 import { type Hold, type HoldAllocation, nextId, type Usage } from './state.ts';
 import { creditCount } from './wording.ts';
 
-/**
- * Resolved holds kept in state so a late capture gets `hold_not_open`, not `not_found`,
- * and GET /holds can show recent ones. Few on purpose: the state is rewritten by every
- * write of the org, and 200 of them made a busy generation org's state ≈ 49 KB. The log
- * keeps every capture and release for good.
- */
-export const RESOLVED_HOLDS_KEPT = 50;
 export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 /**
  * Open holds one org may have at once. Open holds live in the org's state, which every
@@ -95,7 +89,11 @@ export function createHold(ctx: Ctx, r: HoldRequest): Hold {
 
 export function openHold(ctx: Ctx, id: string): Hold {
   const h = ctx.state.holds.find((x) => x.id === id);
-  if (!h) throw notFound('hold', id);
+  if (!h) {
+    const status = recentHoldStatus(ctx.state, id);
+    if (status === null) throw notFound('hold', id);
+    throw new DomainError('hold_not_open', `hold ${id} is ${status}`, { hold_id: id, status });
+  }
   if (h.status !== 'open')
     throw new DomainError('hold_not_open', `hold ${id} is ${h.status}`, { hold_id: id, status: h.status });
   return h;
@@ -169,7 +167,6 @@ export function captureHold(ctx: Ctx, id: string, amount: number, usage: Usage) 
   );
   ctx.txns.push(txn);
   recordLost(ctx, lost, lostSources, h.id);
-  pruneResolved(ctx);
   return txn;
 }
 
@@ -198,7 +195,6 @@ export function releaseHold(
     ),
   );
   recordLost({ ...ctx, now: at }, lost, lostSources, h.id);
-  pruneResolved(ctx);
   return h;
 }
 
@@ -235,13 +231,4 @@ function describeUsage(u: Usage, charged: number, held: number): string {
   return charged === held
     ? `${what}: ${creditCount(charged)}`
     : `${what}: ${charged} of ${held} held credits charged, ${held - charged} released`;
-}
-
-function pruneResolved(ctx: Ctx) {
-  const holds = ctx.state.holds;
-  let resolved = 0;
-  for (const h of holds) if (h.status !== 'open') resolved++;
-  if (resolved <= RESOLVED_HOLDS_KEPT) return;
-  let drop = resolved - RESOLVED_HOLDS_KEPT;
-  ctx.state.holds = holds.filter((h) => h.status === 'open' || drop-- <= 0);
 }

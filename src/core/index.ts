@@ -3,6 +3,7 @@
 export * from './account-deletion.ts';
 export { nextDueAt } from './advance.ts';
 export { lowBalanceThreshold } from './alerts.ts';
+export { type Archived, RECENT_HOLDS_KEPT, restore } from './archive.ts';
 export { MAX_TOPUP_THRESHOLD, MAX_TOPUPS_PER_PERIOD } from './auto-topup.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
@@ -23,6 +24,7 @@ export {
   previewPlanChange,
 } from './plan-preview.ts';
 export * from './price-per-credit.ts';
+export { purchaseLookups } from './purchase-lookups.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';

@@ -9,6 +9,7 @@
 import { adjust } from './adjustments.ts';
 import { advance } from './advance.ts';
 import { checkLowBalance, setAlerts } from './alerts.ts';
+import { type Archived, archive, noneArchived } from './archive.ts';
 import { checkAutoTopup, failPurchase, setAutoTopup, settleAutoTopup } from './auto-topup.ts';
 import { budgetPeriodStart, rollBudget } from './budgets.ts';
 import { type Catalog, findOperation, type TierId, tierOf } from './catalog.ts';
@@ -98,9 +99,10 @@ export interface CreateOrg {
   overage_limit?: number;
 }
 
+/** `archived`: what left the state in this step (archive.ts), for the store's history table. */
 export type Outcome =
-  | { ok: true; result: unknown; txns: Transaction[]; events: DomainEvent[] }
-  | { ok: false; error: DomainError; txns: Transaction[]; events: DomainEvent[] };
+  | { ok: true; result: unknown; txns: Transaction[]; events: DomainEvent[]; archived: Archived }
+  | { ok: false; error: DomainError; txns: Transaction[]; events: DomainEvent[]; archived: Archived };
 
 /** The price of some work, from the catalog: a whole number of credits fixed before it starts. */
 export function priceOf(catalog: Catalog, items: PricedItem[]): number {
@@ -166,10 +168,11 @@ export function createOrg(c: CreateOrg, now: number, catalog: Catalog): Outcome 
       });
     }
   } catch (e) {
-    if (isDomainError(e)) return { ok: false, error: e, txns: [], events: [], state };
+    if (isDomainError(e))
+      return { ok: false, error: e, txns: [], events: [], archived: noneArchived(), state };
     throw e;
   }
-  return { ok: true, result: state, txns: ctx.txns, events: ctx.events, state };
+  return { ok: true, result: state, txns: ctx.txns, events: ctx.events, archived: archive(state), state };
 }
 
 /** Free credits come once per org, ever: created on Free, never again after a cancel. */
@@ -203,7 +206,9 @@ export function execute(state: OrgState, cmd: Command, now: number, catalog: Cat
     watch(ctx);
     assertOrgSound(state);
     assertBalanceMoved(state, balanceBefore, ctx.txns);
-    return { ok: true, result, txns: ctx.txns, events: ctx.events };
+    // Archived after the checks: they look at the state the rule left; what leaves it now is
+    // history (resolved holds, spent grants, settled purchases) that no balance counts.
+    return { ok: true, result, txns: ctx.txns, events: ctx.events, archived: archive(state) };
   } catch (e) {
     if (!isDomainError(e)) throw e;
     // Every rule checks before it mutates, so a refusal has changed nothing past this point.
@@ -211,7 +216,13 @@ export function execute(state: OrgState, cmd: Command, now: number, catalog: Cat
     const txns = ctx.txns.slice(0, timeTxns);
     assertOrgSound(state);
     assertBalanceMoved(state, balanceBefore, txns);
-    return { ok: false, error: e, txns, events: ctx.events.slice(0, timeEvents) };
+    return {
+      ok: false,
+      error: e,
+      txns,
+      events: ctx.events.slice(0, timeEvents),
+      archived: archive(state),
+    };
   }
 }
 

@@ -130,7 +130,7 @@ describe('purchases', () => {
       ['refund', -8, 0],
     ]);
     expect(numbers(l, t0 + 2)).toEqual({ balance: 0, held: 0, available: 0 });
-    expect(l.org('org_a').purchases[0]).toMatchObject({ status: 'refunded', revoked: 18 });
+    expect(l.all('org_a').purchases[0]).toMatchObject({ status: 'refunded', revoked: 18 });
     expect(l.verify()).toEqual([]);
   });
 
@@ -175,7 +175,7 @@ describe('purchases with an expiry', () => {
     const r = l.run<Purchase>('org_a', { type: 'purchase_refund', purchase_id: p.id }, t0 + 2 * DAY);
     expect(r).toMatchObject({ status: 'refunded', revoked: 0 });
     expect(openGrants(l, 'org_a', 'purchase')).toEqual([]);
-    const g = l.org('org_a').grants.find((x) => x.purchase_id === p.id)!;
+    const g = l.all('org_a').grants.find((x) => x.purchase_id === p.id)!;
     expect(g).toMatchObject({ closed_reason: 'expired', closed_at: t0 + DAY });
     expect(numbers(l, t0 + 2 * DAY).balance).toBe(5);
   });

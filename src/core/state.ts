@@ -125,8 +125,10 @@ export interface OrgState {
   overage_used: number;
   subscription: Subscription;
   grants: Grant[];
-  /** Open holds, plus recently resolved ones so a late capture gets `hold_not_open`. */
+  /** Open holds; resolved ones leave the state (archive.ts). */
   holds: Hold[];
+  /** `"<hold id> <status>"` of the last few resolved holds, so a late capture gets `hold_not_open`. */
+  recent_holds?: string[];
   budgets: Budget[];
   purchases: Purchase[];
   /** People spending from the pool; only tiers with team access may have more than an owner. */

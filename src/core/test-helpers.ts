@@ -70,7 +70,7 @@ export function bySource(ledger: MemoryLedger, orgId = 'org_a'): Record<GrantSou
 }
 
 export function openGrants(ledger: MemoryLedger, orgId = 'org_a', source?: GrantSource) {
-  return ledger.org(orgId).grants.filter((g) => g.closed_at === null && (!source || g.source === source));
+  return ledger.all(orgId).grants.filter((g) => g.closed_at === null && (!source || g.source === source));
 }
 
 /** The user-facing log, oldest first (the API lists it newest first). */

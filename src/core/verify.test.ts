@@ -16,6 +16,8 @@ function checksAfter(tamper: (states: Map<string, OrgState>, journal: Transactio
 const txnOf = (journal: Transaction[], type: Transaction['type'], org = 'org_a') =>
   journal.find((t) => t.type === type && t.org_id === org)!;
 
+const l0 = busyLedger();
+
 describe('verify', () => {
   it('passes on a valid ledger', () => {
     expect(busyLedger().verify()).toEqual([]);
@@ -40,8 +42,9 @@ describe('verify', () => {
 
   it('detects credits left in a closed grant', () => {
     const checks = checksAfter((s) => {
-      const g = s.get('org_a')!.grants.find((x) => x.closed_at !== null)!;
-      g.remaining = 1;
+      // A closed grant put back into the state with a credit in it.
+      const g = l0.all('org_a').grants.find((x) => x.closed_at !== null)!;
+      s.get('org_a')!.grants.push({ ...structuredClone(g), remaining: 1 });
     });
     expect(checks).toContain('closed_grant_empty');
   });
@@ -85,8 +88,9 @@ describe('verify', () => {
 
   it('detects held credits that do not match the open holds', () => {
     const checks = checksAfter((s) => {
-      const h = s.get('org_a')!.holds.find((x) => x.status === 'captured')!;
-      h.status = 'open';
+      // A captured hold put back into the state as open: the journal says it holds nothing.
+      const h = l0.all('org_a').holds.find((x) => x.status === 'captured')!;
+      s.get('org_a')!.holds.push({ ...structuredClone(h), status: 'open' });
     });
     expect(checks).toContain('held_matches_holds');
   });

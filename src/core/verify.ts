@@ -9,6 +9,7 @@
  *  - no transaction id appears twice (nothing applied twice).
  * It is streaming-friendly: feed transactions one at a time, then check the states.
  */
+import type { Archived } from './archive.ts';
 import { isBalanceAccount, type Transaction } from './journal.ts';
 import { balanceOf, CREDIT_LINE, heldOf, type OrgState } from './state.ts';
 
@@ -146,15 +147,56 @@ export class Verifier {
     if (state.overage_used === 0 && balance < 0) this.fail(org, 'balance_not_negative', `balance ${balance}`);
   }
 
+  /**
+   * Checks what left the org's state (archive.ts) against the journal: a hold there is
+   * resolved and its account empty, a grant there holds nothing, a purchase there is
+   * settled, and nothing is both in the state and in history.
+   */
+  checkHistory(state: OrgState, a: Archived) {
+    const t = this.tally(state.id);
+    const acct = (name: string) => t.accounts.get(name) ?? 0;
+    const org = state.id;
+    const open = new Set([...state.grants, ...state.holds, ...state.purchases].map((x) => x.id));
+    for (const x of [...a.grants, ...a.holds, ...a.purchases])
+      if (open.has(x.id)) this.fail(org, 'history_apart', `${x.id} is both in the state and in history`);
+    for (const h of a.holds) {
+      if (h.status === 'open') this.fail(org, 'history_hold_resolved', `${h.id} is in history but open`);
+      if (acct(`hold:${h.id}`) !== 0)
+        this.fail(
+          org,
+          'history_hold_resolved',
+          `${h.id} is in history, journal holds ${acct(`hold:${h.id}`)}`,
+        );
+    }
+    for (const g of a.grants)
+      if (g.remaining !== 0 || acct(`grant:${g.id}`) !== 0)
+        this.fail(
+          org,
+          'history_grant_empty',
+          `${g.id} is in history with ${g.remaining} remaining, journal ${acct(`grant:${g.id}`)}`,
+        );
+    for (const p of a.purchases)
+      if (p.status === 'pending')
+        this.fail(org, 'history_purchase_settled', `${p.id} is in history but pending`);
+  }
+
   get ok() {
     return this.violations.length === 0;
   }
 }
 
 /** Convenience for in-memory callers: checks every org against its transactions. */
-export function verify(states: OrgState[], txns: Iterable<Transaction>): Violation[] {
+export function verify(
+  states: OrgState[],
+  txns: Iterable<Transaction>,
+  history?: Map<string, Archived>,
+): Violation[] {
   const v = new Verifier();
   for (const t of txns) v.addTransaction(t);
-  for (const s of states) v.checkOrg(s);
+  for (const s of states) {
+    v.checkOrg(s);
+    const h = history?.get(s.id);
+    if (h) v.checkHistory(s, h);
+  }
   return v.violations;
 }

@@ -3,6 +3,7 @@
  * batch-save.ts). Apart from both so the dialect can name them without importing the save
  * path that uses the dialect.
  */
+import type { HistoryRow } from './history-rows.ts';
 import type { UsageCell } from './usage-rollup.ts';
 
 export interface OrgRow {
@@ -44,6 +45,8 @@ export interface BatchRows {
   txns: TxnRow[];
   usage: UsageCell[];
   events: { org_id: string; type: string; at: number; data: string }[];
+  /** Closed grants and resolved holds that left their org's state (history-rows.ts). */
+  history: HistoryRow[];
   /** One record per (org, key): the first of the batch, the one its later operations replayed. */
   idempotency: IdempotencyRow[];
   /** Orgs whose member list is rewritten, with the members they have now. */

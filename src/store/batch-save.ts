@@ -6,10 +6,14 @@
  * it, in a new transaction: the only retry policy of the store.
  */
 import {
+  type Archived,
   type Catalog,
+  type Grant,
   type IdempotencyRecord,
   nextDueAt,
   type OrgState,
+  type Purchase,
+  purchaseLookups,
   type Transaction,
 } from '../core/index.ts';
 import {
@@ -24,9 +28,10 @@ import {
 } from './batch.ts';
 import type { BatchRows, IdempotencyRow, OrgRow, TxnRow } from './batch-rows.ts';
 import type { Dialect } from './dialect.ts';
+import { historyRows, lastOfEach } from './history-rows.ts';
 import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
-import { inTransaction, type Proc } from './sql.ts';
+import { all, inTransaction, type Proc, value } from './sql.ts';
 import type { StateCache } from './state-cache.ts';
 import type { WriteResult } from './types.ts';
 import { rollUp } from './usage-rollup.ts';
@@ -49,6 +54,7 @@ export function batchRows(changes: BatchChanges): BatchRows {
       at: e.at,
       data: JSON.stringify(e.data),
     })),
+    history: lastOfEach(changes.archived.flatMap((a) => historyRows(a.org_id, a.archived))),
     idempotency: [],
     members: [],
     changed: [...changes.orgs.keys()],
@@ -148,8 +154,9 @@ function* commitOnce({ d, cache, catalog }: BatchContext, ops: Op[]): Proc<Write
     }
     for (const id of ids) if (!loaded.has(id)) cache.delete(id);
     const idem = yield* loadIdempotency(d, ops);
+    const archived = yield* loadArchivedPurchases(ops, loaded);
 
-    const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog);
+    const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog, archived);
     const rowsToWrite = batchRows(changes);
     for (const [id, o] of changes.orgs) {
       const entry = loaded.get(id)!;
@@ -163,6 +170,43 @@ function* commitOnce({ d, cache, catalog }: BatchContext, ops: Op[]): Proc<Write
     for (const id of ids) cache.delete(id);
     throw e;
   }
+}
+
+/**
+ * Archived purchases (with their grants) that the batch's purchase commands name, by id or
+ * by payment: the core decides a late confirmation or a refund of one as it did before it
+ * left the state (core/archive.ts `restore`).
+ */
+function* loadArchivedPurchases(ops: Op[], loaded: Map<string, LoadedOrg>): Proc<Map<string, Archived>> {
+  const out = new Map<string, Archived>();
+  for (const op of ops) {
+    const look = op.kind === 'exec' ? purchaseLookups(op.cmd) : null;
+    if (!look || !loaded.has(op.orgId)) continue;
+    const purchases = (yield* all<{ body: string }>(
+      `SELECT body FROM history WHERE org_id = ? AND kind = 'purchase' AND ((seq = ? AND id = ?) OR payment_id = ?)`,
+      op.orgId,
+      seqOf(look.purchase_id) ?? -1,
+      look.purchase_id,
+      look.payment_id,
+    )).map((r) => JSON.parse(r.body) as Purchase);
+    if (purchases.length === 0) continue;
+    const grants: Grant[] = [];
+    for (const p of purchases) {
+      if (p.grant_id === null) continue;
+      const body = yield* value<string>(
+        `SELECT body FROM history WHERE org_id = ? AND kind = 'grant' AND seq = ? AND id = ?`,
+        op.orgId,
+        seqOf(p.grant_id) ?? -1,
+        p.grant_id,
+      );
+      if (body !== null) grants.push(JSON.parse(body) as Grant);
+    }
+    const a = out.get(op.orgId) ?? { grants: [], holds: [], purchases: [] };
+    a.purchases.push(...purchases);
+    a.grants.push(...grants);
+    out.set(op.orgId, a);
+  }
+  return out;
 }
 
 /** The batch's stored records, a record that points at a log transaction given its result back. */

@@ -7,6 +7,7 @@
  * it without the operation that caused it.
  */
 import {
+  type Archived,
   availableOf,
   BatchBalances,
   balanceOf,
@@ -19,10 +20,14 @@ import {
   decide,
   execute,
   fingerprint,
+  type Grant,
   heldOf,
   type IdempotencyRecord,
   isDomainError,
   type OrgState,
+  type Purchase,
+  purchaseLookups,
+  restore,
   type Transaction,
 } from '../core/index.ts';
 import type { WriteOptions, WriteResult } from './types.ts';
@@ -58,6 +63,8 @@ export interface BatchChanges {
   orgs: Map<string, DirtyOrg>;
   txns: Transaction[];
   events: DomainEvent[];
+  /** What left the orgs' states (core/archive.ts), for the history table. */
+  archived: { org_id: string; archived: Archived }[];
   idem: IdemRow[];
 }
 
@@ -98,15 +105,17 @@ export function applyBatch(
   loaded: Map<string, LoadedOrg>,
   idem: Map<string, IdempotencyRecord>,
   catalog: Catalog,
+  /** Archived purchases and their grants that the batch's purchase commands may need (batch-save.ts). */
+  fromTable: Map<string, Archived> = new Map(),
 ): { outcomes: WriteResult[]; changes: BatchChanges } {
-  const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], idem: [] };
+  const changes: BatchChanges = { orgs: new Map(), txns: [], events: [], archived: [], idem: [] };
   const outcomes: WriteResult[] = [];
   // Assertion (core/invariants.ts): each org's balance moves by exactly its journal.
   const balances = new BatchBalances();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     try {
-      outcomes.push(applyOne(op, loaded, idem, catalog, changes, balances));
+      outcomes.push(applyOne(op, loaded, idem, catalog, changes, balances, fromTable));
     } catch (e) {
       throw new BatchAbort(i, e);
     }
@@ -125,6 +134,7 @@ function applyOne(
   catalog: Catalog,
   changes: BatchChanges,
   balances: BatchBalances,
+  fromTable: Map<string, Archived>,
 ): WriteResult {
   const { opts } = op;
   let fp = '';
@@ -157,6 +167,7 @@ function applyOne(
         changes.orgs.set(op.orgId, { ...entry, isNew: true, membersChanged: false });
         changes.txns.push(...out.txns);
         changes.events.push(...out.events);
+        changes.archived.push({ org_id: op.orgId, archived: out.archived });
         outcome = {
           ok: true,
           result: structuredClone(out.state),
@@ -176,9 +187,12 @@ function applyOne(
     };
   } else {
     balances.touch(entry.state);
+    // Putting an archived purchase back must not move the balance: the batch check sees it.
+    restoreFor(entry.state, op, changes, fromTable);
     const out = execute(entry.state, op.cmd, opts.now, catalog);
     // Events count as changes: a threshold that time alone crossed disarms with its alert.
-    if (out.txns.length > 0 || out.events.length > 0 || out.ok) {
+    const archived = out.archived.grants.length + out.archived.holds.length + out.archived.purchases.length;
+    if (out.txns.length > 0 || out.events.length > 0 || archived > 0 || out.ok) {
       const dirty = changes.orgs.get(op.orgId);
       const membersChanged = MEMBER_COMMANDS.has(op.cmd.type);
       if (dirty) dirty.membersChanged ||= membersChanged;
@@ -186,6 +200,7 @@ function applyOne(
     }
     changes.txns.push(...out.txns);
     changes.events.push(...out.events);
+    changes.archived.push({ org_id: op.orgId, archived: out.archived });
     outcome = out.ok
       ? {
           ok: true,
@@ -230,6 +245,37 @@ function applyOne(
     if (!loaded.has(op.orgId)) changes.idem.pop();
   }
   return outcome;
+}
+
+/**
+ * Puts back the archived purchase (and its grant) a purchase command names, as it last
+ * left: from this batch's own archive if it left here, else as loaded from the table.
+ */
+function restoreFor(
+  state: OrgState,
+  op: Op & { kind: 'exec' },
+  changes: BatchChanges,
+  archived: Map<string, Archived>,
+) {
+  const look = purchaseLookups(op.cmd);
+  if (!look) return;
+  const purchases = new Map<string, Purchase>();
+  const grants = new Map<string, Grant>();
+  const take = (a: Archived) => {
+    for (const p of a.purchases)
+      if (p.id === look.purchase_id || (look.payment_id !== null && p.payment_id === look.payment_id))
+        purchases.set(p.id, p);
+    for (const g of a.grants) grants.set(g.id, g);
+  };
+  const loadedHere = archived.get(op.orgId);
+  if (loadedHere) take(loadedHere);
+  for (const a of changes.archived) if (a.org_id === op.orgId) take(a.archived);
+  if (purchases.size === 0) return;
+  const ps = [...purchases.values()].map((p) => structuredClone(p));
+  const gs = ps.flatMap((p) =>
+    p.grant_id !== null && grants.has(p.grant_id) ? [structuredClone(grants.get(p.grant_id)!)] : [],
+  );
+  restore(state, { purchases: ps, grants: gs });
 }
 
 function snapshot(state: OrgState, now: number) {

@@ -146,6 +146,13 @@ export function postgresDialect(schema: string, changesChannel: string): Dialect
                operation text, member_id text, project_id text, credits bigint, count bigint)
            ON CONFLICT (org_id, day, tool, operation, member_id, project_id)
            DO UPDATE SET credits = usage_daily.credits + excluded.credits, count = usage_daily.count + excluded.count),
+         hist AS (
+           INSERT INTO history (org_id, kind, seq, id, status, payment_id, body)
+           SELECT org_id, kind, seq, id, status, payment_id, body
+             FROM json_to_recordset(?::json) AS h(org_id text, kind text, seq bigint, id text,
+               status text, payment_id text, body text)
+           ON CONFLICT (org_id, kind, seq) DO UPDATE SET status = excluded.status,
+             payment_id = excluded.payment_id, body = excluded.body),
          events AS (
            INSERT INTO events (org_id, type, at, data)
            SELECT org_id, type, at, data
@@ -168,6 +175,7 @@ export function postgresDialect(schema: string, changesChannel: string): Dialect
         JSON.stringify(rows.created),
         JSON.stringify(rows.txns),
         JSON.stringify(rows.usage),
+        JSON.stringify(rows.history),
         JSON.stringify(rows.events),
         JSON.stringify(rows.idempotency),
         rows.members.map((m) => m.org_id),

@@ -161,6 +161,12 @@ export const sqliteDialect: Dialect = {
       ]),
     );
     yield* runMany(
+      `INSERT INTO history (org_id, kind, seq, id, status, payment_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, kind, seq) DO UPDATE SET status = excluded.status,
+         payment_id = excluded.payment_id, body = excluded.body`,
+      rows.history.map((h) => [h.org_id, h.kind, h.seq, h.id, h.status, h.payment_id, h.body]),
+    );
+    yield* runMany(
       'INSERT INTO events (org_id, type, at, data) VALUES (?, ?, ?, ?)',
       rows.events.map((e) => [e.org_id, e.type, e.at, e.data]),
     );

@@ -5,11 +5,15 @@
  * outbox) in the writer thread; PostgreSQL's (postgres.ts) runs them all on its pool.
  */
 import {
+  type Archived,
   type Catalog,
   type Command,
   type CreateOrg,
   execute,
+  type Grant,
+  type Hold,
   type OrgState,
+  type Purchase,
   type Transaction,
   Verifier,
   type Violation,
@@ -19,13 +23,16 @@ import type { Dialect } from './dialect.ts';
 import type { Engine } from './engine.ts';
 import { APP_MARKER, StoreError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
+import { grantStatus, type HistoryItem, type HistoryKind } from './history-rows.ts';
 import { checkRowColumns } from './open-holds.ts';
 import type { OutboxStore } from './outbox.ts';
+import { page } from './outbox-rows.ts';
 import { OutboxRepo } from './outbox-store.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { all, get, inTransaction, num, type Proc, query, run, script, value } from './sql.ts';
 import type {
+  HistoryFilter,
   OrgChanges,
   Page,
   Store,
@@ -122,6 +129,34 @@ export class SqlStore implements Store {
     return rows.map((r) => r.id);
   }
 
+  listHistory<K extends HistoryKind>(
+    orgId: string,
+    kind: K,
+    now: number,
+    f: HistoryFilter,
+  ): Promise<Page<HistoryItem<K>> | null> {
+    return this.engine.read(listHistory(this.catalog, orgId, kind, now, f));
+  }
+
+  async findHistory<K extends HistoryKind>(
+    orgId: string,
+    kind: K,
+    id: string,
+  ): Promise<HistoryItem<K> | null> {
+    const seq = seqOf(id);
+    if (seq === null) return null;
+    const body = await this.engine.read(
+      value<string>(
+        'SELECT body FROM history WHERE org_id = ? AND kind = ? AND seq = ? AND id = ?',
+        orgId,
+        kind,
+        seq,
+        id,
+      ),
+    );
+    return body === null ? null : (JSON.parse(body) as HistoryItem<K>);
+  }
+
   listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
     return this.engine.read(listTransactions(this.d, orgId, f));
   }
@@ -176,6 +211,7 @@ export class SqlStore implements Store {
         }
         const state = JSON.parse(r.state) as OrgState;
         v.checkOrg(state);
+        v.checkHistory(state, await this.engine.read(readHistory(r.id)));
         checkRowColumns(v, state, {
           next_due_at: r.next_due_at === null ? null : num(r.next_due_at),
           open_holds: num(r.open_holds),
@@ -400,6 +436,93 @@ function* listTransactions(d: Dialect, orgId: string, f: TransactionFilter): Pro
     rows.map((r) => r.body),
     f.limit,
   );
+}
+
+/** Everything of one org in the history table (for verify), read a page at a time. */
+function* readHistory(orgId: string): Proc<Archived> {
+  const a: Archived = { grants: [], holds: [], purchases: [] };
+  for (const kind of ['grant', 'hold', 'purchase'] as const) {
+    let seq = -1;
+    for (;;) {
+      const rows = yield* all<{ seq: number; body: string }>(
+        `SELECT seq, body FROM history WHERE org_id = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ${VERIFY_TXNS_PER_READ}`,
+        orgId,
+        kind,
+        seq,
+      );
+      for (const r of rows) (a[LISTS[kind]] as unknown[]).push(JSON.parse(r.body));
+      if (rows.length < VERIFY_TXNS_PER_READ) break;
+      seq = num(rows[rows.length - 1]!.seq);
+    }
+  }
+  return a;
+}
+
+const LISTS = { grant: 'grants', hold: 'holds', purchase: 'purchases' } as const;
+
+/**
+ * Grants, holds or purchases of an org, newest first: the open ones from its state (as of
+ * `now`, with what time alone closed since the last write), the closed ones from the
+ * history table, merged by seq (ids sort by creation). The cursor is an id of either.
+ */
+function* listHistory<K extends HistoryKind>(
+  catalog: Catalog,
+  orgId: string,
+  kind: K,
+  now: number,
+  f: HistoryFilter,
+): Proc<Page<HistoryItem<K>> | null> {
+  const json = yield* value<string>('SELECT state FROM orgs WHERE id = ?', orgId);
+  if (json === null) return null;
+  const state = JSON.parse(json) as OrgState;
+  const out = execute(state, { type: 'tick' }, now, catalog);
+  const inMemory = [
+    ...(state[LISTS[kind]] as HistoryItem<K>[]),
+    ...(out.archived[LISTS[kind]] as HistoryItem<K>[]),
+  ].map((x) => ({ x, seq: seqOf(x.id)! }));
+  const statusOf = (x: HistoryItem<K>) =>
+    kind === 'grant' ? grantStatus(x as Grant) : (x as Hold | Purchase).status;
+  let below = Number.MAX_SAFE_INTEGER;
+  if (f.starting_after !== undefined) {
+    const seq = seqOf(f.starting_after);
+    const known =
+      seq !== null &&
+      (inMemory.some((m) => m.x.id === f.starting_after) ||
+        (yield* get(
+          'SELECT 1 AS one FROM history WHERE org_id = ? AND kind = ? AND seq = ? AND id = ?',
+          orgId,
+          kind,
+          seq,
+          f.starting_after,
+        )) !== undefined);
+    if (!known) throw unknownCursor(f.starting_after, `a ${kind} of this org`);
+    below = seq;
+  }
+  const where = ['org_id = ?', 'kind = ?', 'seq < ?'];
+  const args: unknown[] = [orgId, kind, below];
+  if (f.status !== undefined) {
+    where.push('status = ?');
+    args.push(f.status);
+  }
+  const rows = yield* all<{ seq: number; body: string }>(
+    `SELECT seq, body FROM history WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+    ...args,
+    f.limit + 1,
+  );
+  // The state was read before the table, outside one snapshot: an item a batch archived in
+  // between is in both, and the table's copy is the newer.
+  const fromTable = rows.map((r) => ({ x: JSON.parse(r.body) as HistoryItem<K>, seq: num(r.seq) }));
+  const inTable = new Set(fromTable.map((m) => m.x.id));
+  const merged = [
+    ...inMemory.filter(
+      (m) => m.seq < below && !inTable.has(m.x.id) && (f.status === undefined || statusOf(m.x) === f.status),
+    ),
+    ...fromTable,
+  ]
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, f.limit + 1)
+    .map((m) => m.x);
+  return page(merged, f.limit);
 }
 
 function* usageReport(

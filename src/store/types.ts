@@ -4,6 +4,7 @@
  * `execute` in memory and commits many operations in one transaction. Stores never
  * decide a rule; they load, persist and commit.
  */
+
 import {
   type Command,
   type CreateOrg,
@@ -15,6 +16,7 @@ import {
   type TxnType,
   type Violation,
 } from '../core/index.ts';
+import type { HistoryItem, HistoryKind } from './history-rows.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { Page, RetentionReport, StoreEvent } from './records.ts';
 
@@ -51,6 +53,14 @@ export interface TransactionFilter {
    * first). The filters need not match it. An id not in the log is refused (`unknownCursor`).
    */
   starting_after?: string;
+}
+
+export interface HistoryFilter {
+  limit: number;
+  /** An id of the list: items created before it come next. */
+  starting_after?: string;
+  /** A hold's or purchase's status, or `live`/`closed` for grants. */
+  status?: string;
 }
 
 /**
@@ -345,6 +355,18 @@ export interface Store extends AuthStore {
   dueOrgs(now: number, limit: number): Promise<string[]>;
 
   listTransactions(orgId: string, filter: TransactionFilter): Promise<Page<Transaction>>;
+  /**
+   * Grants, holds or purchases of an org, newest first, complete: open ones from its state,
+   * closed ones from the history table (core/archive.ts). Null when the org does not exist.
+   */
+  listHistory<K extends HistoryKind>(
+    orgId: string,
+    kind: K,
+    now: number,
+    filter: HistoryFilter,
+  ): Promise<Page<HistoryItem<K>> | null>;
+  /** One closed grant, hold or purchase from the history table (open ones are in the state). */
+  findHistory<K extends HistoryKind>(orgId: string, kind: K, id: string): Promise<HistoryItem<K> | null>;
   usageReport(orgId: string, group: UsageGroup, from: number | null, to: number | null): Promise<UsageRow[]>;
   /** Events after `afterSeq` in order (the outbox that webhooks and mail will read). */
   events(afterSeq: number, limit: number): Promise<StoreEvent[]>;

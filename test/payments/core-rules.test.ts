@@ -62,7 +62,7 @@ describe('auto top-up (core)', () => {
     l.run('org_a', { type: 'purchase_fail', purchase_id: p.id, reason: 'card_declined' }, T0 + 1);
     l.run('org_a', { type: 'consume', usage: img('720p') }, T0 + 2);
     expect(types(l, 'auto_topup')).toEqual(['auto_topup.requested', 'auto_topup.failed']);
-    expect(l.org('org_a').purchases.at(-1)).toMatchObject({
+    expect(l.all('org_a').purchases.at(-1)).toMatchObject({
       status: 'failed',
       failure_reason: 'card_declined',
     });

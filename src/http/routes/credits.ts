@@ -3,7 +3,7 @@
  * what the org can read back: the transaction log (JSON and CSV), grants and adjustments.
  */
 import { Type } from '@sinclair/typebox';
-import { loadOrg, runCommand } from '../../app/ledger.ts';
+import { listHistory, loadOrg, runCommand } from '../../app/ledger.ts';
 import { checkOperation, quote } from '../../app/quotes.ts';
 import { transactionPages, transactionsOf } from '../../app/reads.ts';
 import type { TransactionFilter } from '../../app/vocabulary.ts';
@@ -18,7 +18,7 @@ import {
 } from '../../core/index.ts';
 import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
-import { paginate, presentGrant, presentHold, presentTxn } from '../present.ts';
+import { presentGrant, presentHold, presentTxn } from '../present.ts';
 import {
   Credits,
   errorResponses,
@@ -299,10 +299,10 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
     },
     async (request) => {
       const q = request.query;
-      const state = await loadOrg(deps, request.params.org);
-      const page = paginate([...state.holds].reverse(), q.limit ?? 20, q.starting_after, {
-        item: 'a hold of this org',
-        keep: (h) => q.status === undefined || h.status === q.status,
+      const page = await listHistory(deps, request.params.org, 'hold', {
+        limit: q.limit ?? 20,
+        ...(q.starting_after === undefined ? {} : { starting_after: q.starting_after }),
+        ...(q.status === undefined ? {} : { status: q.status }),
       });
       return { ...page, data: page.data.map(presentHold) };
     },
@@ -409,10 +409,10 @@ export function creditRoutes(app: App, { deps }: RouteContext) {
     },
     async (request) => {
       const q = request.query;
-      const state = await loadOrg(deps, request.params.org);
-      const page = paginate([...state.grants].reverse(), q.limit ?? 20, q.starting_after, {
-        item: 'a grant of this org',
-        keep: (g) => q.status === undefined || (q.status === 'live') === (g.closed_at === null),
+      const page = await listHistory(deps, request.params.org, 'grant', {
+        limit: q.limit ?? 20,
+        ...(q.starting_after === undefined ? {} : { starting_after: q.starting_after }),
+        ...(q.status === undefined ? {} : { status: q.status }),
       });
       return { ...page, data: page.data.map(presentGrant) };
     },

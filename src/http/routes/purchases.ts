@@ -1,10 +1,10 @@
 /** Credit packs: buy (the development provider completes at once), list, and refund (operator). */
 import { Type } from '@sinclair/typebox';
-import { loadOrg } from '../../app/ledger.ts';
+import { listHistory } from '../../app/ledger.ts';
 import { buyPack, refund } from '../../app/purchases.ts';
 import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
-import { paginate, presentPurchase } from '../present.ts';
+import { presentPurchase } from '../present.ts';
 import {
   errorResponses,
   Id,
@@ -52,13 +52,11 @@ export function purchaseRoutes(app: App, { deps }: RouteContext) {
       },
     },
     async (request) => {
-      const state = await loadOrg(deps, request.params.org);
-      const page = paginate(
-        [...state.purchases].reverse(),
-        request.query.limit ?? 20,
-        request.query.starting_after,
-        { item: 'a purchase of this org' },
-      );
+      const q = request.query;
+      const page = await listHistory(deps, request.params.org, 'purchase', {
+        limit: q.limit ?? 20,
+        ...(q.starting_after === undefined ? {} : { starting_after: q.starting_after }),
+      });
       return { ...page, data: page.data.map(presentPurchase) };
     },
   );

@@ -317,4 +317,22 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX idempotency_age ON idempotency (created_at);
   CREATE INDEX request_idempotency_age ON request_idempotency (created_at);
   `,
+  // Bounded org state (issue 14): closed grants and resolved holds leave the org's state
+  // (core/archive.ts) and are kept here, one row each, written from each batch's change
+  // set; the lists read the state (open) and this table (closed), newest first by seq. A
+  // late confirmation or a refund of an archived purchase finds it here (by id or payment).
+  `
+  CREATE TABLE history (
+    org_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payment_id TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (org_id, kind, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX history_status ON history (org_id, kind, status, seq);
+  CREATE INDEX history_payment ON history (org_id, payment_id) WHERE payment_id IS NOT NULL;
+  `,
 ];
