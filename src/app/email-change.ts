@@ -120,7 +120,8 @@ export async function confirmEmailChange(
   await spendToken(deps, t);
   const oldEmail = user.email;
   try {
-    if (!(await deps.store.setUserEmail(user.id, oldEmail, newEmail, deps.clock.now())))
+    const allOrgs = user.email_verified_at !== null;
+    if (!(await deps.store.setUserEmail(user.id, oldEmail, newEmail, deps.clock.now(), allOrgs)))
       throw new DomainError('conflict', 'the account changed meanwhile; ask for a new link');
   } catch (e) {
     if (e instanceof DomainError) throw e;
@@ -131,10 +132,13 @@ export async function confirmEmailChange(
       );
     throw e;
   }
-  // The account holds the new address first (the unique index reserves it), then each org
-  // follows. Each step is one ledger command, safe to repeat.
+  // The account holds the new address first (the unique index reserves it), with the move
+  // recorded as in flight in the same statement; then each org follows, one ledger command
+  // each, and the record is cleared. A crash in between is finished by the scheduler
+  // (finishEmailMoves below), so no org is left on an address the account no longer has.
   for (const m of moving)
     await runCommand(deps, m.org_id, { type: 'change_member_email', email: oldEmail, new_email: newEmail });
+  await deps.store.finishEmailMove(user.id, oldEmail);
   // Links mailed to the old address die with it.
   for (const purpose of ['email_change', 'password_reset', 'email_verification'] as const)
     await deps.store.deleteUnusedTokens(purpose, user.id);
@@ -150,4 +154,40 @@ export async function confirmEmailChange(
   });
   const after = (await deps.store.getUser(user.id)) ?? user;
   return { user: after, old_email: oldEmail, memberships_moved: moving.length };
+}
+
+/** Email moves finished per scheduler pass: each costs one ledger command per org. */
+export const EMAIL_MOVES_FINISHED_PER_PASS = 50;
+
+/**
+ * Finishes email changes a crash interrupted between the account's new address and its
+ * orgs: every org that still lists the old address (only the sign-up org for an account that
+ * was unverified) gets its `change_member_email`, then the move is cleared. An org that
+ * refuses (it lists the new address as another member meanwhile) keeps the old address:
+ * its owner decides, as at confirmation. Returns the moves finished.
+ */
+export async function finishEmailMoves(
+  deps: AppDeps,
+  limit = EMAIL_MOVES_FINISHED_PER_PASS,
+): Promise<number> {
+  let finished = 0;
+  for (const move of await deps.store.emailMovesInFlight(limit)) {
+    const listed = await deps.store.membershipsByEmail(move.from);
+    const orgs = move.all_orgs ? listed : listed.filter((m) => m.org_id === move.user.first_org_id);
+    for (const m of orgs) {
+      try {
+        await runCommand(deps, m.org_id, {
+          type: 'change_member_email',
+          email: move.from,
+          new_email: move.user.email,
+        });
+      } catch (e) {
+        // Refused (the org lists the new address as another member meanwhile): that org
+        // keeps the old address for its owner to decide, as a refusal at confirmation does.
+        if (!(e instanceof DomainError)) throw e;
+      }
+    }
+    if (await deps.store.finishEmailMove(move.user.id, move.from)) finished++;
+  }
+  return finished;
 }

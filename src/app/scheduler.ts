@@ -21,6 +21,7 @@ import { outboxOf } from '../store/outbox.ts';
 import { RETAINED_ROWS_PRUNED_PER_PASS, type RetentionReport } from '../store/retention.ts';
 import { abandonAutoTopup, payAutoTopup } from './auto-topup.ts';
 import type { AppDeps } from './deps.ts';
+import { finishEmailMoves } from './email-change.ts';
 import { checkForfeitSoon } from './notifications.ts';
 import { developmentRenewalCharges } from './receipts.ts';
 import { runDueRenewals } from './renewals.ts';
@@ -85,6 +86,8 @@ export async function runScheduledWork(deps: AppDeps): Promise<SchedulerReport> 
     sessions_pruned: await deps.store.pruneExpiredSessions(Date.now(), SESSIONS_PRUNED_PER_PASS),
     retention: await deps.store.pruneRetained(deps.clock.now(), RETAINED_ROWS_PRUNED_PER_PASS),
   };
+  // Email changes a crash interrupted between the account and its orgs (./email-change.ts).
+  await finishEmailMoves(deps);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const dispatched = await dispatchOutbox(deps);
     const ran = await runDueJobs(deps, report);

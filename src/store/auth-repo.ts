@@ -117,6 +117,14 @@ export const authReads = {
   *listApiKeys(_d: Dialect, orgId: string): Proc<ApiKey[]> {
     return (yield* all('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, id', orgId)).map(keyOf);
   },
+  *emailMovesInFlight(_d: Dialect, limit: number): Proc<{ user: User; from: string; all_orgs: boolean }[]> {
+    const rows = yield* all('SELECT * FROM users WHERE email_moving_from IS NOT NULL LIMIT ?', limit);
+    return rows.map((r) => ({
+      user: userOf(r),
+      from: String(r.email_moving_from),
+      all_orgs: num(r.email_moving_all_orgs) === 1,
+    }));
+  },
   *membershipsByEmail(_d: Dialect, email: string): Proc<Membership[]> {
     return yield* all<Membership>(
       'SELECT org_id, member_id, email, role FROM org_members WHERE email = ? ORDER BY org_id',
@@ -219,12 +227,24 @@ export const authWrites = {
     fromEmail: string,
     toEmail: string,
     verifiedAt: number,
+    allOrgs = true,
   ): Proc<boolean> {
     return (
       (yield* run(
-        'UPDATE users SET email = ?, email_verified_at = ? WHERE id = ? AND email = ?',
+        'UPDATE users SET email = ?, email_verified_at = ?, email_moving_from = ?, email_moving_all_orgs = ? WHERE id = ? AND email = ?',
         toEmail,
         verifiedAt,
+        fromEmail,
+        allOrgs ? 1 : 0,
+        userId,
+        fromEmail,
+      )) > 0
+    );
+  },
+  *finishEmailMove(_d: Dialect, userId: string, fromEmail: string): Proc<boolean> {
+    return (
+      (yield* run(
+        'UPDATE users SET email_moving_from = NULL, email_moving_all_orgs = NULL WHERE id = ? AND email_moving_from = ?',
         userId,
         fromEmail,
       )) > 0

@@ -278,6 +278,12 @@ export class SqlStore implements Store {
   setUserEmail(...a: WriteArgs<'setUserEmail'>) {
     return this.engine.write('setUserEmail', ...a);
   }
+  finishEmailMove(...a: WriteArgs<'finishEmailMove'>) {
+    return this.engine.write('finishEmailMove', ...a);
+  }
+  emailMovesInFlight(limit: number) {
+    return this.engine.read(authReads.emailMovesInFlight(this.d, limit));
+  }
   deleteUser(...a: WriteArgs<'deleteUser'>) {
     return this.engine.write('deleteUser', ...a);
   }

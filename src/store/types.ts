@@ -211,7 +211,20 @@ export interface AuthStore {
    * sent there), if it still has `fromEmail`; false otherwise. Throws on an address another
    * account took meanwhile (the unique index decides).
    */
-  setUserEmail(userId: string, fromEmail: string, toEmail: string, verifiedAt: number): Promise<boolean>;
+  /**
+   * Moves the account to `toEmail` and records the move as in flight (`allOrgs`: every
+   * membership follows, not only the sign-up org) until `finishEmailMove`.
+   */
+  setUserEmail(
+    userId: string,
+    fromEmail: string,
+    toEmail: string,
+    verifiedAt: number,
+    allOrgs?: boolean,
+  ): Promise<boolean>;
+  finishEmailMove(userId: string, fromEmail: string): Promise<boolean>;
+  /** Accounts whose memberships have not all followed their new address yet (oldest moves first is not promised). */
+  emailMovesInFlight(limit: number): Promise<{ user: User; from: string; all_orgs: boolean }[]>;
   /**
    * Removes an account: its row, sessions, unused one-time tokens, org claim and known
    * devices. What the ledger recorded about the person stays with the orgs.

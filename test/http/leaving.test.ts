@@ -75,6 +75,40 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
       expect(Object.keys(stranger.memberIn)).not.toContain(t.org);
     });
 
+    it('finishes a move a crash interrupted between the account and its orgs, at the next scheduler pass', async () => {
+      const t = await newTeam(api);
+      const old = t.member.email;
+      const next = uniqueEmail('crashed');
+      const user = (await me(t.member)).body.user as { id: string };
+      // The confirmation's first step alone, as if the process died right after it: the
+      // account has the new address, its orgs still list the old one.
+      expect(await api.store.setUserEmail(user.id, old, next, Date.now(), true)).toBe(true);
+      expect((await roles(t.org))[old]).toBe('member');
+      expect((await me(t.member)).body.memberships).toHaveLength(0);
+      expect((await api.call('POST', '/v1/admin/renewals/run', { body: {} })).status).toBe(200);
+      expect((await roles(t.org))[next]).toBe('member');
+      expect((await roles(t.org))[old]).toBeUndefined();
+      const after = await me(t.member);
+      expect(
+        Object.fromEntries(
+          after.body.memberships.map((m: { org_id: string; member_id: string }) => [m.org_id, m.member_id]),
+        ),
+      ).toEqual(t.member.memberIn);
+      expect(await api.store.emailMovesInFlight(10)).toEqual([]);
+    });
+
+    it('finishes only the sign-up org of an account that was unverified when it moved', async () => {
+      const t = await newTeam(api);
+      const old = t.member.email;
+      const next = uniqueEmail('crashed-unverified');
+      const user = (await me(t.member)).body.user as { id: string };
+      expect(await api.store.setUserEmail(user.id, old, next, Date.now(), false)).toBe(true);
+      expect((await api.call('POST', '/v1/admin/renewals/run', { body: {} })).status).toBe(200);
+      // The team org is not the member's sign-up org: it keeps the old address.
+      expect((await roles(t.org))[old]).toBe('member');
+      expect(await api.store.emailMovesInFlight(10)).toEqual([]);
+    });
+
     it('refuses a wrong password and mails nothing', async () => {
       const { person } = await signUp(api, 'wrongpw');
       const next = uniqueEmail('nowhere');

@@ -335,4 +335,13 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX history_status ON history (org_id, kind, status, seq);
   CREATE INDEX history_payment ON history (org_id, payment_id) WHERE payment_id IS NOT NULL;
   `,
+  // An email change in flight: the address the account's memberships still have to leave,
+  // set in the statement that changes the address and cleared once every org has moved, so
+  // the scheduler finishes a move a crash interrupted (docs/accounts.md). all_orgs: 0 when
+  // the account was unverified and only its sign-up org moves.
+  `
+  ALTER TABLE users ADD COLUMN email_moving_from TEXT;
+  ALTER TABLE users ADD COLUMN email_moving_all_orgs INTEGER;
+  CREATE INDEX users_email_moving ON users (id) WHERE email_moving_from IS NOT NULL;
+  `,
 ];
