@@ -8,7 +8,14 @@
  * payment records. API keys belong to orgs, not to people, so they stay with orgs that stay
  * open; closing an org revokes its keys (nothing may use it any more).
  */
-import { accountDeletionSteps, DomainError, hasPaidPlan, type Member, type OrgState } from '../core/index.ts';
+import {
+  accountDeletionSteps,
+  DomainError,
+  hasPaidPlan,
+  type Member,
+  type OrgState,
+  orgClosed,
+} from '../core/index.ts';
 import type { Membership, User } from '../store/types.ts';
 import { mailQuietly, memberships } from './accounts.ts';
 import { cancelPlan } from './billing.ts';
@@ -23,12 +30,7 @@ import { checkCurrentPassword } from './password-change.ts';
  */
 export async function refuseIfOrgClosed(deps: AppDeps, orgId: string): Promise<void> {
   const state = await deps.store.getOrg(orgId, deps.clock.now());
-  if (state?.closed_at != null)
-    throw new DomainError(
-      'org_closed',
-      `org ${orgId} was closed on ${new Date(state.closed_at).toISOString()}; its history can still be read and exported, nothing can change it`,
-      { closed_at: new Date(state.closed_at).toISOString() },
-    );
+  if (state?.closed_at != null) throw orgClosed({ ...state, closed_at: state.closed_at });
 }
 
 async function membershipIn(deps: AppDeps, user: User, orgId: string): Promise<Membership> {

@@ -25,13 +25,19 @@ export const CLOSED_ORG_ACCEPTS = new Set([
 
 export const isClosed = (s: OrgState) => s.closed_at != null;
 
+/** The refusal of a change to a closed org, by the ledger and by what lives beside it. */
+export function orgClosed(s: OrgState & { closed_at: number }): DomainError {
+  const at = new Date(s.closed_at).toISOString();
+  return new DomainError(
+    'org_closed',
+    `org ${s.id} was closed on ${at}; its history can still be read and exported, nothing can change it`,
+    { closed_at: at },
+  );
+}
+
 export function refuseIfClosed(s: OrgState, commandType: string) {
-  if (isClosed(s) && !CLOSED_ORG_ACCEPTS.has(commandType))
-    throw new DomainError(
-      'org_closed',
-      `org ${s.id} was closed on ${new Date(s.closed_at as number).toISOString()}; its history can still be read and exported, nothing can change it`,
-      { closed_at: new Date(s.closed_at as number).toISOString() },
-    );
+  if (s.closed_at != null && !CLOSED_ORG_ACCEPTS.has(commandType))
+    throw orgClosed({ ...s, closed_at: s.closed_at });
 }
 
 export function closeOrg(ctx: Ctx): OrgState {

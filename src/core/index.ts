@@ -7,7 +7,7 @@ export { type Archived, RECENT_HOLDS_KEPT, restore } from './archive.ts';
 export { MAX_TOPUP_THRESHOLD, MAX_TOPUPS_PER_PERIOD } from './auto-topup.ts';
 export { budgetHeld, budgetRemaining, rollBudget } from './budgets.ts';
 export * from './catalog.ts';
-export { CLOSED_ORG_ACCEPTS, isClosed } from './closing.ts';
+export { CLOSED_ORG_ACCEPTS, isClosed, orgClosed } from './closing.ts';
 export { drawOrder, spendable } from './draw-order.ts';
 export * from './errors.ts';
 export { MAX_HOLD_TTL_SECONDS, MAX_OPEN_HOLDS } from './holds.ts';
