@@ -17,7 +17,7 @@ import {
   orgClosed,
 } from '../core/index.ts';
 import type { Membership, User } from '../store/types.ts';
-import { mailQuietly, memberships } from './accounts.ts';
+import { mailQuietly, memberships, normalizeEmail } from './accounts.ts';
 import { cancelPlan } from './billing.ts';
 import type { AppDeps } from './deps.ts';
 import { loadOrg, runCommand } from './ledger.ts';
@@ -64,11 +64,11 @@ export async function transferOwnership(
       `only an owner can transfer ownership; you are ${m.role === 'admin' ? 'an' : 'a'} ${m.role}`,
     );
   if ((target.member_id === undefined) === (target.email === undefined))
-    throw new DomainError('validation_failed', 'name the new owner by member_id or by email, not both', {
+    throw new DomainError('validation_failed', 'name the new owner by exactly one of member_id or email', {
       field: 'body',
     });
   const state = await loadOrg(deps, orgId);
-  const email = target.email?.trim().toLowerCase();
+  const email = target.email === undefined ? undefined : normalizeEmail(target.email);
   const to = state.members.find((x) => (email !== undefined ? x.email === email : x.id === target.member_id));
   if (!to)
     throw new DomainError(

@@ -237,6 +237,11 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
         'not_found',
       );
       expectProblem(await api.call('POST', path, { ...t.owner.as, body: {} }), 400, 'validation_failed');
+      expectProblem(
+        await api.call('POST', path, { ...t.owner.as, body: { ...to, email: t.member.email } }),
+        400,
+        'validation_failed',
+      );
       const { person: outsider } = await signUp(api, 'outsider');
       expectProblem(await api.call('POST', path, { ...outsider.as, body: to }), 404, 'not_found');
       expect((await roles(t.org))[t.owner.email]).toBe('owner');

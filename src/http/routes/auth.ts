@@ -8,7 +8,7 @@
  * client IP has a budget of sign-up attempts and of failed sign-ins (../app/sign-in-throttle.ts).
  */
 import { Type } from '@sinclair/typebox';
-import { logIn, memberships, signUp, Unauthorized } from '../../app/accounts.ts';
+import { logIn, memberships, normalizeEmail, signUp, Unauthorized } from '../../app/accounts.ts';
 import { confirmEmailChange, EMAIL_CHANGE_TTL_MS, requestEmailChange } from '../../app/email-change.ts';
 import {
   EMAIL_VERIFICATION_TTL_MS,
@@ -276,7 +276,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       const { sending } = await requestPasswordReset(deps, request.body.email);
       // The answer does not wait for the mail server: its time would tell whether an account exists.
       sending.catch((e) => request.log.error({ err: e }, 'password reset mail failed'));
-      const email = request.body.email.trim().toLowerCase();
+      const email = normalizeEmail(request.body.email);
       return reply.code(202).send({
         email,
         message: `If ${email} has an account, we have emailed it a link to set a new password. It works once, for ${PASSWORD_RESET_TTL_MS / 60_000} minutes.`,
