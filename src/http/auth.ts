@@ -39,8 +39,13 @@ export type Access =
       kind: 'org';
       scope: Scope;
       operatorOnly?: boolean;
-      /** Mutations pass on a closed org too (leaving it); every other mutation gets 410 `org_closed`. */
-      closedOrgOk?: boolean;
+      /**
+       * A write that does not go through the ledger (keys, webhook endpoints, invitations, a
+       * checkout with the payment provider): refused with 410 `org_closed` on a closed org,
+       * for every credential. Ledger writes need no flag: the core refuses them itself
+       * (core/closing.ts), so they pay for no extra load.
+       */
+      refusedWhenClosed?: boolean;
     };
 
 declare module 'fastify' {
@@ -157,10 +162,8 @@ async function checkOrg(
   access: Extract<Access, { kind: 'org' }>,
 ) {
   const org = (request.params as { org?: string }).org ?? '';
-  // A closed org's keys are revoked, so only people and the operator can reach one.
   const closedCheck = async () => {
-    if (MUTATING.has(request.method) && !access.closedOrgOk && p.kind !== 'key')
-      await refuseIfOrgClosed(o.deps, org);
+    if (access.refusedWhenClosed) await refuseIfOrgClosed(o.deps, org);
   };
   if (p.kind === 'admin') return closedCheck();
   const hidden = () => new HttpProblem('not_found', `org ${org} not found`);

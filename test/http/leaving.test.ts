@@ -309,6 +309,21 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
         410,
         'org_closed',
       );
+      // A POST that changes nothing (a price quote) still answers on a closed org.
+      const quote = await api.call('POST', `/v1/orgs/${t.org}/quotes`, {
+        ...t.owner.as,
+        body: { items: [charge] },
+      });
+      expect(quote.status).toBe(200);
+      // A webhook endpoint (beside the ledger) is refused like a key.
+      expectProblem(
+        await api.call('POST', `/v1/orgs/${t.org}/webhook_endpoints`, {
+          ...t.owner.as,
+          body: { url: 'https://hooks.example.com/amisi' },
+        }),
+        410,
+        'org_closed',
+      );
       const log = await api.call('GET', `/v1/orgs/${t.org}/transactions?limit=100`, t.owner.as);
       expect(log.status).toBe(200);
       expect(log.body.data.some((x: { type: string }) => x.type === 'usage')).toBe(true);

@@ -97,7 +97,7 @@ export function invitationRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/invitations',
     {
-      config: { access: { kind: 'org', scope: 'admin' } },
+      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
       schema: {
         tags,
         summary: `Invite an email address to the org with a role: emails a single-use link valid ${ttlDays} days (beyond the owner, needs Pro or above)`,

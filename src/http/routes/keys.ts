@@ -39,7 +39,7 @@ export function keyRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/api_keys',
     {
-      config: { access: { kind: 'org', scope: 'admin' } },
+      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
       schema: {
         tags,
         summary: 'Create an API key for this org; its secret is returned once',

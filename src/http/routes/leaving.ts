@@ -26,7 +26,7 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
     '/v1/orgs/:org/leave',
     {
       // Leaving is allowed on a closed org too: it is about the person, not the org's use.
-      config: { access: { kind: 'org', scope: 'read', closedOrgOk: true } },
+      config: { access: { kind: 'org', scope: 'read' } },
       schema: {
         tags,
         summary:
@@ -71,7 +71,7 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/close',
     {
-      config: { access: { kind: 'org', scope: 'admin' } },
+      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
       schema: {
         tags,
         summary:

@@ -132,7 +132,7 @@ export function orgRoutes(app: App, { deps, config }: RouteContext) {
   app.post(
     '/v1/orgs/:org/subscription',
     {
-      config: { access: { kind: 'org', scope: 'billing' } },
+      config: { access: { kind: 'org', scope: 'billing', refusedWhenClosed: true } },
       schema: {
         tags,
         summary: 'Change the plan: an upgrade takes effect now, a downgrade at the period end',

@@ -22,7 +22,7 @@ export function purchaseRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/purchases',
     {
-      config: { access: { kind: 'org', scope: 'billing' } },
+      config: { access: { kind: 'org', scope: 'billing', refusedWhenClosed: true } },
       schema: {
         tags,
         summary: 'Buy a credit pack; with the development provider it completes within the request',

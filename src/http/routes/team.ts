@@ -29,7 +29,7 @@ export function teamRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/members',
     {
-      config: { access: { kind: 'org', scope: 'admin' } },
+      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
       schema: {
         tags,
         summary:

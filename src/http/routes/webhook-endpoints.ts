@@ -100,7 +100,7 @@ export function webhookEndpointRoutes(app: App, { deps }: RouteContext) {
   app.post(
     '/v1/orgs/:org/webhook_endpoints',
     {
-      config: { access: { kind: 'org', scope: 'admin' } },
+      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
       schema: {
         tags,
         summary: 'Subscribe a URL to events; returns the signing secret once',
