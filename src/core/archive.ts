@@ -19,8 +19,30 @@ export const RECENT_HOLDS_KEPT = 20;
 
 export const noneArchived = (): Archived => ({ grants: [], holds: [], purchases: [] });
 
+/** Shared by every call that archives nothing: callers only read it. */
+const NONE: Archived = Object.freeze({
+  grants: Object.freeze([]) as unknown as Grant[],
+  holds: Object.freeze([]) as unknown as Hold[],
+  purchases: Object.freeze([]) as unknown as Purchase[],
+});
+
+/**
+ * The common case, checked without allocating: every command runs `archive`, and most close
+ * nothing. A settled purchase whose grant is still in state stays (its grant leaves first,
+ * and the purchase with it in that same call), so only failed or grant-less settled ones are
+ * candidates here.
+ */
+function nothingToArchive(state: OrgState): boolean {
+  for (const h of state.holds) if (h.status !== 'open') return false;
+  for (const g of state.grants) if (g.closed_at !== null || g.remaining === 0) return false;
+  for (const p of state.purchases)
+    if (p.status !== 'pending' && (p.status === 'failed' || p.grant_id === null)) return false;
+  return true;
+}
+
 /** Moves what is closed out of `state` and returns it. */
 export function archive(state: OrgState): Archived {
+  if (nothingToArchive(state)) return NONE;
   const out = noneArchived();
   const holds: Hold[] = [];
   const drawnOn = new Set<string>();

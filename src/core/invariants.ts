@@ -133,8 +133,10 @@ export class BatchBalances {
   private readonly opening = new Map<string, number>();
 
   /** Before an org's first operation in the batch; an org the batch creates opens at 0. */
-  touch(state: OrgState, opening = balanceOf(state)) {
-    if (!this.opening.has(state.id)) this.opening.set(state.id, opening);
+  touch(state: OrgState, opening?: number) {
+    // Checked first: the balance is a pass over the org's grants and holds, paid once per
+    // org per batch, not once per operation.
+    if (!this.opening.has(state.id)) this.opening.set(state.id, opening ?? balanceOf(state));
   }
 
   /** After the batch, with every org it changed and every transaction it recorded. */

@@ -200,7 +200,7 @@ function applyOne(
     }
     changes.txns.push(...out.txns);
     changes.events.push(...out.events);
-    changes.archived.push({ org_id: op.orgId, archived: out.archived });
+    if (archived > 0) changes.archived.push({ org_id: op.orgId, archived: out.archived });
     outcome = out.ok
       ? {
           ok: true,
