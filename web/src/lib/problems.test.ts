@@ -14,6 +14,12 @@ describe('problems in words a person understands', () => {
     expect(e.next).toBe('buy');
     expect(e.short).toBe(3);
   });
+  it('tier_not_allowed says a higher plan is needed and offers to compare plans', () => {
+    const e = explain(problem('tier_not_allowed', 409, {}, 'team access needs Pro or above'));
+    expect(e.title).toBe('Needs a higher plan');
+    expect(e.detail).toContain('Pro or above');
+    expect(e.next).toBe('upgrade');
+  });
   it('budget_exceeded names the budget and what is left', () => {
     const e = explain(
       problem(

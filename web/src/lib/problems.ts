@@ -84,6 +84,8 @@ export function explain(error: unknown): Explained {
     case 'validation_failed':
       if (p.password_score !== undefined) return weakPassword(p);
       return { title: 'Please check the form', detail };
+    case 'tier_not_allowed':
+      return { title: 'Needs a higher plan', detail, next: 'upgrade' };
     case 'password_incorrect':
       return {
         title: 'Wrong password',
