@@ -12,18 +12,14 @@ import { PlanPreviewView } from '../components/plan-preview';
 import { balanceKey, useBalance } from '../components/top-bar';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
+import { useCatalog } from './generate';
 import './plan.css';
 
 type Catalog = Ok<'/v1/catalog', 'get'>;
 type Tier = Catalog['tiers'][number];
 export type Subscription = Ok<'/v1/orgs/{org}/subscription', 'get'>;
 
-export const catalogKey = ['catalog'] as const;
 export const subscriptionKey = (org: string) => ['subscription', org] as const;
-
-export function useCatalog() {
-  return useQuery({ queryKey: catalogKey, queryFn: () => call(api.GET('/v1/catalog')), staleTime: 300_000 });
-}
 
 export function useSubscription(org: string) {
   return useQuery({

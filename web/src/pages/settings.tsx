@@ -14,7 +14,7 @@ import { ScrollTable } from '../components/scroll-table';
 import '../components/forms.css';
 import { credits, date, dateTime, money } from '../lib/format';
 import { type Scope, useOrg } from '../session';
-import { useCatalog } from './plan';
+import { useCatalog } from './generate';
 import './settings.css';
 
 type ApiKey = Ok<'/v1/orgs/{org}/api_keys', 'get'>['data'][number];

@@ -16,7 +16,7 @@ import { ScrollTable } from '../components/scroll-table';
 import { useBalance } from '../components/top-bar';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
-import { useCatalog } from './plan';
+import { useCatalog } from './generate';
 import './team.css';
 
 type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
