@@ -8,6 +8,7 @@ import { IDEMPOTENCY_KEPT_MS } from '../core/index.ts';
 import type { Dialect } from './dialect.ts';
 import type { RetentionReport } from './records.ts';
 import { inTransaction, type Proc, run } from './sql.ts';
+import { REQUEST_KEYS_KEPT_MS } from './types.ts';
 
 /**
  * Delivered (dispatched) outbox events are kept this long after they happened: their
@@ -34,7 +35,7 @@ export const retentionWrites = {
         `DELETE FROM request_idempotency WHERE (scope, key) IN
            (SELECT scope, key FROM request_idempotency WHERE created_at < ? ORDER BY created_at LIMIT ?)
            AND (done = ? OR coalesce(lease_expires_at, 0) <= ?)`,
-        keysBefore,
+        now - REQUEST_KEYS_KEPT_MS,
         limit,
         true,
         now,
