@@ -117,6 +117,7 @@ export async function closeOrg(
     if (m.role !== 'owner') throw new DomainError('forbidden', 'only an owner can close an org');
   }
   const state = await loadOrg(deps, orgId);
+  if (state.closed_at != null) throw orgClosed({ ...state, closed_at: state.closed_at });
   if (confirm.trim() !== state.name.trim())
     throw new DomainError('validation_failed', `type the org's name, ${state.name}, to confirm closing it`, {
       field: 'body.confirm',

@@ -4200,7 +4200,10 @@ export interface operations {
     leaveOrg: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 printable ASCII characters; a replay returns the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description org id */
                 org: string;
@@ -4248,7 +4251,10 @@ export interface operations {
     transferOwnership: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 printable ASCII characters; a replay returns the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description org id */
                 org: string;
@@ -4302,7 +4308,10 @@ export interface operations {
     closeOrg: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 printable ASCII characters; a replay returns the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description org id */
                 org: string;

@@ -271,6 +271,33 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
       expect((await api.call('GET', `/v1/orgs/${t.org}`)).body.closed_at).toBeNull();
     });
 
+    it('replays a retried close or transfer with the same idempotency key instead of refusing it', async () => {
+      const t = await newTeam(api);
+      const transfer = () =>
+        api.call('POST', `/v1/orgs/${t.org}/transfer_ownership`, {
+          ...t.owner.as,
+          idem: 'transfer-1',
+          body: { member_id: t.admin.memberIn[t.org] },
+        });
+      const first = await transfer();
+      expect(first.status).toBe(200);
+      const again = await transfer();
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      const name = (await api.call('GET', `/v1/orgs/${t.org}`)).body.name;
+      const close = () =>
+        api.call('POST', `/v1/orgs/${t.org}/close`, {
+          ...t.admin.as,
+          idem: 'close-1',
+          body: { confirm: name },
+        });
+      const closed = await close();
+      expect(closed.status).toBe(200);
+      const retried = await close();
+      expect(retried.status).toBe(200);
+      expect(retried.body).toEqual(closed.body);
+    });
+
     it('cancels the plan, revokes keys, refuses every change with 410 and keeps the log readable', async () => {
       const t = await newTeam(api);
       const key = await newKey(api, t.org, ['read', 'usage']);

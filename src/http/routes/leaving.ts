@@ -8,9 +8,10 @@ import type { FastifyRequest } from 'fastify';
 import { closeOrg, leaveOrg, transferOwnership } from '../../app/leaving.ts';
 import type { User } from '../../app/vocabulary.ts';
 import type { App, RouteContext } from '../context.ts';
+import { once } from '../idempotency.ts';
 import { presentMember, presentOrg } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
-import { Email, errorResponses, Id, Member, Obj, Org, OrgParams } from '../schemas.ts';
+import { Email, errorResponses, Id, IdempotencyHeaders, Member, Obj, Org, OrgParams } from '../schemas.ts';
 
 function person(request: FastifyRequest, what: string): User {
   const p = request.principal;
@@ -32,13 +33,17 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
         summary:
           'Leave the org (signed-in person). The last owner is refused (409 conflict): transfer ownership or close the org first',
         params: OrgParams,
+        headers: IdempotencyHeaders,
         body: Obj({}),
         response: { 200: Obj({ left: Type.Boolean(), member: Member }), ...errorResponses },
       },
     },
-    async (request) => {
-      const m = await leaveOrg(deps, person(request, 'leaving an org'), request.params.org);
-      return { left: true, member: presentMember(m) };
+    async (request, reply) => {
+      const user = person(request, 'leaving an org');
+      return once(deps, request, reply, `leave:${request.params.org}:${user.id}`, async () => {
+        const m = await leaveOrg(deps, user, request.params.org);
+        return { status: 200, body: { left: true, member: presentMember(m) } };
+      });
     },
   );
 
@@ -53,30 +58,33 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
         description:
           'Name the new owner by `member_id` or by `email`, one of the two. Admins get 403 `forbidden`.',
         params: OrgParams,
+        headers: IdempotencyHeaders,
         body: Obj({ member_id: Type.Optional(Id('member id')), email: Type.Optional(Email) }),
         response: { 200: Obj({ org: Org, previous_owner: Member, owner: Member }), ...errorResponses },
       },
     },
-    async (request) => {
-      const r = await transferOwnership(
-        deps,
-        person(request, 'transferring ownership'),
-        request.params.org,
-        request.body,
-      );
-      return { org: presentOrg(r.org), previous_owner: presentMember(r.from), owner: presentMember(r.to) };
+    async (request, reply) => {
+      const user = person(request, 'transferring ownership');
+      return once(deps, request, reply, `transfer_ownership:${request.params.org}`, async () => {
+        const r = await transferOwnership(deps, user, request.params.org, request.body);
+        return {
+          status: 200,
+          body: { org: presentOrg(r.org), previous_owner: presentMember(r.from), owner: presentMember(r.to) },
+        };
+      });
     },
   );
 
   app.post(
     '/v1/orgs/:org/close',
     {
-      config: { access: { kind: 'org', scope: 'admin', refusedWhenClosed: true } },
+      config: { access: { kind: 'org', scope: 'admin' } },
       schema: {
         tags,
         summary:
           'Close the org (an owner, or the operator): the plan is cancelled, API keys are revoked, every later change is refused with 410 org_closed; the transaction log is kept and stays readable. Export the log first (GET …/transactions.csv, or page through GET …/transactions for JSON)',
         params: OrgParams,
+        headers: IdempotencyHeaders,
         body: Obj({
           confirm: Type.String({
             minLength: 1,
@@ -87,12 +95,15 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
         response: { 200: Org, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const p = request.principal;
       if (p?.kind === 'key')
         throw new HttpProblem('forbidden', 'an org is closed by its owner, not with a key');
       const by = p?.kind === 'user' ? { user: p.user } : ({ operator: true } as const);
-      return presentOrg(await closeOrg(deps, request.params.org, by, request.body.confirm));
+      return once(deps, request, reply, `close:${request.params.org}`, async () => ({
+        status: 200,
+        body: presentOrg(await closeOrg(deps, request.params.org, by, request.body.confirm)),
+      }));
     },
   );
 }
