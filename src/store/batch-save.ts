@@ -33,6 +33,7 @@ import { openHolds } from './open-holds.ts';
 import { seqOf } from './seq.ts';
 import { all, inTransaction, type Proc, value } from './sql.ts';
 import type { StateCache } from './state-cache.ts';
+import { packTxn, unpackTxn } from './txn-rows.ts';
 import type { WriteResult } from './types.ts';
 import { rollUp } from './usage-rollup.ts';
 
@@ -41,7 +42,11 @@ export type { BatchRows, OrgRow, TxnRow };
 /** A batch's answer per operation: its outcome, or the failure of a bug in rule code. */
 export type Answer = WriteResult | Error;
 
-/** Turns a batch's change set into the rows to write; bumps the versions of the orgs it changed. */
+/**
+ * Turns a change set (one batch's, or the command log's unprojected tail) into the rows to
+ * write, each kind sorted by its key so that writes walk the tables' indexes in order. The
+ * orgs carry the versions to write (set by the caller).
+ */
 export function batchRows(changes: BatchChanges): BatchRows {
   const rows: BatchRows = {
     updated: [],
@@ -60,7 +65,6 @@ export function batchRows(changes: BatchChanges): BatchRows {
     changed: [...changes.orgs.keys()],
   };
   for (const [id, o] of changes.orgs) {
-    o.version += 1;
     const row = {
       id,
       version: o.version,
@@ -76,6 +80,8 @@ export function batchRows(changes: BatchChanges): BatchRows {
       });
   }
   for (const t of changes.txns) rows.txns.push(txnRow(t));
+  rows.updated.sort(byId);
+  rows.txns.sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : a.seq - b.seq));
   const seen = new Set<string>();
   for (const r of changes.idem) {
     const k = idemKey(r.org_id, r.key);
@@ -85,6 +91,8 @@ export function batchRows(changes: BatchChanges): BatchRows {
   }
   return rows;
 }
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const txnRow = (t: Transaction): TxnRow => ({
   org_id: t.org_id,
@@ -96,7 +104,7 @@ const txnRow = (t: Transaction): TxnRow => ({
   created_at: t.created_at,
   member_id: t.usage?.member_id ?? null,
   project_id: t.usage?.project_id ?? null,
-  body: JSON.stringify(t),
+  body: packTxn(t),
 });
 
 const idemRow = (r: IdemRow): IdempotencyRow => ({
@@ -157,6 +165,7 @@ function* commitOnce({ d, cache, catalog }: BatchContext, ops: Op[]): Proc<Write
     const archived = yield* loadArchivedPurchases(ops, loaded);
 
     const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog, archived);
+    for (const o of changes.orgs.values()) o.version += 1;
     const rowsToWrite = batchRows(changes);
     for (const [id, o] of changes.orgs) {
       const entry = loaded.get(id)!;
@@ -177,7 +186,10 @@ function* commitOnce({ d, cache, catalog }: BatchContext, ops: Op[]): Proc<Write
  * by payment: the core decides a late confirmation or a refund of one as it did before it
  * left the state (core/archive.ts `restore`).
  */
-function* loadArchivedPurchases(ops: Op[], loaded: Map<string, LoadedOrg>): Proc<Map<string, Archived>> {
+export function* loadArchivedPurchases(
+  ops: Op[],
+  loaded: Map<string, LoadedOrg>,
+): Proc<Map<string, Archived>> {
   const out = new Map<string, Archived>();
   for (const op of ops) {
     const look = op.kind === 'exec' ? purchaseLookups(op.cmd) : null;
@@ -210,7 +222,7 @@ function* loadArchivedPurchases(ops: Op[], loaded: Map<string, LoadedOrg>): Proc
 }
 
 /** The batch's stored records, a record that points at a log transaction given its result back. */
-function* loadIdempotency(d: Dialect, ops: Op[]): Proc<Map<string, IdempotencyRecord>> {
+export function* loadIdempotency(d: Dialect, ops: Op[]): Proc<Map<string, IdempotencyRecord>> {
   const idem = new Map<string, IdempotencyRecord>();
   const keys = ops
     .filter((o) => o.opts.idempotencyKey !== undefined)
@@ -232,8 +244,8 @@ function* loadIdempotency(d: Dialect, ops: Op[]): Proc<Map<string, IdempotencyRe
     const txns = yield* d.loadTransactions(
       refs.map((x) => ({ org_id: x.org_id, seq: seqOf(x.body.txn_ref!)! })),
     );
-    const bodies = new Map(txns.map((t) => [`${t.org_id}/${t.seq}`, t.body]));
-    for (const x of refs) x.body.result = JSON.parse(bodies.get(`${x.org_id}/${seqOf(x.body.txn_ref!)}`)!);
+    const stored = new Map(txns.map((t) => [`${t.org_id}/${t.seq}`, t]));
+    for (const x of refs) x.body.result = unpackTxn(stored.get(`${x.org_id}/${seqOf(x.body.txn_ref!)}`)!);
   }
   return idem;
 }

@@ -33,7 +33,7 @@ import {
 import type { WriteOptions, WriteResult } from './types.ts';
 
 /** Commands that change who is a member, with what email or role: org_members follows them. */
-const MEMBER_COMMANDS = new Set<Command['type']>([
+export const MEMBER_COMMANDS = new Set<Command['type']>([
   'add_member',
   'remove_member',
   'transfer_ownership',
@@ -46,8 +46,13 @@ export type Op =
 
 export interface LoadedOrg {
   state: OrgState;
-  /** Incremented on every persist; PostgreSQL uses it to tell whether a cached copy is current. */
+  /**
+   * Tells whether a cached copy is current: PostgreSQL increments it on every persist;
+   * SQLite gives the position of the last logged operation that changed the org.
+   */
   version: number;
+  /** SQLite's writer: the epoch in which this copy was last checked against its row (logged-batches.ts). */
+  checked?: number;
 }
 
 export interface IdemRow extends IdempotencyRecord {

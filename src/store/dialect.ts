@@ -10,6 +10,7 @@ import type { BatchRows, IdempotencyRow } from './batch-rows.ts';
 export type { IdempotencyRow };
 
 import type { Proc } from './sql.ts';
+import type { StoredTxn } from './txn-rows.ts';
 
 export interface OrgRowVersion {
   id: string;
@@ -38,10 +39,8 @@ export interface Dialect {
   loadOrgs(ids: string[], versions: number[]): Proc<OrgRowVersion[]>;
   /** Idempotency records of (org, key) pairs, the body as stored (JSON text). */
   loadIdempotency(keys: { org_id: string; key: string }[]): Proc<IdempotencyRow[]>;
-  /** Transaction bodies (JSON text) by (org, seq). */
-  loadTransactions(
-    refs: { org_id: string; seq: number }[],
-  ): Proc<{ org_id: string; seq: number; body: string }[]>;
+  /** Stored transactions (txn-rows.ts) by (org, seq). */
+  loadTransactions(refs: { org_id: string; seq: number }[]): Proc<(StoredTxn & { seq: number })[]>;
   /** Writes a batch's rows (already built, see batch-save.ts) inside its transaction. */
   writeBatch(rows: BatchRows, now: number): Proc<void>;
 }

@@ -15,8 +15,14 @@ export interface Engine {
   readonly dialect: Dialect;
   readonly orgChanges: OrgChanges;
   readonly batchOptions: GroupCommitOptions;
-  /** Runs a procedure that only reads. */
+  /** Runs a procedure that only reads, seeing every write acknowledged before it. */
   read<T>(proc: Proc<T>): Promise<T>;
+  /**
+   * Runs a read of tables written in the write's own transaction (accounts, sessions, API
+   * keys, request keys, members, the schema): SQLite's read does not first wait for the
+   * command log's projection (decision 0013).
+   */
+  readDirect<T>(proc: Proc<T>): Promise<T>;
   /** Runs a named write procedure (writes.ts) where the store's writes run. */
   write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResultOf<K>>;
   /** Commits a batch of the group commit (batch-save.ts). */

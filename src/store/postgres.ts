@@ -110,6 +110,11 @@ class PostgresEngine implements Engine {
     return this.driver.run(proc);
   }
 
+  /** PostgreSQL writes every row in the batch's own statement: every read is direct. */
+  readDirect<T>(proc: Proc<T>): Promise<T> {
+    return this.driver.run(proc);
+  }
+
   write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResultOf<K>> {
     return this.driver.run(writeProc(this.dialect, name, args));
   }

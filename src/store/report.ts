@@ -1,6 +1,7 @@
 /** Usage reports, the same for every dialect: rollup cells for whole days, log rows for the edges. */
 import type { Transaction } from '../core/index.ts';
 import { page } from './outbox-rows.ts';
+import { type StoredTxn, unpackTxn } from './txn-rows.ts';
 import type { Page, UsageGroup, UsageRow } from './types.ts';
 import { rollUp, type UsageCell } from './usage-rollup.ts';
 
@@ -26,7 +27,7 @@ export function reportKey(
 export function assembleReport(
   group: UsageGroup,
   cells: Iterable<Omit<UsageCell, 'org_id'>>,
-  edgeBodies: Iterable<string>,
+  edge: Iterable<Transaction>,
 ): UsageRow[] {
   const rows = new Map<string, UsageRow>();
   const add = (c: Omit<UsageCell, 'org_id'>) => {
@@ -37,14 +38,11 @@ export function assembleReport(
     rows.set(key, r);
   };
   for (const c of cells) add(c);
-  for (const b of edgeBodies) for (const c of rollUp([JSON.parse(b) as Transaction])) add(c);
+  for (const c of rollUp([...edge])) add(c);
   return [...rows.values()].sort((a, b) => b.credits - a.credits || (a.key < b.key ? -1 : 1));
 }
 
 /** One page of the log from `limit + 1` rows read newest first. */
-export function pageOf(bodies: string[], limit: number): Page<Transaction> {
-  return page(
-    bodies.map((b) => JSON.parse(b) as Transaction),
-    limit,
-  );
+export function pageOf(rows: StoredTxn[], limit: number): Page<Transaction> {
+  return page(rows.map(unpackTxn), limit);
 }

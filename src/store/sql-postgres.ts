@@ -10,7 +10,8 @@ import type pg from 'pg';
 import type { BatchRows } from './batch-save.ts';
 import type { Dialect, IdempotencyRow, OrgRowVersion } from './dialect.ts';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.ts';
-import { all, type Proc, query, runAsync, type Step } from './sql.ts';
+import { all, num, type Proc, query, runAsync, type Step } from './sql.ts';
+import type { StoredTxn } from './txn-rows.ts';
 
 /** `?` placeholders numbered as PostgreSQL wants them (`$1`, `$2`, …), outside quoted text. */
 const numbered = new Map<string, string>();
@@ -112,12 +113,13 @@ export function postgresDialect(schema: string, changesChannel: string): Dialect
     },
 
     *loadTransactions(refs) {
-      return yield* all<{ org_id: string; seq: number; body: string }>(
-        `SELECT t.org_id, t.seq, t.body FROM transactions t
+      const rows = yield* all<StoredTxn & { seq: unknown }>(
+        `SELECT t.org_id, t.seq, t.type, t.amount, t.created_at, t.visible, t.body FROM transactions t
            JOIN unnest(?::text[], ?::bigint[]) AS k(org_id, seq) ON t.org_id = k.org_id AND t.seq = k.seq`,
         refs.map((x) => x.org_id),
         refs.map((x) => x.seq),
       );
+      return rows.map((r) => ({ ...r, seq: num(r.seq) }));
     },
 
     *writeBatch(rows: BatchRows, now: number): Proc<void> {

@@ -8,6 +8,7 @@ import type { BatchRows } from './batch-save.ts';
 import type { Dialect, IdempotencyRow, OrgRowVersion } from './dialect.ts';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 import { all, get, type Proc, type Result, run, runMany, runSync, type Step } from './sql.ts';
+import { type StoredTxn, TXN_COLUMNS } from './txn-rows.ts';
 
 const toSqlite = (v: unknown) => (v === true ? 1 : v === false ? 0 : v === undefined ? null : v);
 
@@ -104,14 +105,14 @@ export const sqliteDialect: Dialect = {
   },
 
   *loadTransactions(refs) {
-    const out: { org_id: string; seq: number; body: string }[] = [];
+    const out: (StoredTxn & { seq: number })[] = [];
     for (const x of refs) {
-      const r = yield* get<{ body: string }>(
-        'SELECT body FROM transactions WHERE org_id = ? AND seq = ?',
+      const r = yield* get<StoredTxn>(
+        `SELECT ${TXN_COLUMNS} FROM transactions WHERE org_id = ? AND seq = ?`,
         x.org_id,
         x.seq,
       );
-      if (r) out.push({ ...x, body: r.body });
+      if (r) out.push({ ...r, seq: x.seq });
     }
     return out;
   },

@@ -31,6 +31,7 @@ import { OutboxRepo } from './outbox-store.ts';
 import { assembleReport, pageOf } from './report.ts';
 import { seqOf } from './seq.ts';
 import { all, get, inTransaction, num, type Proc, query, run, script, value } from './sql.ts';
+import { type StoredTxn, TXN_COLUMNS, unpackTxn } from './txn-rows.ts';
 import type {
   HistoryFilter,
   OrgChanges,
@@ -77,7 +78,7 @@ export class SqlStore implements Store {
 
   /** Applies pending migrations in one transaction; refuses a database written by a newer schema. */
   async migrate() {
-    await this.engine.read(migrate(this.d));
+    await this.engine.readDirect(migrate(this.d));
   }
 
   async close() {
@@ -88,7 +89,7 @@ export class SqlStore implements Store {
   }
 
   async ping() {
-    await this.engine.read(query('SELECT 1'));
+    await this.engine.readDirect(query('SELECT 1'));
   }
 
   async openHoldsTotal() {
@@ -199,13 +200,13 @@ export class SqlStore implements Store {
         let seq = -1;
         for (;;) {
           const t = await this.engine.read(
-            all<{ seq: number; body: string }>(
-              `SELECT seq, body FROM transactions WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ${VERIFY_TXNS_PER_READ}`,
+            all<StoredTxn & { seq: number }>(
+              `SELECT seq, ${TXN_COLUMNS} FROM transactions WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ${VERIFY_TXNS_PER_READ}`,
               r.id,
               seq,
             ),
           );
-          for (const x of t) v.addTransaction(JSON.parse(x.body));
+          for (const x of t) v.addTransaction(unpackTxn(x));
           if (t.length < VERIFY_TXNS_PER_READ) break;
           seq = num(t[t.length - 1]!.seq);
         }
@@ -227,46 +228,46 @@ export class SqlStore implements Store {
   // --- auth records (auth-repo.ts) ------------------------------------------------------
 
   findUserByEmail(email: string) {
-    return this.engine.read(authReads.findUserByEmail(this.d, email));
+    return this.engine.readDirect(authReads.findUserByEmail(this.d, email));
   }
   getUser(id: string) {
-    return this.engine.read(authReads.getUser(this.d, id));
+    return this.engine.readDirect(authReads.getUser(this.d, id));
   }
   findSession(hash: string, now: number) {
-    return this.engine.read(authReads.findSession(this.d, hash, now));
+    return this.engine.readDirect(authReads.findSession(this.d, hash, now));
   }
   listUserSessions(userId: string, now: number) {
-    return this.engine.read(authReads.listUserSessions(this.d, userId, now));
+    return this.engine.readDirect(authReads.listUserSessions(this.d, userId, now));
   }
   findApiKeyByHash(hash: string) {
-    return this.engine.read(authReads.findApiKeyByHash(this.d, hash));
+    return this.engine.readDirect(authReads.findApiKeyByHash(this.d, hash));
   }
   listApiKeys(orgId: string) {
-    return this.engine.read(authReads.listApiKeys(this.d, orgId));
+    return this.engine.readDirect(authReads.listApiKeys(this.d, orgId));
   }
   membershipsByEmail(email: string) {
-    return this.engine.read(authReads.membershipsByEmail(this.d, email));
+    return this.engine.readDirect(authReads.membershipsByEmail(this.d, email));
   }
   findToken(hash: string) {
-    return this.engine.read(authReads.findToken(this.d, hash));
+    return this.engine.readDirect(authReads.findToken(this.d, hash));
   }
   lastTokenAt(purpose: Parameters<typeof authReads.lastTokenAt>[1], subjectId: string) {
-    return this.engine.read(authReads.lastTokenAt(this.d, purpose, subjectId));
+    return this.engine.readDirect(authReads.lastTokenAt(this.d, purpose, subjectId));
   }
   getInvitation(orgId: string, id: string) {
-    return this.engine.read(authReads.getInvitation(this.d, orgId, id));
+    return this.engine.readDirect(authReads.getInvitation(this.d, orgId, id));
   }
   listInvitations(orgId: string, limit: number, startingAfter?: string) {
-    return this.engine.read(authReads.listInvitations(this.d, orgId, limit, startingAfter));
+    return this.engine.readDirect(authReads.listInvitations(this.d, orgId, limit, startingAfter));
   }
   countOpenInvitations(orgId: string, now: number) {
-    return this.engine.read(authReads.countOpenInvitations(this.d, orgId, now));
+    return this.engine.readDirect(authReads.countOpenInvitations(this.d, orgId, now));
   }
   openInvitationsTo(orgId: string, email: string, now: number) {
-    return this.engine.read(authReads.openInvitationsTo(this.d, orgId, email, now));
+    return this.engine.readDirect(authReads.openInvitationsTo(this.d, orgId, email, now));
   }
   signInFailures(subject: string) {
-    return this.engine.read(authReads.signInFailures(this.d, subject));
+    return this.engine.readDirect(authReads.signInFailures(this.d, subject));
   }
 
   createUser(...a: WriteArgs<'createUser'>) {
@@ -282,7 +283,7 @@ export class SqlStore implements Store {
     return this.engine.write('finishEmailMove', ...a);
   }
   emailMovesInFlight(limit: number) {
-    return this.engine.read(authReads.emailMovesInFlight(this.d, limit));
+    return this.engine.readDirect(authReads.emailMovesInFlight(this.d, limit));
   }
   deleteUser(...a: WriteArgs<'deleteUser'>) {
     return this.engine.write('deleteUser', ...a);
@@ -433,15 +434,12 @@ function* listTransactions(d: Dialect, orgId: string, f: TransactionFilter): Pro
     if (!known) throw unknownCursor(f.starting_after, 'a transaction of this org');
     add('seq < ?', seq);
   }
-  const rows = yield* all<{ body: string }>(
-    `SELECT body FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+  const rows = yield* all<StoredTxn>(
+    `SELECT ${TXN_COLUMNS} FROM transactions WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
     ...args,
     f.limit + 1,
   );
-  return pageOf(
-    rows.map((r) => r.body),
-    f.limit,
-  );
+  return pageOf(rows, f.limit);
 }
 
 /** Everything of one org in the history table (for verify), read a page at a time. */
@@ -546,14 +544,14 @@ function* usageReport(
         whole[1],
       )).map((c) => ({ ...c, day: num(c.day), credits: num(c.credits), count: num(c.count) }))
     : [];
-  const bodies: string[] = [];
+  const edge: Transaction[] = [];
   for (const [lo, hi] of edges)
-    for (const r of yield* all<{ body: string }>(
-      `SELECT body FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
+    for (const r of yield* all<StoredTxn>(
+      `SELECT ${TXN_COLUMNS} FROM transactions WHERE org_id = ? AND type = 'usage' AND created_at >= ? AND created_at < ?`,
       orgId,
       lo,
       hi,
     ))
-      bodies.push(r.body);
-  return assembleReport(group, cells, bodies);
+      edge.push(unpackTxn(r));
+  return assembleReport(group, cells, edge);
 }

@@ -8,20 +8,29 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Catalog } from '../core/index.ts';
 import type { Op } from './batch.ts';
+import type { ProjectionPolicy } from './logged-batches.ts';
 import { failureToWire, SqliteWriter, toWire } from './sqlite-writer.ts';
 import type { WriteArgs, WriteName } from './writes.ts';
 
-const { path, catalog, autocheckpoint } = workerData as {
+const { path, catalog, autocheckpoint, projection } = workerData as {
   path: string;
   catalog: Catalog;
   autocheckpoint: number;
+  projection: ProjectionPolicy;
 };
 const db = new Database(path);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
 // 0 while the checkpointer thread copies the WAL into the file (sqlite-checkpointer.ts).
 db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
-const writer = new SqliteWriter(db, catalog);
+// The main thread learns the tail's size with every answer and after every projection the
+// policy started: it commits a lone write itself only when the tail is empty.
+const writer = new SqliteWriter(db, catalog, undefined, projection, () =>
+  parentPort!.postMessage({ tail: writer.tailOps }),
+);
+// Recovery: the log after the projected mark (operations acknowledged before a crash) is
+// replayed and projected before the first write is taken.
+writer.project();
 parentPort!.postMessage({ ready: true });
 
 parentPort!.on(
@@ -29,6 +38,7 @@ parentPort!.on(
   (m: {
     id: number;
     ops?: Op[];
+    project?: true;
     write?: WriteName;
     args?: unknown[];
     close?: true;
@@ -39,14 +49,27 @@ parentPort!.on(
       return;
     }
     if (m.close) {
-      db.close();
+      // A clean stop leaves nothing to replay (and a newer build's rules never see this tail).
+      try {
+        writer.project();
+      } finally {
+        writer.stop();
+        db.close();
+      }
       parentPort!.postMessage({ id: m.id, closed: true });
       return;
     }
     try {
       if (m.write !== undefined)
         parentPort!.postMessage({ id: m.id, value: writer.write(m.write, m.args as WriteArgs<WriteName>) });
-      else parentPort!.postMessage({ id: m.id, answers: writer.commit(m.ops!).map(toWire) });
+      else if (m.project) {
+        writer.project();
+        parentPort!.postMessage({ id: m.id, value: writer.tailOps, tail: writer.tailOps });
+      } else {
+        const answers = writer.commit(m.ops!).map(toWire);
+        parentPort!.postMessage({ id: m.id, answers, tail: writer.tailOps });
+        writer.afterCommit();
+      }
     } catch (e) {
       parentPort!.postMessage({ id: m.id, failure: failureToWire(e) });
     }

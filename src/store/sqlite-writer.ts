@@ -7,7 +7,8 @@
 import type Database from 'better-sqlite3';
 import { type Catalog, DomainError } from '../core/index.ts';
 import type { Op } from './batch.ts';
-import { type Answer, commitBatch } from './batch-save.ts';
+import type { Answer } from './batch-save.ts';
+import { DEFAULT_PROJECTION, LoggedBatches, type ProjectionPolicy } from './logged-batches.ts';
 import { SqliteDriver, sqliteDialect } from './sql-sqlite.ts';
 import { StateCache } from './state-cache.ts';
 import type { WriteResult } from './types.ts';
@@ -15,26 +16,93 @@ import { type WriteArgs, type WriteName, type WriteResultOf, writeProc } from '.
 
 export type { Answer } from './batch-save.ts';
 
+/**
+ * Writes that read what the projection writes, so the tail is projected before them: a new
+ * webhook endpoint starts after the newest event, which must be in the events table.
+ */
+const PROJECTED_BEFORE = new Set<WriteName>(['createWebhookEndpoint']);
+
 export class SqliteWriter {
   private readonly driver: SqliteDriver;
-  private readonly cache: StateCache;
+  private readonly logged: LoggedBatches;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     db: Database.Database,
-    private readonly catalog: Catalog,
+    catalog: Catalog,
     cachedOrgs?: number,
+    private readonly policy: ProjectionPolicy = DEFAULT_PROJECTION,
+    /** Told after every projection the policy started (the writer thread tells the main thread). */
+    private readonly onProjected: () => void = () => {},
+    onProjecting?: (from: number, to: number) => void,
   ) {
     this.driver = new SqliteDriver(db);
-    this.cache = new StateCache(cachedOrgs);
+    this.logged = new LoggedBatches({
+      d: sqliteDialect,
+      cache: new StateCache(cachedOrgs),
+      catalog,
+      policy,
+      ...(onProjecting ? { onProjecting } : {}),
+    });
   }
 
   /** Commits a batch; an operation whose rule code throws fails alone and the rest commit without it. */
   commit(ops: Op[]): Answer[] {
-    return this.driver.run(commitBatch({ d: sqliteDialect, cache: this.cache, catalog: this.catalog }, ops));
+    return this.driver.run(this.logged.commit(ops));
+  }
+
+  /** Operations committed and not yet projected. */
+  get tailOps() {
+    return this.logged.tailOps;
+  }
+
+  /**
+   * Projects the tail, or replays another writer's: what reads, close and recovery on
+   * open call. Cheap when there is nothing to do (one read of the log's marks).
+   */
+  project() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.driver.run(this.logged.project());
+  }
+
+  /**
+   * Called once a commit's callers are answered: projects now when the tail is due, or
+   * arms a timer for its age. A projection that fails (the file stayed locked by another
+   * process) is left to the next commit or read, which replays the log.
+   */
+  afterCommit() {
+    if (this.logged.tailOps === 0) return;
+    if (this.logged.due(Date.now())) {
+      this.projectQuietly();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.projectQuietly();
+    }, this.policy.maxMs);
+    this.timer.unref();
+  }
+
+  private projectQuietly() {
+    try {
+      this.project();
+    } catch {
+      // Nothing is lost: the tail is in the log, and the next transaction replays it.
+    }
+    this.onProjected();
   }
 
   write<K extends WriteName>(name: K, args: WriteArgs<K>): WriteResultOf<K> {
+    if (PROJECTED_BEFORE.has(name)) this.project();
     return this.driver.run(writeProc(sqliteDialect, name, args));
+  }
+
+  /** Stops the timer (the caller closes the connection after a last projection). */
+  stop() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
 

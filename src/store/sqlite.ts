@@ -13,9 +13,11 @@ import { type Catalog, defaultCatalog } from '../core/index.ts';
 import { tsWorker } from '../ts-worker.ts';
 import type { Op } from './batch.ts';
 import type { Answer } from './batch-save.ts';
+import { readMarks } from './command-log.ts';
 import type { Dialect } from './dialect.ts';
 import { StoreError } from './errors.ts';
 import { type BatchInfo, type GroupCommitOptions, QUIET_MS } from './group-commit.ts';
+import { DEFAULT_PROJECTION, type ProjectionPolicy } from './logged-batches.ts';
 import { LocalOrgChanges } from './org-changes.ts';
 import type { Proc } from './sql.ts';
 import { SqliteDriver, sqliteDialect } from './sql-sqlite.ts';
@@ -49,6 +51,13 @@ export interface SqliteOptions {
   checkpointIntervalMs?: number;
   catalog?: Catalog;
   batch?: Partial<GroupCommitOptions>;
+  /** When the command log's tail is projected (decision 0013; default DEFAULT_PROJECTION). */
+  projection?: Partial<ProjectionPolicy>;
+  /**
+   * Fault injection for the crash tests, with an inline writer only (a function cannot
+   * cross to the writer thread): called inside each projection before its mark moves.
+   */
+  onProjecting?: (from: number, to: number) => void;
 }
 
 /** Resolves once a thread has posted its first message (it is ready), rejects if it fails first. */
@@ -126,6 +135,11 @@ class SqliteEngine implements Engine {
   private readonly reader: SqliteDriver;
   private commitTo: ((ops: Op[], info: BatchInfo) => Promise<Answer[]>) | null = null;
   private writeTo: ((name: WriteName, args: unknown[]) => Promise<unknown>) | null = null;
+  /** Asks the writer to project the log's tail (its own, or another process's by replay). */
+  private projectTo: (() => Promise<void>) | null = null;
+  /** Operations the writer thread holds unprojected, as it last said. */
+  private threadTail = 0;
+  private readonly projection: ProjectionPolicy;
   /** Writes committed on the calling thread because the store was quiet (see start). */
   loneCommits = 0;
   /** The thread that checkpoints the WAL, or null (tests stop it to see the fallback). */
@@ -141,6 +155,7 @@ class SqliteEngine implements Engine {
     private readonly catalog: Catalog,
   ) {
     this.reader = new SqliteDriver(db);
+    this.projection = { ...DEFAULT_PROJECTION, ...options.projection };
     this.batchOptions = {
       maxBatch: options.batch?.maxBatch ?? 2048,
       maxQueue: options.batch?.maxQueue ?? 200_000,
@@ -153,7 +168,22 @@ class SqliteEngine implements Engine {
     };
   }
 
-  read<T>(proc: Proc<T>): Promise<T> {
+  /**
+   * Reads what every acknowledged write changed: when the command log is ahead of its
+   * projection (this process's tail, or another's), the writer projects it first. One read
+   * of the log's marks when it is not.
+   */
+  async read<T>(proc: Proc<T>): Promise<T> {
+    const marks = this.reader.run(readMarks());
+    if (marks.projected < marks.head) {
+      if (!this.projectTo) throw new Error('the store is not open');
+      await this.projectTo();
+    }
+    return this.reader.run(proc);
+  }
+
+  /** Reads tables the projection never writes (accounts, sessions, keys, members), at once. */
+  readDirect<T>(proc: Proc<T>): Promise<T> {
     try {
       return Promise.resolve(this.reader.run(proc));
     } catch (e) {
@@ -192,9 +222,27 @@ class SqliteEngine implements Engine {
   async start() {
     const inline = this.options.path === ':memory:' || this.options.writerThread === false;
     if (inline) {
-      const w = new SqliteWriter(this.db, this.catalog);
-      this.commitTo = async (ops) => w.commit(ops);
+      const w = new SqliteWriter(
+        this.db,
+        this.catalog,
+        undefined,
+        this.projection,
+        undefined,
+        this.options.onProjecting,
+      );
+      w.project(); // recovery: replays what a crash left unprojected
+      this.commitTo = async (ops) => {
+        const answers = w.commit(ops);
+        // After the callers have been answered (their continuations are microtasks).
+        setImmediate(() => w.afterCommit());
+        return answers;
+      };
       this.writeTo = async (name, args) => w.write(name, args as WriteArgs<WriteName>);
+      this.projectTo = async () => w.project();
+      this.closeLone = () => {
+        w.project();
+        w.stop();
+      };
       return;
     }
     const checkpointer = await this.startCheckpointer();
@@ -204,6 +252,7 @@ class SqliteEngine implements Engine {
       path: this.options.path,
       catalog: this.catalog,
       autocheckpoint,
+      projection: this.projection,
     });
     try {
       await started(thread);
@@ -220,7 +269,16 @@ class SqliteEngine implements Engine {
     };
     thread.on(
       'message',
-      (m: { id: number; answers?: WireAnswer[]; value?: unknown; failure?: WireFailure; closed?: true }) => {
+      (m: {
+        id?: number;
+        answers?: WireAnswer[];
+        value?: unknown;
+        failure?: WireFailure;
+        closed?: true;
+        tail?: number;
+      }) => {
+        if (m.tail !== undefined) this.threadTail = m.tail;
+        if (m.id === undefined) return;
         const w = waiting.get(m.id);
         if (!w) return;
         waiting.delete(m.id);
@@ -231,7 +289,7 @@ class SqliteEngine implements Engine {
     );
     thread.on('error', (e) => failAll(e));
     thread.on('exit', (code) => failAll(new Error(`the SQLite writer thread stopped (exit ${code})`)));
-    const send = (msg: { ops?: Op[]; write?: WriteName; args?: unknown[]; close?: true }) =>
+    const send = (msg: { ops?: Op[]; write?: WriteName; args?: unknown[]; close?: true; project?: true }) =>
       new Promise<unknown>((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, { resolve, reject });
@@ -241,6 +299,9 @@ class SqliteEngine implements Engine {
         if (waiting.size === 0) thread.unref();
       });
     this.writeTo = (write, args) => send({ write, args });
+    this.projectTo = async () => {
+      await send({ project: true });
+    };
     // A lone write on a quiet store commits here, on a connection of its own, instead of
     // in the writer thread: the two thread hops (0.4–0.5 ms on this VM) are most of such a
     // write's latency (a generation's settlement, a single API call), and with nothing else
@@ -275,13 +336,15 @@ class SqliteEngine implements Engine {
         await checkpointer.terminate();
       };
     }
-    const lone = new SqliteWriter(loneDb, this.catalog, LONE_CACHED_ORGS);
+    // The lone writer projects in each write's own transaction (it keeps no tail), and runs
+    // only while the thread has none: it never replays the thread's.
+    const lone = new SqliteWriter(loneDb, this.catalog, LONE_CACHED_ORGS, { maxOps: 0, maxMs: 0 });
     this.closeLone = () => {
       if (loneDb.open) loneDb.close();
     };
     let inThread = 0;
     this.commitTo = async (ops, info) => {
-      if (info.quiet && ops.length === 1 && inThread === 0) {
+      if (info.quiet && ops.length === 1 && inThread === 0 && this.threadTail === 0) {
         try {
           const answers = lone.commit(ops);
           this.loneCommits++;

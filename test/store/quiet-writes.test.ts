@@ -54,9 +54,16 @@ describe('writes on a quiet SQLite store', () => {
       expect(three.map((r) => r.ok && r.balance?.available)).toEqual([3, 2, 1]);
       expect(store.loneCommits).toBe(lone + 1);
       await quiet();
-      // And the lone connection sees what the thread wrote (its cached state is checked by version).
+      // The thread still holds those three unprojected (decision 0013): a quiet write goes to
+      // the thread rather than around its tail.
       const last = await store.execute('org_q', consume, { now: NOW, idempotencyKey: 'k5' });
       expect(last).toMatchObject({ ok: true, balance: { available: 0 } });
+      expect(store.loneCommits).toBe(lone + 1);
+      // A read projects the tail; then the lone connection writes again, and sees what the
+      // thread wrote (its cached state is checked by version).
+      await store.getOrg('org_q', NOW);
+      await quiet();
+      expect(await available(store, 'org_q')).toBe(0);
       expect(store.loneCommits).toBe(lone + 2);
       await quiet();
       const replay = await store.execute('org_q', consume, { now: NOW, idempotencyKey: 'k1' });

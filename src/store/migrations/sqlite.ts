@@ -344,4 +344,20 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE users ADD COLUMN email_moving_all_orgs INTEGER;
   CREATE INDEX users_email_moving ON users (id) WHERE email_moving_from IS NOT NULL;
   `,
+  // The command log (decision 0013): the durable write of a ledger operation is one row
+  // here, appended in the order the rules ran it; org states, the transaction log, usage
+  // cells, history and idempotency records are projected from it behind, in sorted batches.
+  // log_marks.projected is the last position whose derived rows are written; recovery
+  // replays the log after it. Positions start above every org version so far (an org row's
+  // version becomes the position of the last command that changed it).
+  `
+  CREATE TABLE command_log (
+    pos INTEGER PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    op TEXT NOT NULL
+  );
+  CREATE TABLE log_marks (name TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO log_marks SELECT 'projected', coalesce(max(version), 0) FROM orgs;
+  `,
 ];

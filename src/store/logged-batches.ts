@@ -1,0 +1,319 @@
+/**
+ * SQLite's save path (decision 0013): a batch's durable write is its command rows
+ * (command-log.ts), one compact row per operation; the rows derived from them (org states,
+ * transactions, usage cells, history, idempotency records) wait in memory in the tail
+ * (tail.ts) and are projected in one sorted transaction every so many operations or
+ * milliseconds, when a read asks for them, and before close. The writer keeps the org
+ * states it has run in memory, so a batch reads no org row it already holds.
+ *
+ * Any process may write the same file: each batch and projection starts by reading the
+ * log's marks inside its transaction (which holds the file's write lock). If the log moved
+ * since this writer's last commit, another writer appended: what this one holds in memory
+ * may be stale, so it drops its tail (the log has it) and replays the log after the
+ * projected mark through the same `applyBatch` — the recovery after a crash is the same
+ * replay, started on open. The rules are deterministic given each record's time, so a replay
+ * writes what the first run would have.
+ *
+ * The rows of a batch that creates an org, changes its members or looks up an archived
+ * purchase are written in the batch's own transaction (with the tail before them): sign-in
+ * reads members without waiting for a projection, and a refund finds its archived purchase
+ * in the history table.
+ */
+import { type Catalog, type IdempotencyRecord, purchaseLookups } from '../core/index.ts';
+import {
+  applyBatch,
+  BatchAbort,
+  type BatchChanges,
+  idemKey,
+  type LoadedOrg,
+  MEMBER_COMMANDS,
+  type Op,
+} from './batch.ts';
+import { type Answer, batchRows, loadArchivedPurchases, loadIdempotency } from './batch-save.ts';
+import { appendCommands, type LogMarks, loadCommands, markProjected, readMarks } from './command-log.ts';
+import type { Dialect } from './dialect.ts';
+import { StoreError } from './errors.ts';
+import { inTransaction, type Proc } from './sql.ts';
+import type { StateCache } from './state-cache.ts';
+import { Tail } from './tail.ts';
+import type { WriteResult } from './types.ts';
+
+/** When the tail is projected (besides reads that ask and close). */
+export interface ProjectionPolicy {
+  /** Project once the tail holds this many operations (0: in every batch's own transaction). */
+  maxOps: number;
+  /** Project a tail this old (milliseconds since its first operation). */
+  maxMs: number;
+}
+
+/**
+ * 8,192 operations: one projection writes ≈ 8 batches of the store bench together; replaying
+ * that many takes ≈ 0.1–0.2 s on this machine, so recovery after a crash stays far under the
+ * 5 s budget (bench `recovery`). 100 ms bounds how stale an unread projection gets.
+ */
+export const DEFAULT_PROJECTION: ProjectionPolicy = { maxOps: 16384, maxMs: 1000 };
+
+/** Operations replayed per statement and per projection during recovery. */
+const REPLAY_CHUNK = 4096;
+
+export interface LoggedContext {
+  d: Dialect;
+  cache: StateCache;
+  catalog: Catalog;
+  policy: ProjectionPolicy;
+  /**
+   * Called inside every projection's transaction once its rows are written and before the
+   * mark moves (replays included): the crash tests kill the process there.
+   */
+  onProjecting?: (from: number, to: number) => void;
+}
+
+export class LoggedBatches {
+  /** The last position this writer appended or replayed up to; -1 until it first looks. */
+  private head = -1;
+  private projected = -1;
+  private readonly tail = new Tail();
+  /** When the tail's first operation was committed (Date.now()), or null when empty. */
+  private tailSince: number | null = null;
+  /**
+   * Counts the times another writer was found to have appended. A cached state is used
+   * without reading its row only if its version was checked since (LoadedOrg.checked).
+   */
+  private epoch = 0;
+
+  constructor(private readonly ctx: LoggedContext) {}
+
+  /** Operations committed but not projected. */
+  get tailOps() {
+    return this.tail.ops;
+  }
+
+  /** Whether the policy says the tail should be projected now. */
+  due(nowMs: number): boolean {
+    if (this.tail.ops === 0) return false;
+    return (
+      this.tail.ops >= this.ctx.policy.maxOps || nowMs - (this.tailSince ?? nowMs) >= this.ctx.policy.maxMs
+    );
+  }
+
+  /** Commits a batch; an operation whose rule code throws fails alone and the rest commit without it. */
+  *commit(ops: Op[]): Proc<Answer[]> {
+    const answers: Answer[] = new Array(ops.length);
+    let pending = ops.map((op, i) => ({ op, i }));
+    while (pending.length > 0) {
+      const batch = pending.map((p) => p.op);
+      try {
+        const outcomes = yield* inTransaction(() => this.commitOnce(batch));
+        pending.forEach((p, k) => {
+          answers[p.i] = outcomes[k]!;
+        });
+        return answers;
+      } catch (e) {
+        // The states in memory were changed in place by a batch that did not commit: forget
+        // them and the tail; the next transaction replays the log (which has the tail).
+        for (const o of batch) this.ctx.cache.delete(o.orgId);
+        this.forget();
+        if (!(e instanceof BatchAbort)) throw e;
+        const bad = pending[e.index]!;
+        answers[bad.i] = e.failure instanceof Error ? e.failure : new Error(String(e.failure));
+        pending = pending.filter((_, k) => k !== e.index);
+      }
+    }
+    return answers;
+  }
+
+  /** Projects the tail now (or catches up with another writer's), in its own transaction. */
+  *project(): Proc<void> {
+    try {
+      yield* inTransaction(
+        function* (this: LoggedBatches) {
+          yield* this.catchUp();
+          yield* this.writeTail();
+        }.bind(this),
+      );
+    } catch (e) {
+      this.forget();
+      throw e;
+    }
+  }
+
+  /** Drops everything held in memory past the tables: the log is replayed instead. */
+  private forget() {
+    for (const id of this.tail.orgs.keys()) this.ctx.cache.delete(id);
+    this.tail.clear();
+    this.tailSince = null;
+    this.head = -1;
+    this.projected = -1;
+  }
+
+  /**
+   * Inside a transaction: makes this writer's view current. Returns true when another
+   * writer appended since this one's last commit (cached states must then be checked
+   * against their rows' versions).
+   */
+  private *catchUp(): Proc<void> {
+    const marks = yield* readMarks();
+    if (marks.head !== this.head) {
+      // Another writer appended (or this one starts): the log after the projected mark is
+      // the truth, the tail in memory may be part of it or stale. Replay it.
+      for (const id of this.tail.orgs.keys()) this.ctx.cache.delete(id);
+      this.tail.clear();
+      this.tailSince = null;
+      this.epoch++;
+      if (marks.projected < marks.head) yield* this.replay(marks);
+      this.head = this.projected = marks.head;
+      return;
+    }
+    if (marks.projected !== this.projected) {
+      // Another process projected this writer's tail (the log had it): its rows are written.
+      if (marks.projected !== marks.head)
+        throw new StoreError(
+          `the projection stopped at ${marks.projected}, inside this writer's tail ending at ${marks.head}`,
+        );
+      this.tail.clear();
+      this.tailSince = null;
+      this.projected = marks.projected;
+    }
+  }
+
+  /** Replays the logged operations after the projected mark, writing their rows as it goes. */
+  private *replay(marks: LogMarks): Proc<void> {
+    const { d, catalog } = this.ctx;
+    const loaded = new Map<string, LoadedOrg>();
+    const idem = new Map<string, IdempotencyRecord>();
+    for (let after = marks.projected; after < marks.head; ) {
+      const logged = yield* loadCommands(after, marks.head, REPLAY_CHUNK);
+      if (logged.length === 0)
+        throw new StoreError(`the command log has no operations between ${after} and ${marks.head}`);
+      const ops = logged.map((l) => l.op);
+      const missing = [...new Set(ops.map((o) => o.orgId))].filter((id) => !loaded.has(id)).sort();
+      for (const r of yield* d.loadOrgs(
+        missing,
+        missing.map(() => -1),
+      ))
+        loaded.set(r.id, { state: JSON.parse(r.state!), version: r.version });
+      const unknownKeys = ops.filter(
+        (o) => o.opts.idempotencyKey !== undefined && !idem.has(idemKey(o.orgId, o.opts.idempotencyKey)),
+      );
+      for (const [k, rec] of yield* loadIdempotency(d, unknownKeys)) idem.set(k, rec);
+      const archived = yield* loadArchivedPurchases(ops, loaded);
+      let changes: BatchChanges;
+      try {
+        changes = applyBatch(ops, loaded, idem, catalog, archived).changes;
+      } catch (e) {
+        const at = e instanceof BatchAbort ? logged[e.index]!.pos : after;
+        throw new StoreError(
+          `replaying the command log failed at position ${at} (${e instanceof BatchAbort ? String(e.failure) : (e as Error).message}); the database was left as it was`,
+        );
+      }
+      const last = logged[logged.length - 1]!.pos;
+      giveVersions(changes, loaded, logged);
+      yield* d.writeBatch(batchRows(changes), ops[ops.length - 1]!.opts.now);
+      this.ctx.onProjecting?.(after, last);
+      yield* markProjected(last);
+      after = last;
+    }
+  }
+
+  private *commitOnce(ops: Op[]): Proc<WriteResult[]> {
+    const { d, cache, catalog } = this.ctx;
+    yield* this.catchUp();
+    const atOnce =
+      this.ctx.policy.maxOps === 0 ||
+      ops.some(
+        (o) => o.kind === 'create' || MEMBER_COMMANDS.has(o.cmd.type) || purchaseLookups(o.cmd) !== null,
+      );
+    // An archived purchase is looked up in the history table: the tail goes there first.
+    if (atOnce) yield* this.writeTail();
+
+    const ids = [...new Set(ops.map((o) => o.orgId))].sort();
+    const loaded = new Map<string, LoadedOrg>();
+    const unread: string[] = [];
+    for (const id of ids) {
+      const inTail = this.tail.orgs.get(id)?.entry;
+      const held = inTail ?? cache.get(id);
+      if (inTail || (held && held.checked === this.epoch)) loaded.set(id, held!);
+      else unread.push(id);
+    }
+    if (unread.length > 0) {
+      // Rows a state is cached for are read only if their version moved (another writer).
+      const rows = yield* d.loadOrgs(
+        unread,
+        unread.map((id) => cache.get(id)?.version ?? -1),
+      );
+      for (const r of rows) {
+        const entry: LoadedOrg =
+          r.state === null ? cache.get(r.id)! : { state: JSON.parse(r.state), version: r.version };
+        entry.checked = this.epoch;
+        if (r.state !== null) cache.set(r.id, entry);
+        loaded.set(r.id, entry);
+      }
+      for (const id of unread) if (!loaded.has(id)) cache.delete(id);
+    }
+
+    const idem = new Map<string, IdempotencyRecord>();
+    const fromTable: Op[] = [];
+    for (const o of ops) {
+      if (o.opts.idempotencyKey === undefined) continue;
+      const k = idemKey(o.orgId, o.opts.idempotencyKey);
+      const live = this.tail.idemLive.get(k);
+      if (live) idem.set(k, live);
+      else fromTable.push(o);
+    }
+    for (const [k, rec] of yield* loadIdempotency(d, fromTable)) idem.set(k, rec);
+    const archived = atOnce ? yield* loadArchivedPurchases(ops, loaded) : new Map();
+
+    const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog, archived);
+    const first = this.head + 1;
+    giveVersions(
+      changes,
+      loaded,
+      ops.map((op, i) => ({ pos: first + i, op })),
+    );
+    for (const [id, o] of changes.orgs)
+      if (o.isNew) {
+        const entry = loaded.get(id)!;
+        entry.checked = this.epoch;
+        cache.set(id, entry);
+      }
+    yield* appendCommands(first, ops);
+    this.head = first + ops.length - 1;
+    if (this.tail.ops === 0) this.tailSince = Date.now();
+    this.tail.add(changes, idem, loaded, ops.length, ops[ops.length - 1]!.opts.now);
+    if (atOnce) yield* this.writeTail();
+    return outcomes;
+  }
+
+  /** Inside a transaction, with the view current: writes the tail's rows and moves the mark. */
+  private *writeTail(): Proc<void> {
+    if (this.tail.ops === 0) return;
+    if (this.projected + this.tail.ops !== this.head)
+      throw new StoreError(
+        `the tail (${this.tail.ops} operations) does not end at the log's head ${this.head} from ${this.projected}`,
+      );
+    yield* this.ctx.d.writeBatch(batchRows(this.tail.changes()), this.tail.lastNow);
+    this.ctx.onProjecting?.(this.projected, this.head);
+    yield* markProjected(this.head);
+    this.projected = this.head;
+    this.tail.clear();
+    this.tailSince = null;
+  }
+}
+
+/**
+ * An org row's version is the position of the last logged operation that changed it: the
+ * same whether the operation ran first or in a replay, so a writer can tell from the row
+ * whether the state it holds is current.
+ */
+function giveVersions(
+  changes: BatchChanges,
+  loaded: Map<string, LoadedOrg>,
+  logged: { pos: number; op: Op }[],
+) {
+  const last = new Map<string, number>();
+  for (const l of logged) last.set(l.op.orgId, l.pos);
+  for (const [id, o] of changes.orgs) {
+    o.version = last.get(id)!;
+    loaded.get(id)!.version = o.version;
+  }
+}
