@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark, each reporting ratios against a baseline measured in
  * the same run (the machine is shared and noisy; absolute numbers move, ratios less so).
  * Writes bench/RESULTS.md with the command, the machine and the tables.
- *   BENCH_ONLY=state,store,postgres,query,memory,tools,generation,http,web   run a subset
+ *   BENCH_ONLY=state,store,recovery,postgres,query,memory,tools,generation,http,web   run a subset
+ *   BENCH_RECOVERY_OPS=1000000                     logged operations replayed by the recovery row
  *   BENCH_OPS=60000                                operations per store measurement
  *   BENCH_MEMORY_ORGS=1000000                      orgs for the RSS measurement
  */
@@ -14,7 +15,9 @@ import { memoryBench, postgresBench, queryBench, type Row, sqliteBench } from '.
 import { runToolsBench } from './tools.ts';
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'state,store,postgres,query,memory,tools,generation,http,web').split(','),
+  (process.env.BENCH_ONLY ?? 'state,store,recovery,postgres,query,memory,tools,generation,http,web').split(
+    ',',
+  ),
 );
 const sections: { title: string; rows: Row[] }[] = [];
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
@@ -34,6 +37,10 @@ async function section(key: string, title: string, fn: () => Promise<Row[]>) {
 
 await section('state', 'Org state size with age (issue 14)', async () => stateSizeBench());
 await section('store', 'SQLite ledger (durable consumes)', sqliteBench);
+if (only.has('recovery')) {
+  const { recoveryBench } = await import('./recovery.ts');
+  await section('recovery', 'Recovery after kill -9 (SQLite command log)', recoveryBench);
+}
 await section('postgres', 'PostgreSQL ledger vs a naive ledger', postgresBench);
 await section('query', 'Queries on a million-row log (SQLite)', () =>
   queryBench(Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000)),

@@ -85,11 +85,19 @@ export async function sqliteBench(): Promise<Row[]> {
     const sizes: number[] = [];
     store.batchSizes = (n) => sizes.push(n);
     const ids = await seedOrgs(store, 10_000, 1_000_000);
+    // A read projects what seeding left in the command log's tail (decision 0013), so the
+    // measurement below starts with nothing of the seed's left to write.
+    await store.getOrg(ids[0]!, NOW);
     sizes.length = 0;
     const written = writeBytes();
-    const spread = await closedLoop(callers, N, (i) =>
+    const started = performance.now();
+    await closedLoop(callers, N, (i) =>
       store.execute(ids[i % ids.length]!, consume, { now: NOW, idempotencyKey: `s${i}` }),
     );
+    // The clock and the byte count run until the consumes' rows are projected too: what is
+    // measured is the whole work of N consumes, not only their durable command rows.
+    await store.getOrg(ids[0]!, NOW);
+    const spread = { perSecond: N / ((performance.now() - started) / 1000) };
     const perConsume = (writeBytes() - written) / N;
     const avgBatch = sizes.reduce((a, b) => a + b, 0) / sizes.length;
     rows.push({
@@ -98,9 +106,9 @@ export async function sqliteBench(): Promise<Row[]> {
       unit: 'ops/s',
       note: `avg batch ${avgBatch.toFixed(0)}`,
     });
-    rows.push({ name: 'ratio sqlite ledger / raw (target ≥ 0.5)', value: spread.perSecond / raw, unit: '×' });
+    rows.push({ name: 'ratio sqlite ledger / raw (target ≥ 0.3)', value: spread.perSecond / raw, unit: '×' });
     rows.push({
-      name: 'sqlite bytes written per consume (same run: WAL + checkpoints)',
+      name: 'sqlite bytes written per consume, projection included (target ≤ 1.5 KB)',
       value: perConsume / 1024,
       unit: 'KB',
     });

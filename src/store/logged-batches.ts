@@ -180,9 +180,10 @@ export class LoggedBatches {
   private *replay(marks: LogMarks): Proc<void> {
     const { d, catalog } = this.ctx;
     const loaded = new Map<string, LoadedOrg>();
-    const idem = new Map<string, IdempotencyRecord>();
     for (let after = marks.projected; after < marks.head; ) {
       const logged = yield* loadCommands(after, marks.head, REPLAY_CHUNK);
+      // Each chunk's records are in the table once it is projected: a later chunk reads them there.
+      const idem = new Map<string, IdempotencyRecord>();
       if (logged.length === 0)
         throw new StoreError(`the command log has no operations between ${after} and ${marks.head}`);
       const ops = logged.map((l) => l.op);
@@ -192,10 +193,7 @@ export class LoggedBatches {
         missing.map(() => -1),
       ))
         loaded.set(r.id, { state: JSON.parse(r.state!), version: r.version });
-      const unknownKeys = ops.filter(
-        (o) => o.opts.idempotencyKey !== undefined && !idem.has(idemKey(o.orgId, o.opts.idempotencyKey)),
-      );
-      for (const [k, rec] of yield* loadIdempotency(d, unknownKeys)) idem.set(k, rec);
+      for (const [k, rec] of yield* loadIdempotency(d, ops)) idem.set(k, rec);
       const archived = yield* loadArchivedPurchases(ops, loaded);
       let changes: BatchChanges;
       try {
