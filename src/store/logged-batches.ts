@@ -47,14 +47,22 @@ export interface ProjectionPolicy {
 }
 
 /**
- * 8,192 operations: one projection writes ≈ 8 batches of the store bench together; replaying
- * that many takes ≈ 0.1–0.2 s on this machine, so recovery after a crash stays far under the
- * 5 s budget (bench `recovery`). 100 ms bounds how stale an unread projection gets.
+ * Project once 32,768 operations or 10 s have built up (figures in decision 0013): the more
+ * operations of one org a projection holds, the fewer index pages each one dirties, and the
+ * tail is what recovery replays after a crash, within 5 s (bench `recovery`). The age only
+ * bounds how long an unread tail stays in memory: every read projects what it needs first.
+ * A due tail is projected in slices of SLICE_ORGS orgs, one transaction each, so batches
+ * keep committing between them.
  */
-export const DEFAULT_PROJECTION: ProjectionPolicy = { maxOps: 16384, maxMs: 1000 };
+export const DEFAULT_PROJECTION: ProjectionPolicy = { maxOps: 32768, maxMs: 10_000 };
 
-/** Operations replayed per statement and per projection during recovery. */
+/** Orgs projected per transaction when the policy starts a projection (reads project all at once). */
+export const SLICE_ORGS = 2048;
+
+/** Operations read from the log per statement during a replay. */
 const REPLAY_CHUNK = 4096;
+/** A replay writes what it has replayed every this many operations (bounds its memory). */
+const REPLAY_WINDOW = 65_536;
 
 export interface LoggedContext {
   d: Dialect;
@@ -71,10 +79,13 @@ export interface LoggedContext {
 export class LoggedBatches {
   /** The last position this writer appended or replayed up to; -1 until it first looks. */
   private head = -1;
+  /** The projected mark as this writer last wrote or read it. */
   private projected = -1;
   private readonly tail = new Tail();
   /** When the tail's first operation was committed (Date.now()), or null when empty. */
   private tailSince: number | null = null;
+  /** Orgs left to project in the projection the policy started, in order, or null. */
+  private sweep: string[] | null = null;
   /**
    * Counts the times another writer was found to have appended. A cached state is used
    * without reading its row only if its version was checked since (LoadedOrg.checked).
@@ -86,6 +97,11 @@ export class LoggedBatches {
   /** Operations committed but not projected. */
   get tailOps() {
     return this.tail.ops;
+  }
+
+  /** Whether a projection the policy started still has slices to write. */
+  get sweeping() {
+    return this.sweep !== null;
   }
 
   /** Whether the policy says the tail should be projected now. */
@@ -122,15 +138,34 @@ export class LoggedBatches {
     return answers;
   }
 
-  /** Projects the tail now (or catches up with another writer's), in its own transaction. */
+  /** Projects the whole tail now (or replays another writer's), in one transaction. */
   *project(): Proc<void> {
+    yield* this.inOwnTransaction(function* (this: LoggedBatches) {
+      yield* this.catchUp();
+      this.sweep = null;
+      yield* this.writeOrgs(this.tail.orgIds());
+    });
+  }
+
+  /**
+   * Writes the next slice of the projection the policy starts (starting one if none is
+   * under way): SLICE_ORGS orgs in id order, in one transaction. Returns whether slices
+   * are left.
+   */
+  *projectSlice(): Proc<boolean> {
+    yield* this.inOwnTransaction(function* (this: LoggedBatches) {
+      yield* this.catchUp();
+      if (this.sweep === null) this.sweep = this.tail.orgIds();
+      const slice = this.sweep.splice(0, SLICE_ORGS);
+      if (this.sweep.length === 0) this.sweep = null;
+      yield* this.writeOrgs(slice);
+    });
+    return this.sweep !== null;
+  }
+
+  private *inOwnTransaction(body: (this: LoggedBatches) => Proc<void>): Proc<void> {
     try {
-      yield* inTransaction(
-        function* (this: LoggedBatches) {
-          yield* this.catchUp();
-          yield* this.writeTail();
-        }.bind(this),
-      );
+      yield* inTransaction(body.bind(this));
     } catch (e) {
       this.forget();
       throw e;
@@ -139,61 +174,79 @@ export class LoggedBatches {
 
   /** Drops everything held in memory past the tables: the log is replayed instead. */
   private forget() {
-    for (const id of this.tail.orgs.keys()) this.ctx.cache.delete(id);
+    for (const id of this.tail.orgIds()) this.ctx.cache.delete(id);
     this.tail.clear();
     this.tailSince = null;
+    this.sweep = null;
     this.head = -1;
     this.projected = -1;
   }
 
   /**
-   * Inside a transaction: makes this writer's view current. Returns true when another
-   * writer appended since this one's last commit (cached states must then be checked
-   * against their rows' versions).
+   * Inside a transaction: makes this writer's view current. When another writer appended
+   * since this one's last commit, cached states are checked against their rows' versions
+   * before their next use.
    */
   private *catchUp(): Proc<void> {
     const marks = yield* readMarks();
     if (marks.head !== this.head) {
       // Another writer appended (or this one starts): the log after the projected mark is
       // the truth, the tail in memory may be part of it or stale. Replay it.
-      for (const id of this.tail.orgs.keys()) this.ctx.cache.delete(id);
+      for (const id of this.tail.orgIds()) this.ctx.cache.delete(id);
       this.tail.clear();
       this.tailSince = null;
+      this.sweep = null;
       this.epoch++;
       if (marks.projected < marks.head) yield* this.replay(marks);
       this.head = this.projected = marks.head;
       return;
     }
     if (marks.projected !== this.projected) {
-      // Another process projected this writer's tail (the log had it): its rows are written.
+      // Another process projected this writer's tail by replaying the log: its rows are written.
       if (marks.projected !== marks.head)
         throw new StoreError(
           `the projection stopped at ${marks.projected}, inside this writer's tail ending at ${marks.head}`,
         );
       this.tail.clear();
       this.tailSince = null;
+      this.sweep = null;
       this.projected = marks.projected;
     }
   }
 
-  /** Replays the logged operations after the projected mark, writing their rows as it goes. */
+  /**
+   * Replays the logged operations after the projected mark, writing their rows every
+   * REPLAY_WINDOW operations. An operation at or below its org's row version was projected
+   * already (in a slice of an earlier projection) and is skipped.
+   */
   private *replay(marks: LogMarks): Proc<void> {
     const { d, catalog } = this.ctx;
     const loaded = new Map<string, LoadedOrg>();
+    const window = new Tail();
     for (let after = marks.projected; after < marks.head; ) {
-      const logged = yield* loadCommands(after, marks.head, REPLAY_CHUNK);
-      // Each chunk's records are in the table once it is projected: a later chunk reads them there.
-      const idem = new Map<string, IdempotencyRecord>();
-      if (logged.length === 0)
+      const chunk = yield* loadCommands(after, marks.head, REPLAY_CHUNK);
+      if (chunk.length === 0)
         throw new StoreError(`the command log has no operations between ${after} and ${marks.head}`);
-      const ops = logged.map((l) => l.op);
-      const missing = [...new Set(ops.map((o) => o.orgId))].filter((id) => !loaded.has(id)).sort();
+      const missing = [...new Set(chunk.map((l) => l.op.orgId))].filter((id) => !loaded.has(id)).sort();
       for (const r of yield* d.loadOrgs(
         missing,
         missing.map(() => -1),
       ))
         loaded.set(r.id, { state: JSON.parse(r.state!), version: r.version });
-      for (const [k, rec] of yield* loadIdempotency(d, ops)) idem.set(k, rec);
+      const logged = chunk.filter((l) => l.pos > (loaded.get(l.op.orgId)?.version ?? -1));
+      const ops = logged.map((l) => l.op);
+      // An archived purchase is looked up in the history table: what the window holds goes there first.
+      if (ops.some(needsHistory)) yield* this.writeWindow(window, after);
+      const idem = new Map<string, IdempotencyRecord>();
+      const fromTable: Op[] = [];
+      for (const o of ops) {
+        if (o.opts.idempotencyKey === undefined) continue;
+        const k = idemKey(o.orgId, o.opts.idempotencyKey);
+        const live = window.idemLive.get(k);
+        if (live) idem.set(k, live);
+        else fromTable.push(o);
+      }
+      for (const [k, rec] of yield* loadIdempotency(d, fromTable)) idem.set(k, rec);
       const archived = yield* loadArchivedPurchases(ops, loaded);
       let changes: BatchChanges;
       try {
@@ -204,31 +257,35 @@ export class LoggedBatches {
           `replaying the command log failed at position ${at} (${e instanceof BatchAbort ? String(e.failure) : (e as Error).message}); the database was left as it was`,
         );
       }
-      const last = logged[logged.length - 1]!.pos;
       giveVersions(changes, loaded, logged);
-      yield* d.writeBatch(batchRows(changes), ops[ops.length - 1]!.opts.now);
-      this.ctx.onProjecting?.(after, last);
-      yield* markProjected(last);
-      after = last;
+      window.add(changes, idem, loaded, logged);
+      after = chunk[chunk.length - 1]!.pos;
+      if (window.ops >= REPLAY_WINDOW) yield* this.writeWindow(window, after);
     }
+    yield* this.writeWindow(window, marks.head);
+  }
+
+  /** Writes what a replay holds and marks everything up to `upTo` projected. */
+  private *writeWindow(window: Tail, upTo: number): Proc<void> {
+    const changes = window.take(window.orgIds());
+    if (changes.orgs.size + changes.txns.length + changes.idem.length > 0)
+      yield* this.ctx.d.writeBatch(batchRows(changes), window.lastNow);
+    this.ctx.onProjecting?.(this.projected, upTo);
+    yield* markProjected(upTo);
   }
 
   private *commitOnce(ops: Op[]): Proc<WriteResult[]> {
     const { d, cache, catalog } = this.ctx;
     yield* this.catchUp();
-    const atOnce =
-      this.ctx.policy.maxOps === 0 ||
-      ops.some(
-        (o) => o.kind === 'create' || MEMBER_COMMANDS.has(o.cmd.type) || purchaseLookups(o.cmd) !== null,
-      );
+    const atOnce = this.ctx.policy.maxOps === 0 || ops.some(writtenAtOnce);
     // An archived purchase is looked up in the history table: the tail goes there first.
-    if (atOnce) yield* this.writeTail();
+    if (atOnce) yield* this.writeOrgs(this.tail.orgIds());
 
     const ids = [...new Set(ops.map((o) => o.orgId))].sort();
     const loaded = new Map<string, LoadedOrg>();
     const unread: string[] = [];
     for (const id of ids) {
-      const inTail = this.tail.orgs.get(id)?.entry;
+      const inTail = this.tail.entry(id);
       const held = inTail ?? cache.get(id);
       if (inTail || (held && held.checked === this.epoch)) loaded.set(id, held!);
       else unread.push(id);
@@ -263,11 +320,8 @@ export class LoggedBatches {
 
     const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog, archived);
     const first = this.head + 1;
-    giveVersions(
-      changes,
-      loaded,
-      ops.map((op, i) => ({ pos: first + i, op })),
-    );
+    const logged = ops.map((op, i) => ({ pos: first + i, op }));
+    giveVersions(changes, loaded, logged);
     for (const [id, o] of changes.orgs)
       if (o.isNew) {
         const entry = loaded.get(id)!;
@@ -277,25 +331,46 @@ export class LoggedBatches {
     yield* appendCommands(first, ops);
     this.head = first + ops.length - 1;
     if (this.tail.ops === 0) this.tailSince = Date.now();
-    this.tail.add(changes, idem, loaded, ops.length, ops[ops.length - 1]!.opts.now);
-    if (atOnce) yield* this.writeTail();
+    this.tail.add(changes, idem, loaded, logged);
+    if (this.tail.size === 0) {
+      // Nothing of the batch needs projecting (refusals without keys): the mark moves with the log.
+      this.tailSince = null;
+      yield* markProjected(this.head);
+      this.projected = this.head;
+    }
+    if (atOnce) yield* this.writeOrgs(this.tail.orgIds());
     return outcomes;
   }
 
-  /** Inside a transaction, with the view current: writes the tail's rows and moves the mark. */
-  private *writeTail(): Proc<void> {
-    if (this.tail.ops === 0) return;
-    if (this.projected + this.tail.ops !== this.head)
-      throw new StoreError(
-        `the tail (${this.tail.ops} operations) does not end at the log's head ${this.head} from ${this.projected}`,
-      );
-    yield* this.ctx.d.writeBatch(batchRows(this.tail.changes()), this.tail.lastNow);
-    this.ctx.onProjecting?.(this.projected, this.head);
-    yield* markProjected(this.head);
-    this.projected = this.head;
-    this.tail.clear();
-    this.tailSince = null;
+  /**
+   * Inside a transaction, with the view current: writes the named orgs' part of the tail
+   * and moves the mark to just before the oldest operation left in it (to the log's head
+   * when the tail is empty).
+   */
+  private *writeOrgs(ids: string[]): Proc<void> {
+    if (this.tail.size === 0 && this.projected === this.head) return;
+    const changes = this.tail.take(ids);
+    if (changes.orgs.size + changes.txns.length + changes.idem.length + changes.events.length > 0)
+      yield* this.ctx.d.writeBatch(batchRows(changes), this.tail.lastNow);
+    const oldest = this.tail.oldestPos();
+    const mark = oldest === null ? this.head : oldest - 1;
+    if (mark < this.projected)
+      throw new StoreError(`the projected mark would move back from ${this.projected} to ${mark}`);
+    this.ctx.onProjecting?.(this.projected, mark);
+    if (mark !== this.projected) yield* markProjected(mark);
+    this.projected = mark;
+    if (this.tail.size === 0) this.tailSince = null;
   }
+}
+
+/** Operations whose batch is written in its own transaction (see the file's comment). */
+function writtenAtOnce(o: Op): boolean {
+  return o.kind === 'create' || MEMBER_COMMANDS.has(o.cmd.type) || purchaseLookups(o.cmd) !== null;
+}
+
+/** Operations that look up an archived purchase in the history table. */
+function needsHistory(o: Op): boolean {
+  return o.kind === 'exec' && purchaseLookups(o.cmd) !== null;
 }
 
 /**

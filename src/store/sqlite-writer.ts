@@ -26,6 +26,8 @@ export class SqliteWriter {
   private readonly driver: SqliteDriver;
   private readonly logged: LoggedBatches;
   private timer: NodeJS.Timeout | null = null;
+  /** The next slice of a projection the policy started, or null. */
+  private nextSlice: NodeJS.Immediate | null = null;
 
   constructor(
     db: Database.Database,
@@ -57,41 +59,52 @@ export class SqliteWriter {
   }
 
   /**
-   * Projects the tail, or replays another writer's: what reads, close and recovery on
-   * open call. Cheap when there is nothing to do (one read of the log's marks).
+   * Projects the whole tail, or replays another writer's: what reads, close and recovery
+   * on open call. Cheap when there is nothing to do (one read of the log's marks).
    */
   project() {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopTimers();
     this.driver.run(this.logged.project());
   }
 
   /**
-   * Called once a commit's callers are answered: projects now when the tail is due, or
-   * arms a timer for its age. A projection that fails (the file stayed locked by another
-   * process) is left to the next commit or read, which replays the log.
+   * Called once a commit's callers are answered: when the tail is due, starts projecting
+   * it slice by slice, each slice a transaction of its own with the event loop's turn
+   * between them (batches that arrive meanwhile commit in between); else arms a timer for
+   * the tail's age. A slice that fails (the file stayed locked by another process) ends the
+   * projection: nothing is lost, the next commit or read replays the log.
    */
   afterCommit() {
-    if (this.logged.tailOps === 0) return;
+    if (this.nextSlice !== null || this.logged.tailOps === 0) return;
     if (this.logged.due(Date.now())) {
-      this.projectQuietly();
+      this.slice();
       return;
     }
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.projectQuietly();
+      if (this.nextSlice === null && this.logged.tailOps > 0) this.slice();
     }, this.policy.maxMs);
     this.timer.unref();
   }
 
-  private projectQuietly() {
+  private slice() {
+    this.nextSlice = null;
+    let more = false;
     try {
-      this.project();
+      more = this.driver.run(this.logged.projectSlice());
     } catch {
       // Nothing is lost: the tail is in the log, and the next transaction replays it.
     }
-    this.onProjected();
+    if (more) this.nextSlice = setImmediate(() => this.slice());
+    else this.onProjected();
+  }
+
+  private stopTimers() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.nextSlice) clearImmediate(this.nextSlice);
+    this.nextSlice = null;
   }
 
   write<K extends WriteName>(name: K, args: WriteArgs<K>): WriteResultOf<K> {
@@ -99,10 +112,9 @@ export class SqliteWriter {
     return this.driver.run(writeProc(sqliteDialect, name, args));
   }
 
-  /** Stops the timer (the caller closes the connection after a last projection). */
+  /** Stops the timers (the caller closes the connection after a last projection). */
   stop() {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopTimers();
   }
 }
 
