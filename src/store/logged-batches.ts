@@ -44,6 +44,8 @@ export interface ProjectionPolicy {
   maxOps: number;
   /** Project a tail this old (milliseconds since its first operation). */
   maxMs: number;
+  /** Orgs written per transaction when the policy starts a projection (reads project all at once). */
+  sliceOrgs: number;
 }
 
 /**
@@ -51,13 +53,10 @@ export interface ProjectionPolicy {
  * operations of one org a projection holds, the fewer index pages each one dirties, and the
  * tail is what recovery replays after a crash, within 5 s (bench `recovery`). The age only
  * bounds how long an unread tail stays in memory: every read projects what it needs first.
- * A due tail is projected in slices of SLICE_ORGS orgs, one transaction each, so batches
+ * A due tail is projected in slices of `sliceOrgs` orgs, one transaction each, so batches
  * keep committing between them.
  */
-export const DEFAULT_PROJECTION: ProjectionPolicy = { maxOps: 32768, maxMs: 10_000 };
-
-/** Orgs projected per transaction when the policy starts a projection (reads project all at once). */
-export const SLICE_ORGS = 2048;
+export const DEFAULT_PROJECTION: ProjectionPolicy = { maxOps: 32768, maxMs: 10_000, sliceOrgs: 2048 };
 
 /** Operations read from the log per statement during a replay. */
 const REPLAY_CHUNK = 4096;
@@ -149,14 +148,14 @@ export class LoggedBatches {
 
   /**
    * Writes the next slice of the projection the policy starts (starting one if none is
-   * under way): SLICE_ORGS orgs in id order, in one transaction. Returns whether slices
+   * under way): `sliceOrgs` orgs in id order, in one transaction. Returns whether slices
    * are left.
    */
   *projectSlice(): Proc<boolean> {
     yield* this.inOwnTransaction(function* (this: LoggedBatches) {
       yield* this.catchUp();
       if (this.sweep === null) this.sweep = this.tail.orgIds();
-      const slice = this.sweep.splice(0, SLICE_ORGS);
+      const slice = this.sweep.splice(0, this.ctx.policy.sliceOrgs);
       if (this.sweep.length === 0) this.sweep = null;
       yield* this.writeOrgs(slice);
     });

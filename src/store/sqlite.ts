@@ -338,7 +338,10 @@ class SqliteEngine implements Engine {
     }
     // The lone writer projects in each write's own transaction (it keeps no tail), and runs
     // only while the thread has none: it never replays the thread's.
-    const lone = new SqliteWriter(loneDb, this.catalog, LONE_CACHED_ORGS, { maxOps: 0, maxMs: 0 });
+    const lone = new SqliteWriter(loneDb, this.catalog, LONE_CACHED_ORGS, {
+      ...DEFAULT_PROJECTION,
+      maxOps: 0,
+    });
     this.closeLone = () => {
       if (loneDb.open) loneDb.close();
     };

@@ -102,40 +102,58 @@ describe('the command log on SQLite', () => {
   });
 
   // Sized by count: each round restarts a child (Node and tsx); the limit only stops a hang.
-  it('loses no acknowledged charge and applies none twice when killed inside projections and their replays', {
+  it('loses no acknowledged charge and applies none twice when killed between and inside projection slices and their replays', {
     timeout: 600_000,
   }, async () => {
     const path = join(dir, 'projection-crash.db');
+    // Five orgs, projected two per slice (the fixture's policy): a kill after a slice
+    // leaves some orgs projected past the mark, which a replay must not apply again.
+    const orgs = ['org_pc0', 'org_pc1', 'org_pc2', 'org_pc3', 'org_pc4'];
     const setup = await openSqliteStore({ path });
-    await setup.createOrg({ id: 'org_pc', name: 'PC', tier: 'free' }, { now: T0 });
-    await setup.execute('org_pc', { type: 'adjust', amount: 100_000, reason: 'load' }, { now: T0 });
+    for (const id of orgs) {
+      await setup.createOrg({ id, name: id, tier: 'free' }, { now: T0 });
+      await setup.execute(id, { type: 'adjust', amount: 100_000, reason: 'load' }, { now: T0 });
+    }
     await setup.close();
     const acked = new Map<string, string>();
-    const sent: string[] = [];
+    // Every other charge has no idempotency key: only the log's replay rules keep it from
+    // being applied twice (its job id names it in the log).
+    const sent: { key: string; org: string; keyed: boolean }[] = [];
     let killedInProjection = 0;
+    let killedAfterASlice = 0;
     let killedInRecovery = 0;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 6; round++) {
       const { c, lines } = child(['serve', 'sqlite', path], { AMISI_TEST_PAUSE_IN_PROJECTION: '1' });
-      // Each round after the first starts by replaying what the last kill left: odd rounds
-      // kill inside that replay, even ones let it finish and kill inside a later projection.
-      const killInRecovery = round % 2 === 1;
+      // Each round after the first starts by replaying what the last kill left. Rounds 1
+      // and 4 kill inside that replay; the others let it finish and kill inside the first
+      // slice of a later projection (round 0) or the second (rounds 2, 3, 5), when the
+      // first slice is committed and the mark is behind orgs it projected.
+      const killInRecovery = round === 1 || round === 4;
+      const killAtSlice = round === 0 ? 1 : 2;
       await new Promise<void>((resolve) => {
         let ready = false;
         let killed = false;
+        let slices = 0;
         lines.on('line', (line) => {
           const msg = JSON.parse(line);
-          if (msg.projecting && !killed && (ready || killInRecovery)) {
-            killed = true;
-            if (ready) killedInProjection++;
-            else killedInRecovery++;
-            c.kill('SIGKILL');
+          if (msg.projecting && !killed) {
+            if (ready) slices++;
+            if ((ready && slices === killAtSlice) || (!ready && killInRecovery)) {
+              killed = true;
+              if (!ready) killedInRecovery++;
+              else if (slices > 1) killedAfterASlice++;
+              else killedInProjection++;
+              c.kill('SIGKILL');
+            }
           }
           if (msg.ready) {
             ready = true;
             for (let i = 0; i < 100; i++) {
               const key = `pc${sent.length}`;
-              sent.push(key);
-              c.stdin!.write(`${JSON.stringify({ key, org: 'org_pc', now: T0 + 1000 })}\n`);
+              const org = orgs[sent.length % orgs.length]!;
+              const keyed = sent.length % 2 === 0;
+              sent.push({ key, org, keyed });
+              c.stdin!.write(`${JSON.stringify({ key, org, now: T0 + 1000, keyed })}\n`);
             }
           }
           if (msg.ack && msg.ok) acked.set(msg.ack, msg.txn);
@@ -145,36 +163,60 @@ describe('the command log on SQLite', () => {
       expect(c.signalCode).toBe('SIGKILL');
     }
     expect(killedInProjection).toBeGreaterThan(0);
+    expect(killedAfterASlice).toBeGreaterThan(0);
     expect(killedInRecovery).toBeGreaterThan(0);
     expect(acked.size).toBeGreaterThan(0);
 
     const store = await openSqliteStore({ path });
     try {
       const log = new Set<string>();
-      let cursor: string | undefined;
-      for (;;) {
-        const page = await store.listTransactions('org_pc', {
-          limit: 100,
-          type: 'usage',
-          ...(cursor ? { starting_after: cursor } : {}),
-        });
-        for (const t of page.data) log.add(t.id);
-        if (!page.has_more) break;
-        cursor = page.next_cursor!;
+      const jobs = new Map<string, number>();
+      for (const org of orgs) {
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.listTransactions(org, {
+            limit: 100,
+            type: 'usage',
+            ...(cursor ? { starting_after: cursor } : {}),
+          });
+          for (const t of page.data) {
+            log.add(t.id);
+            const job = t.usage?.job_id;
+            if (job) jobs.set(job, (jobs.get(job) ?? 0) + 1);
+          }
+          if (!page.has_more) break;
+          cursor = page.next_cursor!;
+        }
       }
       for (const [, txn] of acked) expect(log.has(txn)).toBe(true);
+      // No charge is in the log twice, keyed or not.
+      expect([...jobs.entries()].filter(([, n]) => n > 1)).toEqual([]);
+      const unkeyedApplied = new Map(orgs.map((o) => [o, 0]));
+      for (const x of sent)
+        if (!x.keyed && jobs.has(x.key)) unkeyedApplied.set(x.org, unkeyedApplied.get(x.org)! + 1);
+      const keyedSent = sent.filter((x) => x.keyed);
       const retried = await Promise.all(
-        sent.map((key) => store.execute('org_pc', consume, { now: T0 + 1000, idempotencyKey: key })),
+        keyedSent.map(({ key, org }) =>
+          store.execute(
+            org,
+            { ...consume, usage: { ...consume.usage, job_id: key } },
+            { now: T0 + 1000, idempotencyKey: key },
+          ),
+        ),
       );
       for (const [i, r] of retried.entries()) {
-        const key = sent[i]!;
+        const key = keyedSent[i]!.key;
         if (acked.has(key)) {
           expect(r).toMatchObject({ ok: true, replayed: true });
           expect((r as { result: { id: string } }).result.id).toBe(acked.get(key));
         }
       }
-      const state = await store.getOrg('org_pc', T0 + 1000);
-      expect(balanceOf(state!)).toBe(100_005 - sent.length);
+      // Every keyed charge was applied exactly once in all, every unkeyed one at most once.
+      for (const org of orgs) {
+        const state = await store.getOrg(org, T0 + 1000);
+        const keyedHere = keyedSent.filter((x) => x.org === org).length;
+        expect(balanceOf(state!)).toBe(100_005 - keyedHere - unkeyedApplied.get(org)!);
+      }
       expect(await store.verify()).toEqual([]);
     } finally {
       await store.close();
