@@ -6,7 +6,7 @@
  * which the lists read it. A resolved hold leaves its id and status in a short ring
  * (`recent_holds`) so a late capture still answers `hold_not_open`, not `not_found`.
  */
-import type { Grant, Hold, OrgState, Purchase } from './state.ts';
+import { type Grant, type Hold, type OrgState, type Purchase, seqOf } from './state.ts';
 
 export interface Archived {
   grants: Grant[];
@@ -98,8 +98,7 @@ export function recentHoldStatus(state: OrgState, id: string): string | null {
  * `archive` at the end moves them out again.
  */
 export function restore(state: OrgState, items: { purchases: Purchase[]; grants: Grant[] }) {
-  const seq = (id: string) => Number.parseInt(id.slice(id.lastIndexOf('_') + 1), 36);
-  const bySeq = (a: { id: string }, b: { id: string }) => seq(a.id) - seq(b.id);
+  const bySeq = (a: { id: string }, b: { id: string }) => (seqOf(a.id) ?? 0) - (seqOf(b.id) ?? 0);
   const has = (xs: { id: string }[], id: string) => xs.some((x) => x.id === id);
   const purchases = items.purchases.filter((p) => !has(state.purchases, p.id));
   const grants = items.grants.filter((g) => !has(state.grants, g.id));

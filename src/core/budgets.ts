@@ -31,7 +31,10 @@ export function matchingBudgets(
   );
 }
 
-/** Starts a budget's new period from zero (lazily: the first time it is looked at in it). */
+/**
+ * Starts a budget's new period from zero. `execute` rolls every budget right after time
+ * advances, before the command runs, so the checks and charges below see the current period.
+ */
 export function rollBudget(state: OrgState, b: Budget, now: number) {
   const start = budgetPeriodStart(state, now);
   if (b.period_start !== start) {
@@ -56,7 +59,6 @@ export function budgetRemaining(state: OrgState, b: Budget): number {
 
 export function checkBudgets(ctx: Ctx, amount: number, member_id: string | null, project_id: string | null) {
   for (const b of matchingBudgets(ctx.state, member_id, project_id)) {
-    rollBudget(ctx.state, b, ctx.now);
     if (b.enforcement !== 'hard') continue;
     const held = budgetHeld(ctx.state, b);
     if (b.spent + held + amount > b.limit)
@@ -70,7 +72,6 @@ export function checkBudgets(ctx: Ctx, amount: number, member_id: string | null,
 
 export function chargeBudgets(ctx: Ctx, amount: number, member_id: string | null, project_id: string | null) {
   for (const b of matchingBudgets(ctx.state, member_id, project_id)) {
-    rollBudget(ctx.state, b, ctx.now);
     b.spent += amount;
     for (const level of BUDGET_THRESHOLDS) {
       if (b.alerted < level && b.spent * 100 >= b.limit * level) {

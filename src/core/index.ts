@@ -24,7 +24,7 @@ export {
   previewPlanChange,
 } from './plan-preview.ts';
 export * from './price-per-credit.ts';
-export { purchaseLookups } from './purchase-lookups.ts';
+export { purchaseLookups, toRestore } from './purchase-lookups.ts';
 export { forfeitAtRenewal, termsOf } from './renewal.ts';
 export * from './state.ts';
 export * from './team.ts';

@@ -9,7 +9,7 @@ import { DomainError, notFound } from './errors.ts';
 import { decide, fingerprint, type IdempotencyRecord } from './idempotency.ts';
 import type { DomainEvent, Transaction } from './journal.ts';
 import { type Command, type CreateOrg, createOrg, execute } from './ledger.ts';
-import { purchaseLookups } from './purchase-lookups.ts';
+import { toRestore } from './purchase-lookups.ts';
 import type { OrgState } from './state.ts';
 import { verify } from './verify.ts';
 
@@ -75,14 +75,9 @@ export class MemoryLedger {
 
   /** What the store does before a purchase command: the purchase and its grant back from history. */
   private restoreFor(orgId: string, cmd: Command) {
-    const look = purchaseLookups(cmd);
     const h = this.history.get(orgId);
-    if (!look || !h) return;
-    const purchases = h.purchases.filter(
-      (p) => p.id === look.purchase_id || (look.payment_id !== null && p.payment_id === look.payment_id),
-    );
-    const grants = h.grants.filter((g) => purchases.some((p) => p.grant_id === g.id));
-    restore(this.org(orgId), { purchases: structuredClone(purchases), grants: structuredClone(grants) });
+    const back = h ? toRestore(cmd, [h]) : null;
+    if (back) restore(this.org(orgId), back);
   }
 
   /** History keeps the last version of each item (a restored purchase leaves again, changed). */

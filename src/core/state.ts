@@ -175,6 +175,18 @@ export interface Usage {
   metadata?: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * The org sequence number an id ends in (base 36, written by `nextId`): the order of an
+ * org's transactions, grants, holds and purchases, and the log's cursor. Null when the id
+ * does not end in one.
+ */
+export function seqOf(id: string): number | null {
+  const m = /_([0-9a-z]{1,12})$/.exec(id);
+  if (!m) return null;
+  const n = Number.parseInt(m[1]!, 36);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 export function nextId(state: OrgState, prefix: string): string {
   state.seq += 1;
   return `${prefix}_${state.id.replace(/^org_/, '')}_${state.seq.toString(36).padStart(6, '0')}`;

@@ -20,15 +20,14 @@ import {
   decide,
   execute,
   fingerprint,
-  type Grant,
   heldOf,
   type IdempotencyRecord,
   isDomainError,
   type OrgState,
-  type Purchase,
   purchaseLookups,
   restore,
   type Transaction,
+  toRestore,
 } from '../core/index.ts';
 import type { WriteOptions, WriteResult } from './types.ts';
 
@@ -262,25 +261,13 @@ function restoreFor(
   changes: BatchChanges,
   archived: Map<string, Archived>,
 ) {
-  const look = purchaseLookups(op.cmd);
-  if (!look) return;
-  const purchases = new Map<string, Purchase>();
-  const grants = new Map<string, Grant>();
-  const take = (a: Archived) => {
-    for (const p of a.purchases)
-      if (p.id === look.purchase_id || (look.payment_id !== null && p.payment_id === look.payment_id))
-        purchases.set(p.id, p);
-    for (const g of a.grants) grants.set(g.id, g);
-  };
+  if (purchaseLookups(op.cmd) === null) return;
+  const sources: Archived[] = [];
   const loadedHere = archived.get(op.orgId);
-  if (loadedHere) take(loadedHere);
-  for (const a of changes.archived) if (a.org_id === op.orgId) take(a.archived);
-  if (purchases.size === 0) return;
-  const ps = [...purchases.values()].map((p) => structuredClone(p));
-  const gs = ps.flatMap((p) =>
-    p.grant_id !== null && grants.has(p.grant_id) ? [structuredClone(grants.get(p.grant_id)!)] : [],
-  );
-  restore(state, { purchases: ps, grants: gs });
+  if (loadedHere) sources.push(loadedHere);
+  for (const a of changes.archived) if (a.org_id === op.orgId) sources.push(a.archived);
+  const back = toRestore(op.cmd, sources);
+  if (back) restore(state, back);
 }
 
 function snapshot(state: OrgState, now: number) {
