@@ -161,8 +161,7 @@ export async function receiptFor(deps: AppDeps, orgId: string, paymentId: string
 export async function recordPackPayment(
   deps: AppDeps,
   orgId: string,
-  purchase: Pick<Purchase, 'id' | 'pack' | 'credits' | 'auto_topup'> | null,
-  purchaseId: string,
+  purchase: Pick<Purchase, 'id'> & Partial<Pick<Purchase, 'pack' | 'credits' | 'auto_topup'>>,
   paymentId: string,
   money: { provider: string; amount: number; currency: string },
   receipt?: { receipt_url: string | null; payment_method: string | null },
@@ -172,17 +171,18 @@ export async function recordPackPayment(
     org_id: orgId,
     payment_id: paymentId,
     provider: money.provider,
-    purchase_id: purchaseId,
+    purchase_id: purchase.id,
     amount: money.amount,
     currency: money.currency,
     paid_at: deps.clock.now(),
     credited_at: null,
     refunded_at: null,
     kind: 'pack_purchase',
-    credits: purchase?.credits ?? null,
-    description: purchase
-      ? `${purchase.credits} credits (${purchase.pack})${purchase.auto_topup ? ', automatic top-up' : ''}`
-      : null,
+    credits: purchase.credits ?? null,
+    description:
+      purchase.pack === undefined || purchase.credits === undefined
+        ? null
+        : `${purchase.credits} credits (${purchase.pack})${purchase.auto_topup ? ', automatic top-up' : ''}`,
     receipt_url: receipt?.receipt_url ?? null,
     payment_method: receipt?.payment_method ?? null,
   });
