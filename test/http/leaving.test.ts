@@ -346,6 +346,24 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
       expect(retried.body).toEqual(closed.body);
     });
 
+    it('is done by the operator key through the route: the paid plan is cancelled and owners and admins are told', async () => {
+      const t = await newTeam(api);
+      const name = (await api.call('GET', `/v1/orgs/${t.org}`)).body.name;
+      const r = await api.call('POST', `/v1/orgs/${t.org}/close`, { body: { confirm: name } });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ id: t.org, closed_at: expect.any(String) });
+      const sub = await api.call('GET', `/v1/orgs/${t.org}/subscription`, t.owner.as);
+      expect(sub.body).toMatchObject({ tier: 'pro', cancel_at_period_end: true, pending_tier: 'free' });
+      for (const p of [t.owner, t.admin])
+        expect(
+          mailsTo(p.email).some(
+            (m) =>
+              m.subject === `[Amisi Credits] ${name} was closed` && m.text.includes('closed by the operator'),
+          ),
+        ).toBe(true);
+      expect(mailsTo(t.member.email).some((m) => m.subject.endsWith(`${name} was closed`))).toBe(false);
+    });
+
     it('cancels the plan, revokes keys, refuses every change with 410 and keeps the log readable', async () => {
       const t = await newTeam(api);
       const key = await newKey(api, t.org, ['read', 'usage']);
