@@ -66,7 +66,7 @@ export async function transferOwnership(
       field: 'body',
     });
   // The one read: the new owner named by email needs its member id, the mail the org's name,
-  // and the answer the org, which a transfer does not change (only its members' roles).
+  // and the answer the org, of which a transfer changes only the two roles the command answers.
   const state = await loadOrg(deps, membership.org_id);
   const email = target.email === undefined ? undefined : normalizeEmail(target.email);
   const to = state.members.find((x) => (email !== undefined ? x.email === email : x.id === target.member_id));
@@ -107,7 +107,8 @@ export async function transferOwnership(
       'You stay as an admin. If this was not you, tell the new owner and change your password at once.',
     ].join('\n'),
   });
-  return { from, to: owner, org: state };
+  const roles = new Map([from, owner].map((m) => [m.id, m]));
+  return { from, to: owner, org: { ...state, members: state.members.map((m) => roles.get(m.id) ?? m) } };
 }
 
 /**
