@@ -61,7 +61,7 @@ export async function payAutoTopup(deps: AppDeps, orgId: string, purchaseId: str
   await completePayment(
     deps,
     orgId,
-    p.id,
+    p,
     charge.payment_id,
     { provider: provider.name, amount: p.price.amount, currency: p.price.currency },
     `autotopup:${p.id}`,

@@ -14,7 +14,7 @@ import { outboxOf } from '../store/outbox.ts';
 import type { AppDeps } from './deps.ts';
 import { loadOrg, runCommand, type Written } from './ledger.ts';
 import { PaymentsUnavailable, providerOf } from './purchases.ts';
-import { developmentPlanChargeId, recordPlanCharge } from './receipts.ts';
+import { developmentBillsPlans, developmentPlanCharge } from './receipts.ts';
 
 export interface PlanChange {
   tier: TierId;
@@ -39,9 +39,15 @@ export async function changePlan(
   const stripe = operator ? null : stripeOf(deps);
   if (!operator && paid) providerOf(deps); // refuses when payments are disabled
   if (!stripe) {
-    const before = operator || !paid ? null : (await loadOrg(deps, orgId)).subscription;
-    const r = await runCommand<Subscription>(deps, orgId, { type: 'change_tier', ...change }, idempotencyKey);
-    if (before) await chargeDevelopmentPlan(deps, orgId, before, r.value);
+    const now = deps.clock.now();
+    const r = await runCommand<Subscription>(
+      deps,
+      orgId,
+      { type: 'change_tier', ...change },
+      idempotencyKey,
+      now,
+    );
+    if (!operator && !r.replayed) await chargeDevelopmentUpgrade(deps, orgId, r.value, now);
     return r;
   }
 
@@ -59,32 +65,17 @@ export async function changePlan(
 }
 
 /**
- * The development provider's plan charge: a change that started a paid period now (an
- * upgrade) is billed the tier's price, as Stripe would invoice it, so the billing history
- * and its receipts read the same with either provider. A downgrade starts no period and is
- * billed at its renewal; renewals themselves are not recorded with this provider (it takes
- * no money; see docs/payments.md, "Receipts"). The charge id names the period, so a
- * replayed request records it once.
+ * The development provider's charge for an upgrade: a change that started a paid period at
+ * this write (only an upgrade restarts the period, core/plan-changes.ts) is billed the
+ * tier's price, as Stripe would invoice it, so the billing history and its receipts read
+ * the same with either provider. Read from the command's answer, not from the org before
+ * it; made and keyed as a renewal's charge is (receipts.ts `developmentPlanCharge`), so a
+ * downgrade is billed at its renewal and a replayed change records nothing twice.
  */
-async function chargeDevelopmentPlan(
-  deps: AppDeps,
-  orgId: string,
-  before: Subscription,
-  after: Subscription,
-) {
-  if (deps.provider && deps.provider.name !== 'development') return;
-  if (after.period_start === null || after.period_start === before.period_start) return;
-  const price = tierOf(deps.catalog, after.tier).price;
-  if (!price) return;
-  await recordPlanCharge(deps, orgId, {
-    payment_id: developmentPlanChargeId(orgId, after.period_start),
-    provider: 'development',
-    tier: after.tier,
-    amount: price.amount,
-    currency: price.currency,
-    period_start: after.period_start,
-    period_end: after.period_end,
-  });
+async function chargeDevelopmentUpgrade(deps: AppDeps, orgId: string, after: Subscription, now: number) {
+  if (!developmentBillsPlans(deps) || after.period_start !== now) return;
+  const charge = developmentPlanCharge(deps, orgId, after.tier, after.period_start, after.period_end);
+  if (charge) await (await outboxOf(deps.store)).recordPayment(charge);
 }
 
 export async function cancelPlan(deps: AppDeps, orgId: string, idempotencyKey?: string): Promise<PlanResult> {

@@ -33,16 +33,17 @@ export async function refuseIfOrgClosed(deps: AppDeps, orgId: string): Promise<v
   if (state?.closed_at != null) throw orgClosed({ ...state, closed_at: state.closed_at });
 }
 
-async function membershipIn(deps: AppDeps, user: User, orgId: string): Promise<Membership> {
-  const m = (await memberships(deps, user)).find((x) => x.org_id === orgId);
-  if (!m) throw new DomainError('not_found', `org ${orgId} not found`);
-  return m;
-}
-
-/** The person leaves the org; the last owner is refused and told to transfer ownership first. */
-export async function leaveOrg(deps: AppDeps, user: User, orgId: string): Promise<Member> {
-  const m = await membershipIn(deps, user, orgId);
-  return (await runCommand<Member>(deps, orgId, { type: 'remove_member', member_id: m.member_id })).value;
+/**
+ * The person of `membership` leaves its org; the core refuses the last owner and says to
+ * transfer ownership first. The membership is the caller's, as the edge found it.
+ */
+export async function leaveOrg(deps: AppDeps, membership: Membership): Promise<Member> {
+  return (
+    await runCommand<Member>(deps, membership.org_id, {
+      type: 'remove_member',
+      member_id: membership.member_id,
+    })
+  ).value;
 }
 
 export interface TransferTarget {
@@ -50,24 +51,23 @@ export interface TransferTarget {
   email?: string | undefined;
 }
 
-/** An owner makes another member the owner and becomes an admin; both are told. */
+/**
+ * The member of `membership` makes another member the owner and becomes an admin; both
+ * are told. Only an owner may: that is the core's rule (team.ts), whose refusal is told
+ * here with the caller's role.
+ */
 export async function transferOwnership(
   deps: AppDeps,
-  user: User,
-  orgId: string,
+  membership: Membership,
   target: TransferTarget,
 ): Promise<{ from: Member; to: Member; org: OrgState }> {
-  const m = await membershipIn(deps, user, orgId);
-  if (m.role !== 'owner')
-    throw new DomainError(
-      'forbidden',
-      `only an owner can transfer ownership; you are ${m.role === 'admin' ? 'an' : 'a'} ${m.role}`,
-    );
   if ((target.member_id === undefined) === (target.email === undefined))
     throw new DomainError('validation_failed', 'name the new owner by exactly one of member_id or email', {
       field: 'body',
     });
-  const state = await loadOrg(deps, orgId);
+  // The one read: the new owner named by email needs its member id, the mail the org's name,
+  // and the answer the org, of which a transfer changes only the two roles the command answers.
+  const state = await loadOrg(deps, membership.org_id);
   const email = target.email === undefined ? undefined : normalizeEmail(target.email);
   const to = state.members.find((x) => (email !== undefined ? x.email === email : x.id === target.member_id));
   if (!to)
@@ -75,11 +75,21 @@ export async function transferOwnership(
       'not_found',
       `${email ?? target.member_id} is not a member of this org; invite them first`,
     );
-  const r = await runCommand<{ from: Member; to: Member }>(deps, orgId, {
-    type: 'transfer_ownership',
-    from_member_id: m.member_id,
-    to_member_id: to.id,
-  });
+  let r: { value: { from: Member; to: Member } };
+  try {
+    r = await runCommand<{ from: Member; to: Member }>(deps, state.id, {
+      type: 'transfer_ownership',
+      from_member_id: membership.member_id,
+      to_member_id: to.id,
+    });
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'forbidden' && membership.role !== 'owner')
+      throw new DomainError(
+        'forbidden',
+        `only an owner can transfer ownership; you are ${membership.role === 'admin' ? 'an' : 'a'} ${membership.role}`,
+      );
+    throw e;
+  }
   const { from, to: owner } = r.value;
   await mailQuietly(deps, {
     to: owner.email,
@@ -97,41 +107,41 @@ export async function transferOwnership(
       'You stay as an admin. If this was not you, tell the new owner and change your password at once.',
     ].join('\n'),
   });
-  return { from, to: owner, org: await loadOrg(deps, orgId) };
+  const roles = new Map([from, owner].map((m) => [m.id, m]));
+  return { from, to: owner, org: { ...state, members: state.members.map((m) => roles.get(m.id) ?? m) } };
 }
 
 /**
  * Closes an org: cancels its plan with the payment provider (at the period end; what was
  * paid for is not refunded by closing), then marks it closed in the ledger, revokes its API
  * keys and tells its owners and admins. `confirm` must be the org's name, so it is not
- * closed by a stray click or a request meant for another org.
+ * closed by a stray click or a request meant for another org. A person closes through
+ * their membership (an owner's), as the edge found it; the operator through its key.
  */
 export async function closeOrg(
   deps: AppDeps,
   orgId: string,
-  by: { user: User } | { operator: true },
+  by: { membership: Membership } | { operator: true },
   confirm: string,
 ): Promise<OrgState> {
-  if ('user' in by) {
-    const m = await membershipIn(deps, by.user, orgId);
-    if (m.role !== 'owner') throw new DomainError('forbidden', 'only an owner can close an org');
-  }
+  if ('membership' in by && by.membership.role !== 'owner')
+    throw new DomainError('forbidden', 'only an owner can close an org');
   const state = await loadOrg(deps, orgId);
   if (state.closed_at != null) throw orgClosed({ ...state, closed_at: state.closed_at });
   if (confirm.trim() !== state.name.trim())
     throw new DomainError('validation_failed', `type the org's name, ${state.name}, to confirm closing it`, {
       field: 'body.confirm',
     });
-  return closeLoaded(deps, state, 'user' in by ? by.user.email : 'the operator');
+  return closeLoaded(deps, state, 'membership' in by ? by.membership.email : 'the operator');
 }
 
 async function closeLoaded(deps: AppDeps, state: OrgState, by: string): Promise<OrgState> {
   // Through the provider, so Stripe stops billing too; the ledger's close cancels what is left.
   if (hasPaidPlan(state)) await cancelPlan(deps, state.id);
-  await runCommand(deps, state.id, { type: 'close_org' });
+  // The command answers with the closed org: its members are whom the mail below is owed.
+  const closed = (await runCommand<OrgState>(deps, state.id, { type: 'close_org' })).value;
   await deps.store.revokeOrgApiKeys(state.id, deps.clock.now());
   deps.apiKeys?.clear();
-  const closed = await loadOrg(deps, state.id);
   for (const m of closed.members.filter((x) => x.role === 'owner' || x.role === 'admin'))
     await mailQuietly(deps, {
       to: m.email,

@@ -20,8 +20,10 @@ export async function runCommand<T>(
   orgId: string,
   cmd: Command,
   idempotencyKey?: string,
+  /** The write's time, when the caller must know it (to tell what the write started). */
+  now: number = deps.clock.now(),
 ): Promise<Written<T>> {
-  const opts = { now: deps.clock.now(), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+  const opts = { now, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
   const r = await deps.store.execute(orgId, cmd, opts);
   deps.onWrite?.(cmd, r);
   if (!r.ok) throw r.error;

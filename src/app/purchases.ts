@@ -28,6 +28,13 @@ export function providerOf(deps: AppDeps): PaymentProvider {
   throw new PaymentsUnavailable();
 }
 
+/**
+ * What a pack payment's receipt line needs of its purchase; only its id when the provider
+ * names a purchase the ledger does not have (the money is recorded all the same, for
+ * reconciliation, and the ledger refuses the credit).
+ */
+export type PaidPurchase = Pick<Purchase, 'id'> & Partial<Pick<Purchase, 'pack' | 'credits' | 'auto_topup'>>;
+
 export async function buyPack(
   deps: AppDeps,
   orgId: string,
@@ -40,7 +47,7 @@ export async function buyPack(
   const paid = await provider.checkoutPack(orgId, created.value);
   if (paid.kind === 'redirect')
     return { value: { ...created.value, checkout_url: paid.checkout_url }, replayed: created.replayed };
-  const done = await completePayment(deps, orgId, created.value.id, paid.payment_id, {
+  const done = await completePayment(deps, orgId, created.value, paid.payment_id, {
     provider: provider.name,
     amount: created.value.price.amount,
     currency: created.value.price.currency,
@@ -52,24 +59,24 @@ export async function buyPack(
  * A payment the provider confirmed: recorded (so reconciliation can find it if crediting
  * fails, and so it is a line of the org's billing history with its receipt), then credited
  * once, then marked credited. `idempotencyKey` ties the grant to the provider's notice
- * (Stripe's event id) in the ledger's own transaction.
+ * (Stripe's event id) in the ledger's own transaction. `purchase` is the caller's (it
+ * describes the receipt's line): nothing is read here to learn what was bought.
  */
 export async function completePayment(
   deps: AppDeps,
   orgId: string,
-  purchaseId: string,
+  purchase: PaidPurchase,
   paymentId: string,
   money: { provider: string; amount: number; currency: string },
   idempotencyKey?: string,
   receipt?: { receipt_url: string | null; payment_method: string | null },
 ): Promise<Purchase> {
   const outbox = await outboxOf(deps.store);
-  const purchase = await findPurchase(deps, orgId, purchaseId, await loadOrg(deps, orgId));
-  await recordPackPayment(deps, orgId, purchase, purchaseId, paymentId, money, receipt);
+  await recordPackPayment(deps, orgId, purchase, paymentId, money, receipt);
   const done = await runCommand<Purchase>(
     deps,
     orgId,
-    { type: 'purchase_complete', purchase_id: purchaseId, payment_id: paymentId },
+    { type: 'purchase_complete', purchase_id: purchase.id, payment_id: paymentId },
     idempotencyKey,
   );
   await outbox.markPaymentCredited(orgId, paymentId, deps.clock.now());

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { notFound, type Purchase, TIER_IDS, type TierId, tierOf } from '../core/index.ts';
+import { developmentPlanChargeId } from '../payments/development.ts';
 import { outboxOf, type Payment, type PaymentKind } from '../store/outbox.ts';
 import type { Page, StoreEvent } from '../store/types.ts';
 import type { AppDeps } from './deps.ts';
@@ -161,8 +162,7 @@ export async function receiptFor(deps: AppDeps, orgId: string, paymentId: string
 export async function recordPackPayment(
   deps: AppDeps,
   orgId: string,
-  purchase: Pick<Purchase, 'id' | 'pack' | 'credits' | 'auto_topup'> | null,
-  purchaseId: string,
+  purchase: Pick<Purchase, 'id'> & Partial<Pick<Purchase, 'pack' | 'credits' | 'auto_topup'>>,
   paymentId: string,
   money: { provider: string; amount: number; currency: string },
   receipt?: { receipt_url: string | null; payment_method: string | null },
@@ -172,17 +172,18 @@ export async function recordPackPayment(
     org_id: orgId,
     payment_id: paymentId,
     provider: money.provider,
-    purchase_id: purchaseId,
+    purchase_id: purchase.id,
     amount: money.amount,
     currency: money.currency,
     paid_at: deps.clock.now(),
     credited_at: null,
     refunded_at: null,
     kind: 'pack_purchase',
-    credits: purchase?.credits ?? null,
-    description: purchase
-      ? `${purchase.credits} credits (${purchase.pack})${purchase.auto_topup ? ', automatic top-up' : ''}`
-      : null,
+    credits: purchase.credits ?? null,
+    description:
+      purchase.pack === undefined || purchase.credits === undefined
+        ? null
+        : `${purchase.credits} credits (${purchase.pack})${purchase.auto_topup ? ', automatic top-up' : ''}`,
     receipt_url: receipt?.receipt_url ?? null,
     payment_method: receipt?.payment_method ?? null,
   });
@@ -192,9 +193,8 @@ export async function recordPackPayment(
 }
 
 /**
- * Records a plan charge: one per (org, period) with the development provider (its id
- * names the period, so a retried request records it once), one per paid invoice with
- * Stripe (the invoice id).
+ * Records a plan charge Stripe invoiced: one per paid invoice (the invoice id). The
+ * development provider's charges are `developmentPlanCharge`'s, below.
  */
 export async function recordPlanCharge(
   deps: AppDeps,
@@ -235,45 +235,59 @@ export async function recordPlanCharge(
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Whether plan periods are charged by this server, as the development provider (which takes no money). */
+export const developmentBillsPlans = (deps: AppDeps) =>
+  deps.payments === 'development' && (!deps.provider || deps.provider.name === 'development');
+
 /**
- * The development provider's charge for a paid period that starts at the period end: a
- * renewal, or a downgrade scheduled for it (Stripe invoices both). Read from the ledger's
- * `subscription.renewed` / `subscription.changed` events as the scheduler fans them out,
- * so every renewal counts once, whichever write made it durable. An upgrade (a change to a
- * higher tier) is charged by the change itself (billing.ts), and only when a customer made
- * it: the operator's changes bypass billing. Undefined for other providers.
+ * The development provider's charge for a paid period of `tier` that starts at
+ * `periodStart`: the one way its plan charges are made, for an upgrade (billing.ts, at the
+ * change) and for a renewal or a scheduled downgrade (the scheduler's fan-out, below), so
+ * both read alike and share one id per period. Null for a tier without a recurring price.
+ */
+export function developmentPlanCharge(
+  deps: AppDeps,
+  orgId: string,
+  tierId: TierId,
+  periodStart: number,
+  periodEnd: number | null,
+): Payment | null {
+  const tier = tierOf(deps.catalog, tierId);
+  if (!tier.price || !tier.recurring) return null;
+  return {
+    org_id: orgId,
+    payment_id: developmentPlanChargeId(orgId, periodStart),
+    provider: 'development',
+    purchase_id: null,
+    amount: tier.price.amount,
+    currency: tier.price.currency,
+    paid_at: periodStart,
+    credited_at: periodStart,
+    refunded_at: null,
+    kind: 'plan_charge',
+    credits: tier.allocation,
+    description: `${tier.name} plan${periodEnd !== null ? `, ${day(periodStart)} to ${day(periodEnd)}` : ''}`,
+  };
+}
+
+/**
+ * The development provider's charges read from the ledger's `subscription.renewed` /
+ * `subscription.changed` events as the scheduler fans them out, so every renewal counts
+ * once, whichever write made it durable. An upgrade (a change to a higher tier) is charged
+ * by the change itself, and only when a customer made it (billing.ts): the operator's
+ * changes bypass billing. Undefined when this server does not bill plans.
  */
 export function developmentRenewalCharges(deps: AppDeps): ((e: StoreEvent) => Payment | null) | undefined {
-  if (deps.payments !== 'development' || (deps.provider && deps.provider.name !== 'development'))
-    return undefined;
+  if (!developmentBillsPlans(deps)) return undefined;
   return (e) => {
     if (e.type !== 'subscription.renewed' && e.type !== 'subscription.changed') return null;
     const to = TIER_IDS.indexOf(e.data.tier as TierId);
     const from = TIER_IDS.indexOf(e.data.from as TierId);
     if (to < 0 || (e.type === 'subscription.changed' && from >= 0 && to > from)) return null;
-    const tier = tierOf(deps.catalog, e.data.tier as TierId);
-    if (!tier.price || !tier.recurring) return null;
     const end = typeof e.data.period_end === 'number' ? e.data.period_end : null;
-    return {
-      org_id: e.org_id,
-      payment_id: developmentPlanChargeId(e.org_id, e.at),
-      provider: 'development',
-      purchase_id: null,
-      amount: tier.price.amount,
-      currency: tier.price.currency,
-      paid_at: e.at,
-      credited_at: e.at,
-      refunded_at: null,
-      kind: 'plan_charge',
-      credits: tier.allocation,
-      description: `${tier.name} plan${end !== null ? `, ${day(e.at)} to ${day(end)}` : ''}`,
-    };
+    return developmentPlanCharge(deps, e.org_id, e.data.tier as TierId, e.at, end);
   };
 }
-
-/** The development provider's plan charge id for the period that starts at `periodStart`. */
-export const developmentPlanChargeId = (orgId: string, periodStart: number) =>
-  `devplan_${orgId}_${periodStart}`;
 
 /**
  * Records that a payment's money went back (a full refund): the payment is marked

@@ -13,6 +13,7 @@
  *    draw from token buckets in the server's memory (see ../http/rate-limit.ts).
  */
 import { hash } from 'node:crypto';
+import { SIGN_IN_FAILURES_KEPT_MS } from '../store/retention.ts';
 import type { SignInFailures } from '../store/types.ts';
 
 /** Failures allowed before any wait: typos and a forgotten caps lock, not an attack. */
@@ -27,8 +28,11 @@ export const FIRST_BACKOFF_SECONDS = 1;
  */
 export const LONGEST_BACKOFF_SECONDS = 15 * 60;
 
-/** A day without failures and the count starts again from zero. */
-export const FAILURES_FORGOTTEN_AFTER_MS = 24 * 3_600_000;
+/**
+ * A day without failures and the count starts again from zero. The store's retention pass
+ * deletes the rows past it, so the figure is the store's (one number, never two that drift).
+ */
+export const FAILURES_FORGOTTEN_AFTER_MS = SIGN_IN_FAILURES_KEPT_MS;
 
 /**
  * Per IP, failed sign-ins: a burst of 20, then one every 6 s (10 a minute). Enough for an

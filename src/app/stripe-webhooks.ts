@@ -20,7 +20,7 @@ import type { StripeProvider } from '../payments/stripe.ts';
 import { outboxOf } from '../store/outbox.ts';
 import { syncSubscription } from './billing.ts';
 import type { AppDeps } from './deps.ts';
-import { loadOrg, runCommand } from './ledger.ts';
+import { findPurchase, loadOrg, runCommand } from './ledger.ts';
 import { completePayment } from './purchases.ts';
 import { recordPlanCharge, recordRefund } from './receipts.ts';
 
@@ -127,10 +127,12 @@ async function sessionPaid(
   const purchase = s.metadata?.purchase_id;
   const pi = idOf(s.payment_intent);
   if (!purchase || !pi) return { outcome: 'ignored', detail: 'session without a purchase or payment' };
+  // The notice names the purchase only: its pack and credits, for the receipt, are the ledger's.
+  const bought = (await findPurchase(deps, org, purchase, await loadOrg(deps, org))) ?? { id: purchase };
   await completePayment(
     deps,
     org,
-    purchase,
+    bought,
     pi,
     { provider: 'stripe', amount: s.amount_total ?? 0, currency: s.currency ?? 'usd' },
     key,

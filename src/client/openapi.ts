@@ -1368,6 +1368,8 @@ export interface components {
                 org_id: string;
                 member_id: string;
                 role: components["schemas"]["Role"];
+                /** @description what the role may do in the org (the access matrix of docs/security.md), so a client offers only what the server allows */
+                scopes: components["schemas"]["Scope"][];
             }[];
             /** @description send it as X-CSRF-Token with every mutation made with the cookie */
             csrf_token: string;

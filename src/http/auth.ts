@@ -12,6 +12,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { refuseIfOrgClosed } from '../app/leaving.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../app/vocabulary.ts';
 import { plural } from '../core/index.ts';
+import { idempotencyKeyOf } from './idempotency.ts';
 import { HttpProblem } from './problem.ts';
 import type { TokenBuckets } from './rate-limit.ts';
 
@@ -46,6 +47,14 @@ export type Access =
        * (core/closing.ts), so they pay for no extra load.
        */
       refusedWhenClosed?: boolean;
+      /**
+       * Leaving ends the membership this check looks for, so a retry of a leave that
+       * succeeded finds none. A signed-in person without a membership who sends an
+       * `Idempotency-Key` is let through to the route, which replays the first answer under
+       * that key or, when there is none, answers the same 404 as here. Nothing is revealed:
+       * the replay is keyed by the person and the org, so only a former member finds one.
+       */
+      replaysAfterLeaving?: boolean;
     };
 
 declare module 'fastify' {
@@ -173,6 +182,7 @@ async function checkOrg(
     scopes = p.key.scopes;
   } else {
     const m = (await memberships(o.deps, p.user)).find((x) => x.org_id === org);
+    if (!m && access.replaysAfterLeaving && idempotencyKeyOf(request) !== undefined) return;
     if (!m) throw hidden();
     request.membership = m;
     scopes = ROLE_SCOPES[m.role];

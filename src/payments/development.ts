@@ -8,6 +8,13 @@ import type { Charge, PackCheckout, PaymentProvider } from './provider.ts';
 
 export const developmentPaymentId = (purchaseId: string) => `devpay_${purchaseId}`;
 
+/**
+ * The id of its charge for the plan period of an org that starts at `periodStart`, whether
+ * an upgrade or a renewal started it: the period names the charge, so it is recorded once.
+ */
+export const developmentPlanChargeId = (orgId: string, periodStart: number) =>
+  `devplan_${orgId}_${periodStart}`;
+
 export const developmentProvider: PaymentProvider = {
   name: 'development',
   async checkoutPack(_orgId: string, p: Purchase): Promise<PackCheckout> {

@@ -17,7 +17,6 @@ import {
   REQUEST_KEYS_KEPT_MS,
   SESSIONS_LISTED,
   type Session,
-  SIGN_IN_ROWS_PRUNED_PER_FAILURE,
   type SignInFailures,
   type TokenPurpose,
   type User,
@@ -510,13 +509,9 @@ export const authWrites = {
     now: number,
     forgetBefore: number,
   ): Proc<SignInFailures> {
+    // Rows of subjects that stopped failing long ago go in the scheduler's retention pass
+    // (retention.ts), not on the sign-in path.
     return yield* inTransaction(function* () {
-      // Rows of subjects that stopped failing long ago go a few at a time, so the table stays small.
-      yield* run(
-        `DELETE FROM sign_in_failures WHERE subject IN
-           (SELECT subject FROM sign_in_failures WHERE last_failed_at < ? LIMIT ${SIGN_IN_ROWS_PRUNED_PER_FAILURE})`,
-        forgetBefore,
-      );
       // One upsert: servers failing the same account at once each add one, none is lost.
       const r = (yield* get(
         `INSERT INTO sign_in_failures VALUES (?, 1, ?)

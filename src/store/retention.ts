@@ -2,7 +2,8 @@
  * Retention: what the store keeps only for a while is deleted once past its window, by
  * the scheduler, oldest first and a bounded batch per pass (one short indexed statement
  * per kind), so a backlog drains over a few passes and no pass holds the writer long.
- * Expired sessions are pruned the same way (`pruneExpiredSessions`).
+ * Expired sessions are pruned the same way (`pruneExpiredSessions`); so are sign-in
+ * failure counts past their window, here.
  */
 import { IDEMPOTENCY_KEPT_MS } from '../core/index.ts';
 import type { Dialect } from './dialect.ts';
@@ -16,6 +17,14 @@ import { REQUEST_KEYS_KEPT_MS } from './types.ts';
  * only there for an operator to look at.
  */
 export const DELIVERED_EVENTS_KEPT_MS = 7 * 86_400_000;
+
+/**
+ * A failed sign-in counts toward its account's back-off for a day (the app's
+ * FAILURES_FORGOTTEN_AFTER_MS is this figure): after that its row only takes room, and the
+ * retention pass deletes it. Rows for addresses nobody owns are made only as fast as the
+ * per-IP failure budget allows, so a pass's batch outpaces them.
+ */
+export const SIGN_IN_FAILURES_KEPT_MS = 24 * 3_600_000;
 
 /** Rows of each kind deleted per scheduler pass at most. */
 export const RETAINED_ROWS_PRUNED_PER_PASS = 5_000;
@@ -49,6 +58,13 @@ export const retentionWrites = {
         limit,
         true,
         now - DELIVERED_EVENTS_KEPT_MS,
+      );
+      // Failure counts past their window count for nothing: oldest first, by the age index.
+      yield* run(
+        `DELETE FROM sign_in_failures WHERE subject IN
+           (SELECT subject FROM sign_in_failures WHERE last_failed_at < ? ORDER BY last_failed_at LIMIT ?)`,
+        now - SIGN_IN_FAILURES_KEPT_MS,
+        limit,
       );
       return { idempotency, request_keys, events };
     });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, DIALECTS, expectProblem, newKey, newOrg, startApi, uniqueEmail } from './harness.ts';
 import { acceptInvitation, verifiedUser, verifyEmail } from './mail.ts';
+import { newTeam, type Person } from './sessions.ts';
 
 const USE = { tool: 'image.generate', operation: '720p' };
 
@@ -258,7 +259,12 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
     const cookie = setCookie.split(';')[0]!;
     const csrf = login.body.csrf_token as string;
     expect(login.body.memberships).toEqual([
-      { org_id: expect.any(String), member_id: expect.any(String), role: 'owner' },
+      {
+        org_id: expect.any(String),
+        member_id: expect.any(String),
+        role: 'owner',
+        scopes: ['read', 'usage', 'billing', 'admin'],
+      },
     ]);
     const org = login.body.memberships[0].org_id as string;
     expect((await api.call('GET', `/v1/orgs/${org}`)).body).toMatchObject({ name: 'Studio', tier: 'free' });
@@ -498,5 +504,41 @@ describe.each(DIALECTS)('API keys a server keeps in memory, on %s', (dialect) =>
     const id = (await api.store.listApiKeys(org)).find((k) => secret.startsWith(k.prefix))!.id;
     expect((await api.call('DELETE', `/v1/orgs/${org}/api_keys/${id}`)).status).toBe(200);
     expectProblem(await api.call('GET', `/v1/orgs/${org}/balance`, { key: secret }), 401, 'unauthorized');
+  });
+});
+
+describe.each(DIALECTS)('who am I, on %s', (dialect) => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi(dialect);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("lists with each membership the scopes its role holds, the server's own access rules", async () => {
+    const t = await newTeam(api);
+    const scopesIn = async (p: Person) =>
+      (
+        (await api.call('GET', '/v1/auth/me', p.as)).body.memberships as {
+          org_id: string;
+          scopes: string[];
+        }[]
+      )
+        .filter((m) => m.org_id === t.org)
+        .map((m) => m.scopes);
+    expect(await scopesIn(t.owner)).toEqual([['read', 'usage', 'billing', 'admin']]);
+    expect(await scopesIn(t.admin)).toEqual([['read', 'usage', 'billing', 'admin']]);
+    expect(await scopesIn(t.member)).toEqual([['read', 'usage']]);
+    // What the scopes say is what the server does: a member may read, not manage keys.
+    expect((await api.call('GET', `/v1/orgs/${t.org}/balance`, t.member.as)).status).toBe(200);
+    expectProblem(
+      await api.call('POST', `/v1/orgs/${t.org}/api_keys`, {
+        ...t.member.as,
+        body: { name: 'k', scopes: ['read'] },
+      }),
+      403,
+      'forbidden',
+    );
   });
 });

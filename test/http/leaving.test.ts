@@ -194,6 +194,54 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
       expectProblem(await api.call('GET', `/v1/orgs/${t.org}/balance`, t.member.as), 404, 'not_found');
     });
 
+    it('replays a retried leave with the same idempotency key after it succeeded, instead of 404', async () => {
+      const t = await newTeam(api);
+      const leave = () =>
+        api.call('POST', `/v1/orgs/${t.org}/leave`, { ...t.member.as, idem: 'leave-1', body: {} });
+      const first = await leave();
+      expect(first.status).toBe(200);
+      const again = await leave();
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(first.body);
+      // Without the key, or with another one, the former member no longer reaches the org.
+      expectProblem(
+        await api.call('POST', `/v1/orgs/${t.org}/leave`, { ...t.member.as, body: {} }),
+        404,
+        'not_found',
+      );
+      expectProblem(
+        await api.call('POST', `/v1/orgs/${t.org}/leave`, { ...t.member.as, idem: 'leave-2', body: {} }),
+        404,
+        'not_found',
+      );
+    });
+
+    it('answers 404 to a stranger leaving with an idempotency key, as without one', async () => {
+      const t = await newTeam(api);
+      const { person: outsider } = await signUp(api, 'stranger-leaves');
+      for (const idem of [undefined, 'leave-stranger'])
+        expectProblem(
+          await api.call('POST', `/v1/orgs/${t.org}/leave`, {
+            ...outsider.as,
+            ...(idem ? { idem } : {}),
+            body: {},
+          }),
+          404,
+          'not_found',
+        );
+    });
+
+    it('tells a non-owner refused a transfer their role, as the core refuses it', async () => {
+      const t = await newTeam(api);
+      const r = await api.call('POST', `/v1/orgs/${t.org}/transfer_ownership`, {
+        ...t.admin.as,
+        body: { member_id: t.member.memberIn[t.org] },
+      });
+      expectProblem(r, 403, 'forbidden');
+      expect(r.body.detail).toBe('only an owner can transfer ownership; you are an admin');
+    });
+
     it('refuses the last owner, saying to transfer ownership first', async () => {
       const t = await newTeam(api);
       const r = await api.call('POST', `/v1/orgs/${t.org}/leave`, { ...t.owner.as, body: {} });
@@ -296,6 +344,24 @@ describe.each(DIALECTS)('leaving and changing on %s', (dialect) => {
       const retried = await close();
       expect(retried.status).toBe(200);
       expect(retried.body).toEqual(closed.body);
+    });
+
+    it('is done by the operator key through the route: the paid plan is cancelled and owners and admins are told', async () => {
+      const t = await newTeam(api);
+      const name = (await api.call('GET', `/v1/orgs/${t.org}`)).body.name;
+      const r = await api.call('POST', `/v1/orgs/${t.org}/close`, { body: { confirm: name } });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ id: t.org, closed_at: expect.any(String) });
+      const sub = await api.call('GET', `/v1/orgs/${t.org}/subscription`, t.owner.as);
+      expect(sub.body).toMatchObject({ tier: 'pro', cancel_at_period_end: true, pending_tier: 'free' });
+      for (const p of [t.owner, t.admin])
+        expect(
+          mailsTo(p.email).some(
+            (m) =>
+              m.subject === `[Amisi Credits] ${name} was closed` && m.text.includes('closed by the operator'),
+          ),
+        ).toBe(true);
+      expect(mailsTo(t.member.email).some((m) => m.subject.endsWith(`${name} was closed`))).toBe(false);
     });
 
     it('cancels the plan, revokes keys, refuses every change with 410 and keeps the log readable', async () => {

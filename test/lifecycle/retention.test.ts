@@ -11,8 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/app/clock.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { runScheduledWork } from '../../src/app/scheduler.ts';
+import { FAILURES_FORGOTTEN_AFTER_MS } from '../../src/app/sign-in-throttle.ts';
 import { type Command, defaultCatalog, IDEMPOTENCY_KEPT_MS } from '../../src/core/index.ts';
-import { DELIVERED_EVENTS_KEPT_MS } from '../../src/store/retention.ts';
+import { DELIVERED_EVENTS_KEPT_MS, SIGN_IN_FAILURES_KEPT_MS } from '../../src/store/retention.ts';
 import { DIALECTS, type Harness, openHarness, PG_URL } from '../store/dialects.ts';
 
 const DAY = 86_400_000;
@@ -118,4 +119,34 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     expect(samples[samples.length - 1]).toEqual(samples[0]);
     expect(await h.store.verify()).toEqual([]);
   }, 600_000);
+
+  it('prunes sign-in failures past their window in the retention pass, not when another sign-in fails', async () => {
+    expect(FAILURES_FORGOTTEN_AFTER_MS).toBe(SIGN_IN_FAILURES_KEPT_MS);
+    const clock = new ManualClock(T0);
+    const deps: AppDeps = {
+      store: h.store,
+      catalog: defaultCatalog,
+      clock,
+      payments: 'disabled',
+      sessionTtlMs: DAY,
+    };
+    const fail = (subject: string, at: number) =>
+      h.store.recordSignInFailure(subject, at, at - FAILURES_FORGOTTEN_AFTER_MS);
+    await fail('old', T0);
+    await fail('old', T0 + 1);
+    await fail('recent', T0 + SIGN_IN_FAILURES_KEPT_MS);
+    // A failure two days on leaves the old row alone: the sign-in path deletes nothing.
+    const later = T0 + 2 * DAY;
+    await fail('new', later);
+    expect(await h.store.signInFailures('old')).toEqual({ failures: 2, last_failed_at: T0 + 1 });
+    clock.advance((later - T0) / 1000);
+    await runScheduledWork(deps);
+    expect(await h.store.signInFailures('old')).toBeNull();
+    // Within its window a row stays, counting as before.
+    expect(await h.store.signInFailures('recent')).toEqual({
+      failures: 1,
+      last_failed_at: T0 + SIGN_IN_FAILURES_KEPT_MS,
+    });
+    expect(await h.store.signInFailures('new')).toEqual({ failures: 1, last_failed_at: later });
+  });
 });

@@ -9,6 +9,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { logIn, memberships, normalizeEmail, signUp, Unauthorized } from '../../app/accounts.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { confirmEmailChange, EMAIL_CHANGE_TTL_MS, requestEmailChange } from '../../app/email-change.ts';
 import {
   EMAIL_VERIFICATION_TTL_MS,
@@ -34,12 +35,12 @@ import {
 import { Throttled } from '../../app/throttled.ts';
 import type { Session as StoredSession, User as StoredUser } from '../../app/vocabulary.ts';
 import { DomainError, plural } from '../../core/index.ts';
-import { SESSION_COOKIE } from '../auth.ts';
+import { ROLE_SCOPES, SESSION_COOKIE } from '../auth.ts';
 import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { iso } from '../present.ts';
 import { TokenBuckets } from '../rate-limit.ts';
-import { Email, errorResponses, IdempotencyHeaders, Name, Obj, Time } from '../schemas.ts';
+import { Email, errorResponses, IdempotencyHeaders, Name, Obj, ScopeName, Time } from '../schemas.ts';
 
 export const User = Obj({
   id: Type.String(),
@@ -54,7 +55,23 @@ const Membership = Obj({
   org_id: Type.String(),
   member_id: Type.String(),
   role: Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]),
+  scopes: Type.Array(ScopeName, {
+    maxItems: 4,
+    uniqueItems: true,
+    description:
+      'what the role may do in the org (the access matrix of docs/security.md), so a client offers only what the server allows',
+  }),
 });
+/** The orgs a person reaches, each with its role and the scopes the role holds (ROLE_SCOPES). */
+async function presentMemberships(deps: AppDeps, user: StoredUser) {
+  return (await memberships(deps, user)).map((m) => ({
+    org_id: m.org_id,
+    member_id: m.member_id,
+    role: m.role,
+    scopes: ROLE_SCOPES[m.role],
+  }));
+}
+
 const Password = Type.String({
   minLength: 8,
   maxLength: 200,
@@ -162,11 +179,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       });
       return {
         user: presentUser(s.user),
-        memberships: (await memberships(deps, s.user)).map((m) => ({
-          org_id: m.org_id,
-          member_id: m.member_id,
-          role: m.role,
-        })),
+        memberships: await presentMemberships(deps, s.user),
         csrf_token: s.session.csrf_token,
         expires_at: iso(s.session.expires_at),
       };
@@ -212,11 +225,7 @@ export function authRoutes(app: App, { deps, config }: RouteContext) {
       if (p?.kind !== 'user') throw new Error('unreachable: access checked');
       return {
         user: presentUser(p.user),
-        memberships: (await memberships(deps, p.user)).map((m) => ({
-          org_id: m.org_id,
-          member_id: m.member_id,
-          role: m.role,
-        })),
+        memberships: await presentMemberships(deps, p.user),
         csrf_token: p.session.csrf_token,
         expires_at: iso(p.session.expires_at),
       };

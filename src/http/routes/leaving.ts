@@ -6,18 +6,25 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { closeOrg, leaveOrg, transferOwnership } from '../../app/leaving.ts';
-import type { User } from '../../app/vocabulary.ts';
+import type { Membership } from '../../app/vocabulary.ts';
+import { DomainError } from '../../core/index.ts';
 import type { App, RouteContext } from '../context.ts';
 import { once } from '../idempotency.ts';
 import { presentMember, presentOrg } from '../present.ts';
 import { HttpProblem } from '../problem.ts';
 import { Email, errorResponses, Id, IdempotencyHeaders, Member, Obj, Org, OrgParams } from '../schemas.ts';
 
-function person(request: FastifyRequest, what: string): User {
+function person(request: FastifyRequest, what: string) {
   const p = request.principal;
   if (p?.kind !== 'user')
     throw new HttpProblem('forbidden', `${what} is done by a signed-in person, not with a key`);
   return p.user;
+}
+
+/** The caller's membership in the org of the path, as the auth hook found it. */
+function membershipOf(request: FastifyRequest & { params: { org: string } }): Membership {
+  if (!request.membership) throw new DomainError('not_found', `org ${request.params.org} not found`);
+  return request.membership;
 }
 
 export function leavingRoutes(app: App, { deps }: RouteContext) {
@@ -27,7 +34,8 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
     '/v1/orgs/:org/leave',
     {
       // Leaving is allowed on a closed org too: it is about the person, not the org's use.
-      config: { access: { kind: 'org', scope: 'read' } },
+      // A retry after the person left finds no membership: the hook lets it reach the replay.
+      config: { access: { kind: 'org', scope: 'read', replaysAfterLeaving: true } },
       schema: {
         tags,
         summary:
@@ -41,7 +49,7 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
     async (request, reply) => {
       const user = person(request, 'leaving an org');
       return once(deps, request, reply, `leave:${request.params.org}:${user.id}`, async () => {
-        const m = await leaveOrg(deps, user, request.params.org);
+        const m = await leaveOrg(deps, membershipOf(request));
         return { status: 200, body: { left: true, member: presentMember(m) } };
       });
     },
@@ -64,9 +72,9 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
       },
     },
     async (request, reply) => {
-      const user = person(request, 'transferring ownership');
+      person(request, 'transferring ownership');
       return once(deps, request, reply, `transfer_ownership:${request.params.org}`, async () => {
-        const r = await transferOwnership(deps, user, request.params.org, request.body);
+        const r = await transferOwnership(deps, membershipOf(request), request.body);
         return {
           status: 200,
           body: { org: presentOrg(r.org), previous_owner: presentMember(r.from), owner: presentMember(r.to) },
@@ -99,7 +107,7 @@ export function leavingRoutes(app: App, { deps }: RouteContext) {
       const p = request.principal;
       if (p?.kind === 'key')
         throw new HttpProblem('forbidden', 'an org is closed by its owner, not with a key');
-      const by = p?.kind === 'user' ? { user: p.user } : ({ operator: true } as const);
+      const by = p?.kind === 'user' ? { membership: membershipOf(request) } : ({ operator: true } as const);
       return once(deps, request, reply, `close:${request.params.org}`, async () => ({
         status: 200,
         body: presentOrg(await closeOrg(deps, request.params.org, by, request.body.confirm)),
