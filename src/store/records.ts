@@ -22,4 +22,6 @@ export interface RetentionReport {
   request_keys: number;
   /** Dispatched outbox events older than DELIVERED_EVENTS_KEPT_MS. */
   events: number;
+  /** Sign-in failure counts past SIGN_IN_FAILURES_KEPT_MS. */
+  sign_in_failures: number;
 }

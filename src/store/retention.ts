@@ -60,13 +60,13 @@ export const retentionWrites = {
         now - DELIVERED_EVENTS_KEPT_MS,
       );
       // Failure counts past their window count for nothing: oldest first, by the age index.
-      yield* run(
+      const sign_in_failures = yield* run(
         `DELETE FROM sign_in_failures WHERE subject IN
            (SELECT subject FROM sign_in_failures WHERE last_failed_at < ? ORDER BY last_failed_at LIMIT ?)`,
         now - SIGN_IN_FAILURES_KEPT_MS,
         limit,
       );
-      return { idempotency, request_keys, events };
+      return { idempotency, request_keys, events, sign_in_failures };
     });
   },
 };

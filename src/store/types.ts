@@ -183,12 +183,6 @@ export interface Membership {
 /** How long a completed idempotency key outside the ledger is kept and replayed: the ledger's window. */
 export const REQUEST_KEYS_KEPT_MS = IDEMPOTENCY_KEPT_MS;
 
-/**
- * Stale sign-in failure rows deleted with each new failure: enough to outpace the per-IP
- * failure limit (the only way rows for unknown emails are made), small enough to be one
- * short index scan.
- */
-export const SIGN_IN_ROWS_PRUNED_PER_FAILURE = 100;
 
 /** Who may sign in, and with what: kept apart from the ledger, in the same database. */
 export interface AuthStore {
