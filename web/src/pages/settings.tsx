@@ -10,7 +10,7 @@ import { ApiError, api, call, idempotencyKey, type Ok, type paths } from '../api
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { OrgLeaving } from '../components/org-leaving';
-import { ScrollTable } from '../components/scroll-table';
+import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
 import { credits, date, dateTime, money } from '../lib/format';
 import { type Scope, useOrg } from '../session';
@@ -194,7 +194,7 @@ function ApiKeys() {
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {keys.isError && <ErrorView error={keys.error} retry={() => keys.refetch()} />}
       {keys.data && keys.data.data.length > 0 && (
-        <ScrollTable label="API keys">
+        <TableWrap label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
             <thead>
@@ -233,7 +233,7 @@ function ApiKeys() {
               ))}
             </tbody>
           </table>
-        </ScrollTable>
+        </TableWrap>
       )}
       {revoking && <RevokeKey apiKey={revoking} onClose={() => setRevoking(null)} />}
     </section>
@@ -449,7 +449,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
   if (!list.data) return <p role="status">Loading deliveries…</p>;
   if (list.data.data.length === 0) return <p className="help">No deliveries yet.</p>;
   return (
-    <ScrollTable label="Deliveries">
+    <TableWrap label="Deliveries">
       <table>
         <caption className="visually-hidden">Deliveries</caption>
         <thead>
@@ -482,7 +482,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
           ))}
         </tbody>
       </table>
-    </ScrollTable>
+    </TableWrap>
   );
 }
 

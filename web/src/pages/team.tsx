@@ -12,7 +12,7 @@ import { BudgetBar } from '../components/budget-bar';
 import { BudgetForm, type BudgetInput } from '../components/budget-form';
 import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
-import { ScrollTable } from '../components/scroll-table';
+import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
@@ -206,7 +206,7 @@ function Team() {
         {members.isError ? (
           <ErrorView error={members.error} retry={() => members.refetch()} />
         ) : (
-          <ScrollTable label="Members">
+          <TableWrap label="Members">
             <table>
               <caption className="visually-hidden">Members of this org</caption>
               <thead>
@@ -229,7 +229,7 @@ function Team() {
                 ))}
               </tbody>
             </table>
-          </ScrollTable>
+          </TableWrap>
         )}
         {admin && invitations.data && invitations.data.length > 0 && (
           <>

@@ -1,7 +1,7 @@
 /** Purchase vs upgrade: the recommendation, why, and what every option would have cost. */
 
 import { credits, money } from '../../lib/format';
-import { ScrollTable } from '../chart';
+import { TableWrap } from '../table-wrap';
 import type { Insights } from './data';
 import { actionLabel, tierName } from './format';
 
@@ -40,7 +40,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
         </p>
       </div>
       <h3>What each option would have cost</h3>
-      <ScrollTable label="What each option would have cost">
+      <TableWrap label="What each option would have cost">
         <table data-testid="advice-costs">
           <caption className="visually-hidden">
             What each option would have cost over the periods looked at, in money
@@ -86,7 +86,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
             })}
           </tbody>
         </table>
-      </ScrollTable>
+      </TableWrap>
       {anyExample && <p className="help">* Uses an example tier price from the shipped configuration.</p>}
     </section>
   );
