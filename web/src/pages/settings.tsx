@@ -13,6 +13,7 @@ import { OrgLeaving } from '../components/org-leaving';
 import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
 import { credits, date, dateTime, money } from '../lib/format';
+import { webhookUrlProblem } from '../lib/webhook-url';
 import { type Scope, useOrg } from '../session';
 import { useCatalog } from './generate';
 import './settings.css';
@@ -275,7 +276,7 @@ function RevokeKey({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void })
   );
 }
 
-function Webhooks() {
+export function Webhooks() {
   const { orgId } = useOrg();
   const qc = useQueryClient();
   const listKey = ['webhook_endpoints', orgId];
@@ -322,7 +323,8 @@ function Webhooks() {
   });
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (!/^https?:\/\/\S{3,}$/.test(url.trim())) return setError('Enter the full URL, starting https://');
+    const urlProblem = webhookUrlProblem(url);
+    if (urlProblem) return setError(urlProblem);
     if (!all && events.length === 0) return setError('Choose at least one event, or all events.');
     setError(null);
     setSecret(null);
