@@ -22,16 +22,7 @@ import './team.css';
 type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
 type Project = Ok<'/v1/orgs/{org}/projects', 'get'>['data'][number];
 type Budget = Ok<'/v1/orgs/{org}/budgets', 'get'>['data'][number];
-
-/** Pending invitations, once the API lists them (GET /v1/orgs/{org}/invitations); until then none. */
-interface Invitation {
-  id: string;
-  email: string;
-  role?: string;
-  status?: string;
-  expires_at?: string;
-  created_at?: string;
-}
+type Invitation = Ok<'/v1/orgs/{org}/invitations', 'get'>['data'][number];
 
 const teamKey = (org: string, what: string) => ['team', org, what] as const;
 
@@ -110,20 +101,16 @@ function useList<T>(org: string, what: 'members' | 'projects' | 'budgets') {
   });
 }
 
-/** Pending invitations when the API has them; a 404 (no such list yet) means none to show. */
+/** The org's invitations still waiting to be accepted (listing them needs `admin`). */
 function useInvitations(org: string, enabled: boolean) {
   return useQuery({
     queryKey: teamKey(org, 'invitations'),
     enabled,
-    retry: false,
-    queryFn: async (): Promise<Invitation[] | null> => {
-      const r = await fetch(`/v1/orgs/${encodeURIComponent(org)}/invitations?limit=100`, {
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      });
-      if (!r.ok) return null;
-      const body = (await r.json()) as { data?: Invitation[] };
-      return (body.data ?? []).filter((i) => !i.status || i.status === 'pending');
+    queryFn: async (): Promise<Invitation[]> => {
+      const r = await call(
+        api.GET('/v1/orgs/{org}/invitations', { params: { path: { org }, query: { limit: 100 } } }),
+      );
+      return r.data.filter((i) => i.status === 'pending');
     },
   });
 }
@@ -197,7 +184,7 @@ function Team() {
               busy={invite.isPending}
               onSubmit={(v) => {
                 setNotice(null);
-                invite.mutate(v);
+                return invite.mutateAsync(v);
               }}
             />
             {invite.isError && <ErrorView error={invite.error} orgId={orgId} />}
@@ -231,15 +218,17 @@ function Team() {
             </table>
           </TableWrap>
         )}
+        {admin && invitations.isError && (
+          <ErrorView error={invitations.error} retry={() => invitations.refetch()} />
+        )}
         {admin && invitations.data && invitations.data.length > 0 && (
           <>
             <h3>Pending invitations</h3>
             <ul className="plain-list" aria-label="Pending invitations">
               {invitations.data.map((i) => (
                 <li key={i.id}>
-                  {i.email}
-                  {i.role && <> · {i.role}</>}
-                  {i.expires_at && <span className="help"> · expires {date(i.expires_at)}</span>}
+                  {i.email} · {i.role}
+                  <span className="help"> · expires {date(i.expires_at)}</span>
                 </li>
               ))}
             </ul>
