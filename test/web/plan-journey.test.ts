@@ -72,7 +72,8 @@ describe('the Plan page (SQLite)', () => {
       [/Basic starts now/, /New allocation now\s*20 credits/, /5 credits now → 25 credits after/],
       'Upgrade to Basic now',
     );
-    await waitForText(page.getByTestId('balance'), 'basic');
+    // The catalog's name for the tier, not its id ('basic'): a case-sensitive match.
+    await waitForText(page.getByTestId('balance'), /Basic/);
     expect((await subscription(org)).tier).toBe('basic');
 
     // Basic → Pro: the 20 unused Basic credits are carried (cap 100) and Pro's 50 arrive.

@@ -12,10 +12,10 @@ import { ErrorView } from '../components/error-view';
 import { OrgLeaving } from '../components/org-leaving';
 import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
+import { useCatalog } from '../lib/catalog';
 import { credits, date, dateTime, money } from '../lib/format';
 import { webhookUrlProblem } from '../lib/webhook-url';
 import { type Scope, useOrg } from '../session';
-import { useCatalog } from './generate';
 import './settings.css';
 
 type ApiKey = Ok<'/v1/orgs/{org}/api_keys', 'get'>['data'][number];

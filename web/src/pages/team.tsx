@@ -14,9 +14,9 @@ import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
+import { tierName, useCatalog } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
-import { useCatalog } from './generate';
 import './team.css';
 
 type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
@@ -50,8 +50,8 @@ function TeamUpsell({ tiers, current }: { tiers: Ok<'/v1/catalog', 'get'>['tiers
     <>
       <h1>Team</h1>
       <p>
-        Team access comes with {teamTiers.map((t) => t.name).join(', ')}. On{' '}
-        <span className="capitalize">{current}</span> the org is just you. With team access you get:
+        Team access comes with {teamTiers.map((t) => t.name).join(', ')}. On {tierName(tiers, current)} the
+        org is just you. With team access you get:
       </p>
       <ul className="upsell-list">
         <li>
