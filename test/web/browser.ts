@@ -61,17 +61,6 @@ export async function launchBrowser(): Promise<Browser> {
 export const DESKTOP = { width: 1440, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
-export async function newPage(
-  browser: Browser,
-  baseURL: string,
-  viewport = DESKTOP,
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, baseURL });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  return { context, page };
-}
-
 /** A server and a browser for one test file, and a way to open pages on it. */
 export interface ServerAndBrowser {
   readonly api: Api;

@@ -4,17 +4,16 @@
  * with two server instances sharing the database (a change made through one shows on a
  * page served by the other).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, newKey, startApi, uniqueEmail } from '../http/harness.ts';
+import { newKey, uniqueEmail } from '../http/harness.ts';
 import { startSecondInstance } from '../http/sse.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signUp,
   waitForText,
   waitVisible,
@@ -53,19 +52,10 @@ async function expectNoSeriousViolations(page: Page) {
 }
 
 describe('the credits journey in the browser (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
-  beforeAll(async () => {
-    api = await startApi('sqlite');
-    browser = await launchBrowser();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  const env = serverAndBrowser('sqlite');
 
   it('generate, see the top bar follow, read the log, refuse an unaffordable batch, buy a pack, see an API charge live, export CSV', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     const org = await signUp(page, uniqueEmail('journey'));
     await waitForText(balance(page), '5 credits');
     // A mark that a reload would wipe: every update below happens in this same document.
@@ -122,7 +112,7 @@ describe('the credits journey in the browser (SQLite)', () => {
     await dialog.getByRole('button', { name: 'Pay $9.99' }).dblclick();
     await waitForText(page.getByTestId('purchase-done'), '20 credits added');
     await waitForText(balance(page), '23 credits', LIVE_MS);
-    const purchases = await api.call('GET', `/v1/orgs/${org}/purchases`);
+    const purchases = await env.api.call('GET', `/v1/orgs/${org}/purchases`);
     expect(purchases.body.data).toHaveLength(1);
 
     await nav(page, 'Credits');
@@ -141,8 +131,8 @@ describe('the credits journey in the browser (SQLite)', () => {
     await page.keyboard.press('Escape');
 
     // A charge through the API with an org API key shows in the open page.
-    const key = await newKey(api, org, ['usage']);
-    const charged = await api.call('POST', `/v1/orgs/${org}/usage`, {
+    const key = await newKey(env.api, org, ['usage']);
+    const charged = await env.api.call('POST', `/v1/orgs/${org}/usage`, {
       key,
       body: { tool: 'image.generate', operation: '720p' },
     });
@@ -164,14 +154,14 @@ describe('the credits journey in the browser (SQLite)', () => {
     expect(csv.status()).toBe(200);
     const lines = (await csv.text()).trim().split('\n');
     expect(lines).toHaveLength(1 + 3);
-    const json = await api.call('GET', `/v1/orgs/${org}/transactions?type=usage`);
+    const json = await env.api.call('GET', `/v1/orgs/${org}/transactions?type=usage`);
     for (const t of json.body.data) expect(lines.some((l) => l.includes(t.id))).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
     await context.close();
   }, 180_000);
 
   it('the main journey at 390 px', async () => {
-    const { context, page } = await newPage(browser, api.url, PHONE);
+    const { context, page } = await env.open(PHONE);
     await signUp(page, uniqueEmail('phone'));
     await waitForText(balance(page), '5 credits');
     await generate(page, ['a lighthouse', 'a harbour']);
@@ -200,29 +190,25 @@ describe('the credits journey in the browser (SQLite)', () => {
 });
 
 describe('the live balance across two server instances (PostgreSQL)', () => {
-  let a: Api;
+  const env = serverAndBrowser('postgres');
   let b: Awaited<ReturnType<typeof startSecondInstance>>;
-  let browser: Browser;
   beforeAll(async () => {
-    a = await startApi('postgres');
-    b = await startSecondInstance(a);
-    browser = await launchBrowser();
+    b = await startSecondInstance(env.api);
   }, 180_000);
+  // Hooks after run in reverse: instance B closes before the first instance and the browser.
   afterAll(async () => {
-    await browser?.close();
     await b?.close();
-    await a?.close();
   });
 
   it('a page on instance A shows a charge made through instance B', async () => {
-    const { context, page } = await newPage(browser, a.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     const org = await signUp(page, uniqueEmail('pg'));
     await waitForText(balance(page), '5 credits');
     await generate(page, ['a quiet street']);
     await waitForText(balance(page), '4 credits', LIVE_MS);
     await nav(page, 'Credits');
     await waitForText(page.getByTestId('txn-row').first(), 'Usage');
-    const key = await newKey(a, org, ['usage']);
+    const key = await newKey(env.api, org, ['usage']);
     const r = await fetch(`${b.url}/v1/orgs/${org}/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -6,17 +6,16 @@
  * - a low balance raises an in-app notification; marking it read lowers the unread count.
  * Each page is checked by axe at 1440 and 390 px and photographed at both widths.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/cli/demo.ts';
-import { type Api, startApi, uniqueEmail } from '../http/harness.ts';
+import { type Api, uniqueEmail } from '../http/harness.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signIn,
   signUp,
   verifyEmailInBrowser,
@@ -38,21 +37,13 @@ async function grantAccess(api: Api, org: string, email: string) {
 }
 
 describe('insights and notifications in the browser (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
+  const env = serverAndBrowser('sqlite');
   const viewer = uniqueEmail('insights');
-
   beforeAll(async () => {
-    api = await startApi('sqlite');
-    browser = await launchBrowser();
     // Thirteen months of the demo's Pro usage (a year back from the current period), ending at the server clock's now (the test clock).
-    const now = Date.parse((await api.call('GET', '/v1/admin/clock')).body.now);
-    await seedDemo(api.store, { months: 13, seed: DEMO_SEED, end: now, tiers: ['pro'] });
+    const now = Date.parse((await env.api.call('GET', '/v1/admin/clock')).body.now);
+    await seedDemo(env.api.store, { months: 13, seed: DEMO_SEED, end: now, tiers: ['pro'] });
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
 
   /** Numbers in a table column, read from the page. */
   const columnNumbers = (page: Page, testId: string, col: number) =>
@@ -63,11 +54,11 @@ describe('insights and notifications in the browser (SQLite)', () => {
       .then((xs) => xs.map((x) => Number(x.replace(/[^0-9.-]/g, ''))));
 
   it('renders a year of demo usage as charts and tables, with forecast, advice money and efficiency', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     await signUp(page, viewer, 'Viewer studio');
-    await grantAccess(api, DEMO_ORG, viewer);
+    await grantAccess(env.api, DEMO_ORG, viewer);
     // A listed address counts once its owner has verified it.
-    await verifyEmailInBrowser(api, page, viewer);
+    await verifyEmailInBrowser(env.api, page, viewer);
     await page.goto(`/o/${DEMO_ORG}/insights`);
     await waitVisible(page.getByRole('heading', { name: 'Insights', level: 1 }));
 
@@ -123,7 +114,7 @@ describe('insights and notifications in the browser (SQLite)', () => {
   }, 120_000);
 
   it('insights is usable at 390 px with no serious accessibility violations', async () => {
-    const { context, page } = await newPage(browser, api.url, PHONE);
+    const { context, page } = await env.open(PHONE);
     await signIn(page, viewer);
     await page.goto(`/o/${DEMO_ORG}/insights`);
     await waitVisible(page.getByRole('heading', { name: 'Insights', level: 1 }));
@@ -138,19 +129,20 @@ describe('insights and notifications in the browser (SQLite)', () => {
   }, 120_000);
 
   it('a low balance appears as an unread notification; marking it read lowers the count', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     const email = uniqueEmail('alerts');
     const org = await signUp(page, email, 'Alert studio');
     // The operator sets the alert level and spends: 5 free credits − 2 = 3, under 4.
-    const set = await api.call('PUT', `/v1/orgs/${org}/alerts`, { body: { low_balance_threshold: 4 } });
+    const set = await env.api.call('PUT', `/v1/orgs/${org}/alerts`, { body: { low_balance_threshold: 4 } });
     expect(set.status, set.text).toBe(200);
-    const spent = await api.call('POST', `/v1/orgs/${org}/usage`, {
+    const spent = await env.api.call('POST', `/v1/orgs/${org}/usage`, {
       body: { tool: 'image.generate', operation: '1080p', quantity: 1 },
     });
     expect(spent.status, spent.text).toBe(201);
     // Under the manual clock, scheduled passes (which turn events into notifications) run when asked.
-    await api.call('POST', '/v1/admin/renewals/run');
-    const unreadBefore = (await api.call('GET', `/v1/orgs/${org}/notifications/unread_count`)).body.unread;
+    await env.api.call('POST', '/v1/admin/renewals/run');
+    const unreadBefore = (await env.api.call('GET', `/v1/orgs/${org}/notifications/unread_count`)).body
+      .unread;
     expect(unreadBefore).toBeGreaterThan(0);
 
     await page.goto(`/o/${org}/notifications`);
@@ -181,7 +173,7 @@ describe('insights and notifications in the browser (SQLite)', () => {
       await expect
         .poll(() => bell.getAttribute('aria-label'))
         .toBe(after === 0 ? 'Notifications, none unread' : `Notifications, ${after} unread`);
-    expect((await api.call('GET', `/v1/orgs/${org}/notifications/unread_count`)).body.unread).toBe(after);
+    expect((await env.api.call('GET', `/v1/orgs/${org}/notifications/unread_count`)).body.unread).toBe(after);
 
     if (after > 0) {
       await page.getByRole('button', { name: 'Mark all read' }).click();
@@ -190,7 +182,7 @@ describe('insights and notifications in the browser (SQLite)', () => {
     await context.close();
 
     // The page at 390 px: read notifications, no serious violations, nothing wider than the phone.
-    const phone = await newPage(browser, api.url, PHONE);
+    const phone = await env.open(PHONE);
     await signIn(phone.page, email);
     await phone.page.goto(`/o/${org}/notifications`);
     await waitForText(phone.page.getByTestId('unread-summary'), 'All read');

@@ -2,18 +2,18 @@
  * The Plan page in real Chromium against a real server: Free → Basic → Pro upgrades, each
  * with the preview of what it does to the balance shown before confirming; a downgrade
  * scheduled (visible as pending) and undone; a cancel at the period end shown and undone.
- * Dialogs close with Escape; no serious accessibility violations at 1440 and 390 px.
+ * Dialogs close with Escape or a click on the backdrop; no serious accessibility violations at
+ * 1440 and 390 px.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, startApi, uniqueEmail } from '../http/harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../http/harness.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signIn,
   signUp,
   waitForText,
@@ -21,18 +21,10 @@ import {
 } from './browser.ts';
 
 describe('the Plan page (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
-  beforeAll(async () => {
-    api = await startApi('sqlite');
-    browser = await launchBrowser();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  const env = serverAndBrowser('sqlite');
 
-  const subscription = async (org: string) => (await api.call('GET', `/v1/orgs/${org}/subscription`)).body;
+  const subscription = async (org: string) =>
+    (await env.api.call('GET', `/v1/orgs/${org}/subscription`)).body;
 
   /** Opens a change's dialog, checks its preview, confirms, and waits for the dialog to go. */
   async function confirmChange(
@@ -56,7 +48,7 @@ describe('the Plan page (SQLite)', () => {
   let org: string;
 
   it('Free → Basic → Pro: each upgrade shows its preview before it is confirmed', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     email = uniqueEmail('plan');
     org = await signUp(page, email, 'Plan Studio');
     await page.getByRole('link', { name: 'Plan' }).click();
@@ -72,7 +64,8 @@ describe('the Plan page (SQLite)', () => {
       [/Basic starts now/, /New allocation now\s*20 credits/, /5 credits now → 25 credits after/],
       'Upgrade to Basic now',
     );
-    await waitForText(page.getByTestId('balance'), 'basic');
+    // The catalog's name for the tier, not its id ('basic'): a case-sensitive match.
+    await waitForText(page.getByTestId('balance'), /Basic/);
     expect((await subscription(org)).tier).toBe('basic');
 
     // Basic → Pro: the 20 unused Basic credits are carried (cap 100) and Pro's 50 arrive.
@@ -95,8 +88,8 @@ describe('the Plan page (SQLite)', () => {
     await context.close();
   }, 120_000);
 
-  it('a downgrade is scheduled, shown as pending, and undone; Escape closes a dialog', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+  it('a downgrade is scheduled, shown as pending, and undone; Escape or the backdrop closes a dialog', async () => {
+    const { context, page } = await env.open(DESKTOP);
     await signIn(page, email);
     await page.goto(`/o/${org}/plan`);
     await waitVisible(page.getByRole('button', { name: 'Downgrade to Basic' }));
@@ -109,6 +102,13 @@ describe('the Plan page (SQLite)', () => {
     await page.keyboard.press('Escape');
     await first.waitFor({ state: 'detached' });
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Downgrade to Basic');
+    expect((await subscription(org)).pending_tier).toBeNull();
+
+    // So does a click on the backdrop, outside the dialog's box (its top-left corner).
+    await page.getByRole('button', { name: 'Downgrade to Basic' }).click();
+    await waitVisible(page.getByRole('dialog'));
+    await page.locator('.dialog-backdrop').click({ position: { x: 5, y: 5 } });
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect((await subscription(org)).pending_tier).toBeNull();
 
     const periodEnd = (await subscription(org)).period_end as string;
@@ -132,7 +132,7 @@ describe('the Plan page (SQLite)', () => {
   }, 120_000);
 
   it('a cancel at the period end is shown with what expires, and undone', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     await signIn(page, email);
     await page.goto(`/o/${org}/plan`);
     await confirmChange(
@@ -158,7 +158,7 @@ describe('the Plan page (SQLite)', () => {
 
   it('has no serious accessibility violations at 1440 and 390 px', async () => {
     for (const viewport of [DESKTOP, PHONE]) {
-      const { context, page } = await newPage(browser, api.url, viewport);
+      const { context, page } = await env.open(viewport);
       await signIn(page, email);
       await page.goto(`/o/${org}/plan`);
       await waitVisible(page.getByRole('button', { name: 'Downgrade to Basic' }));

@@ -4,17 +4,15 @@
  * printable receipt, which shows the amount and the credits; printing hides everything but
  * the receipt. A member of the same org sees neither page. Both pages pass axe.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, startApi } from '../http/harness.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newTeam, type Team } from '../http/sessions.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signIn,
   waitForText,
   waitVisible,
@@ -23,21 +21,14 @@ import {
 const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
 
 describe('receipts in the browser (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
+  const env = serverAndBrowser('sqlite');
   let team: Team;
   beforeAll(async () => {
-    api = await startApi('sqlite');
-    team = await newTeam(api);
-    browser = await launchBrowser();
+    team = await newTeam(env.api);
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
 
   it('buy a pack of 50, find it in the billing history, open and print its receipt', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     await signIn(page, team.owner.email);
     await page.goto(`/o/${team.org}/buy`);
     await page.getByRole('button', { name: 'Buy 50 credits' }).click();
@@ -65,8 +56,9 @@ describe('receipts in the browser (SQLite)', () => {
     await waitVisible(page.getByRole('heading', { name: 'Receipt', exact: true }));
     await waitForText(page.getByTestId('receipt-total'), '$19.99');
     expect(await page.getByTestId('receipt-credits').textContent()).toBe('50 credits');
-    const history = (await api.call('GET', `/v1/orgs/${team.org}/billing/history`)).body.data;
-    const receipt = (await api.call('GET', `/v1/orgs/${team.org}/billing/receipts/${history[0].id}`)).body;
+    const history = (await env.api.call('GET', `/v1/orgs/${team.org}/billing/history`)).body.data;
+    const receipt = (await env.api.call('GET', `/v1/orgs/${team.org}/billing/receipts/${history[0].id}`))
+      .body;
     expect(await page.getByTestId('receipt-number').textContent()).toBe(receipt.receipt_number);
     // The API's receipt_url is this very page.
     expect(new URL(history[0].receipt_url).pathname).toBe(new URL(page.url()).pathname);
@@ -94,12 +86,13 @@ describe('receipts in the browser (SQLite)', () => {
   }, 120_000);
 
   it('a member sees no billing history and no receipt', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     await signIn(page, team.member.email);
     await page.goto(`/o/${team.org}`);
     await waitVisible(sections(page).getByRole('link', { name: 'Credits', exact: true }));
     expect(await sections(page).getByRole('link', { name: 'Billing history' }).count()).toBe(0);
-    const paid = (await api.call('GET', `/v1/orgs/${team.org}/billing/history`)).body.data[0].id as string;
+    const paid = (await env.api.call('GET', `/v1/orgs/${team.org}/billing/history`)).body.data[0]
+      .id as string;
     for (const path of ['/billing', `/billing/receipts/${paid}`]) {
       await page.goto(`/o/${team.org}${path}`);
       await waitVisible(page.getByRole('heading', { name: /not found/i }));

@@ -4,17 +4,16 @@
  * context), spends 3 with their session, and the 4th charge is refused naming the budget,
  * which their Team page shows as reached. A Free org sees what team access would give.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, startApi, uniqueEmail } from '../http/harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { type Api, uniqueEmail } from '../http/harness.ts';
 import { tokenMailedTo } from '../http/mail.ts';
 import {
   DESKTOP,
-  launchBrowser,
-  newPage,
   PHONE,
   screenshot,
   seriousViolations,
+  serverAndBrowser,
   signIn,
   signUp,
   verifyEmailInBrowser,
@@ -45,38 +44,29 @@ async function joinByInvitation(api: Api, page: Page, email: string, orgName: st
 }
 
 describe('the Team page (SQLite)', () => {
-  let api: Api;
-  let browser: Browser;
-  beforeAll(async () => {
-    api = await startApi('sqlite');
-    browser = await launchBrowser();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  const env = serverAndBrowser('sqlite');
 
   let ownerEmail: string;
   let memberEmail: string;
   let org: string;
 
   it('invite a member, give them a hard budget of 3; they spend 3 and the 4th is refused naming the budget', async () => {
-    const { context, page } = await newPage(browser, api.url, DESKTOP);
+    const { context, page } = await env.open(DESKTOP);
     ownerEmail = uniqueEmail('owner');
     memberEmail = uniqueEmail('member');
     org = await signUp(page, ownerEmail, 'Team Studio');
     // The org goes to Pro through the API (the Plan page's own journey covers the UI).
-    expect((await api.call('POST', `/v1/orgs/${org}/subscription`, { body: { tier: 'pro' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await env.api.call('POST', `/v1/orgs/${org}/subscription`, { body: { tier: 'pro' } })).status,
+    ).toBe(200);
     await page.goto(`/o/${org}/team`);
     await waitVisible(page.getByRole('heading', { name: 'Members' }));
 
     await inviteFromTeamPage(page, memberEmail);
 
     // The member, in a browser of their own, joins through the emailed links.
-    const m = await newPage(browser, api.url, PHONE);
-    await joinByInvitation(api, m.page, memberEmail, 'Team Studio');
+    const m = await env.open(PHONE);
+    await joinByInvitation(env.api, m.page, memberEmail, 'Team Studio');
 
     // Back on the owner's page, the member is listed.
     await page.reload();
@@ -125,7 +115,7 @@ describe('the Team page (SQLite)', () => {
     expect(refused.status()).toBe(402);
     const problem = await refused.json();
     expect(problem.code).toBe('budget_exceeded');
-    const budgets = (await api.call('GET', `/v1/orgs/${org}/budgets`)).body.data;
+    const budgets = (await env.api.call('GET', `/v1/orgs/${org}/budgets`)).body.data;
     expect(problem.budget_id).toBe(budgets[0].id);
 
     await m.page.reload();
@@ -148,7 +138,7 @@ describe('the Team page (SQLite)', () => {
   }, 120_000);
 
   it('the team page at 390 px (owner) and a Free org sees what team access would give', async () => {
-    const { context, page } = await newPage(browser, api.url, PHONE);
+    const { context, page } = await env.open(PHONE);
     await signIn(page, ownerEmail);
     await page.goto(`/o/${org}/team`);
     await waitVisible(page.getByRole('progressbar').first());
@@ -157,7 +147,7 @@ describe('the Team page (SQLite)', () => {
     await context.close();
 
     for (const viewport of [DESKTOP, PHONE]) {
-      const solo = await newPage(browser, api.url, viewport);
+      const solo = await env.open(viewport);
       const soloOrg = await signUp(solo.page, uniqueEmail('solo'), 'Solo');
       await solo.page.goto(`/o/${soloOrg}/team`);
       await waitForText(solo.page.getByRole('main'), 'Team access comes with Pro, Business, Enterprise');

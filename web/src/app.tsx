@@ -3,6 +3,7 @@
  * for a signed-in person, the pages of one org under /o/:org with the top bar and the
  * navigation, and their own account pages under /account.
  */
+import type { ComponentType, ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
 import { ACCOUNT_PAGES } from './account-routes';
 import { ErrorView } from './components/error-view';
@@ -10,8 +11,7 @@ import { PageNotice } from './components/page-notice';
 import { TopBar } from './components/top-bar';
 import { UserMenu } from './components/user-menu';
 import { VerifyBanner } from './components/verify-banner';
-import { AcceptInvitationPage, VerifyEmailPage } from './pages/account-links';
-import { ConfirmEmailPage } from './pages/account-profile';
+import { AcceptInvitationPage, ConfirmEmailPage, VerifyEmailPage } from './pages/account-links';
 import { ForgotPasswordPage } from './pages/forgot-password';
 import { ResetPasswordPage } from './pages/reset-password';
 import { SignInPage } from './pages/sign-in';
@@ -58,55 +58,38 @@ function Home() {
 
 function OrgFrame() {
   const { org } = useParams<{ org: string }>();
-  const me = useMe();
-  if (me.isPending) return <Loading />;
-  if (me.isError) return <ErrorView error={me.error} retry={() => me.refetch()} />;
-  if (!me.data) return <Redirect to={`~/signin?next=${encodeURIComponent(`/o/${org}`)}`} replace />;
-  const membership = me.data.memberships.find((m) => m.org_id === org);
-  if (!membership)
-    return (
-      <main className="page narrow">
-        <h1>Org not found</h1>
-        <p>You are not a member of this org, or it does not exist.</p>
-        <Link href="~/">Go to your orgs</Link>
-      </main>
-    );
-  const ctx = orgContextFor(org, membership);
-  const pages = ORG_PAGES.filter((p) => ctx.can(p.scope));
   return (
-    <OrgProvider value={ctx}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <TopBar />
-      <div className="shell">
-        <nav className="side-nav" aria-label="Sections">
-          <ul>
-            {pages
-              .filter((p) => !p.hidden)
-              .map((p) => (
-                <li key={p.path}>
-                  <Link href={p.path || '/'} className={(active) => (active ? 'active' : '')}>
-                    {p.label}
-                  </Link>
-                </li>
-              ))}
-          </ul>
-        </nav>
-        <main id="main" className="page" tabIndex={-1}>
-          <PageNotice />
-          <VerifyBanner />
-          <Switch>
-            {pages.map((p) => (
-              <Route key={p.path} path={p.path || '/'} component={p.component} />
-            ))}
-            <Route>
-              <NotFound />
-            </Route>
-          </Switch>
-        </main>
-      </div>
-    </OrgProvider>
+    <SignedIn>
+      {(me) => {
+        const membership = me.memberships.find((m) => m.org_id === org);
+        if (!membership)
+          return (
+            <main className="page narrow">
+              <h1>Org not found</h1>
+              <p>You are not a member of this org, or it does not exist.</p>
+              <Link href="~/">Go to your orgs</Link>
+            </main>
+          );
+        const ctx = orgContextFor(org, membership);
+        const pages = ORG_PAGES.filter((p) => ctx.can(p.scope));
+        return (
+          <OrgProvider value={ctx}>
+            <Frame
+              bar={<TopBar />}
+              navLabel="Sections"
+              nav={pages.filter((p) => !p.hidden).map((p) => ({ path: p.path || '/', label: p.label }))}
+              notices={
+                <>
+                  <PageNotice />
+                  <VerifyBanner />
+                </>
+              }
+              routes={pages.map((p) => ({ path: p.path || '/', component: p.component }))}
+            />
+          </OrgProvider>
+        );
+      }}
+    </SignedIn>
   );
 }
 
@@ -116,28 +99,71 @@ function OrgFrame() {
  * and the account pages as the navigation.
  */
 function AccountFrame() {
+  return (
+    <SignedIn>
+      {() => (
+        <Frame
+          bar={
+            <header className="top-bar">
+              <Link href="~/" className="brand">
+                Amisi
+              </Link>
+              <Link href="~/">Dashboard</Link>
+              <div className="spacer" />
+              <UserMenu />
+            </header>
+          }
+          navLabel="Your account"
+          nav={ACCOUNT_PAGES}
+          routes={ACCOUNT_PAGES}
+        />
+      )}
+    </SignedIn>
+  );
+}
+
+type Me = NonNullable<ReturnType<typeof useMe>['data']>;
+
+/**
+ * What a signed-in frame shows while it learns who is signed in, and where it sends someone
+ * who is not: to sign in, then back to the page they asked for.
+ */
+function SignedIn({ children }: { children: (me: Me) => ReactNode }) {
   const me = useMe();
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorView error={me.error} retry={() => me.refetch()} />;
   if (!me.data)
     return <Redirect to={`~/signin?next=${encodeURIComponent(window.location.pathname)}`} replace />;
+  return children(me.data);
+}
+
+/**
+ * The one frame of signed-in pages: a skip link, the bar, the side navigation and the main
+ * region with its notices and the frame's routes (paths relative to the frame's nest).
+ */
+function Frame({
+  bar,
+  navLabel,
+  nav,
+  notices,
+  routes,
+}: {
+  bar: ReactNode;
+  navLabel: string;
+  nav: { path: string; label: string }[];
+  notices?: ReactNode;
+  routes: { path: string; component: ComponentType }[];
+}) {
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="top-bar">
-        <Link href="~/" className="brand">
-          Amisi
-        </Link>
-        <Link href="~/">Dashboard</Link>
-        <div className="spacer" />
-        <UserMenu />
-      </header>
+      {bar}
       <div className="shell">
-        <nav className="side-nav" aria-label="Your account">
+        <nav className="side-nav" aria-label={navLabel}>
           <ul>
-            {ACCOUNT_PAGES.map((p) => (
+            {nav.map((p) => (
               <li key={p.path}>
                 <Link href={p.path} className={(active) => (active ? 'active' : '')}>
                   {p.label}
@@ -147,9 +173,10 @@ function AccountFrame() {
           </ul>
         </nav>
         <main id="main" className="page" tabIndex={-1}>
+          {notices}
           <Switch>
-            {ACCOUNT_PAGES.map((p) => (
-              <Route key={p.path} path={p.path} component={p.component} />
+            {routes.map((r) => (
+              <Route key={r.path} path={r.path} component={r.component} />
             ))}
             <Route>
               <NotFound />

@@ -9,6 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import './chart.css';
+import { TableWrap } from './table-wrap';
 
 export interface ChartSeries {
   label: string;
@@ -108,7 +109,7 @@ export function Chart(props: ChartProps) {
 export function ChartTable(props: ChartProps) {
   const { label, categories, series, categoryHeading, format = plain, categoryLabel = (c) => c } = props;
   const table = (
-    <ScrollTable label={`Table: ${label}`}>
+    <TableWrap label={`Table: ${label}`}>
       <table>
         <caption className="visually-hidden">{label}</caption>
         <thead>
@@ -150,7 +151,7 @@ export function ChartTable(props: ChartProps) {
           )}
         </tbody>
       </table>
-    </ScrollTable>
+    </TableWrap>
   );
   if (props.tableOpen) return table;
   return (
@@ -158,19 +159,6 @@ export function ChartTable(props: ChartProps) {
       <summary>Data table ({categories.length === 1 ? '1 row' : `${categories.length} rows`})</summary>
       {table}
     </details>
-  );
-}
-
-/**
- * A table that may scroll sideways on a phone: a labelled region that takes focus, so a
- * keyboard can scroll it too (axe: scrollable-region-focusable).
- */
-export function ScrollTable({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-    <section className="table-wrap" aria-label={label} tabIndex={0}>
-      {children}
-    </section>
   );
 }
 

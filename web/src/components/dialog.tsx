@@ -1,7 +1,7 @@
 /**
  * A modal dialog that a keyboard and a screen reader can use: role=dialog with its title
- * as the name, focus moved inside on open and kept there (Tab cycles), Escape cancels,
- * and focus returns to what opened it.
+ * as the name, focus moved inside on open and kept there (Tab cycles), Escape or a click
+ * on the backdrop cancels, and focus returns to what opened it.
  */
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 import './dialog.css';
@@ -63,7 +63,10 @@ export function Dialog({
   }, [initialFocus]);
 
   return (
-    <div className="dialog-backdrop">
+    // A press that starts on the backdrop itself (not one begun inside the box and released
+    // outside, as when selecting text) is a mouse shortcut for Cancel, like Escape.
+    // biome-ignore lint/a11y/noStaticElementInteractions: the keyboard's way to cancel is Escape, handled above
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close.current()}>
       <div
         ref={ref}
         className="dialog"

@@ -49,13 +49,14 @@ export function InviteForm({
   busy = false,
 }: {
   canMakeOwners: boolean;
-  onSubmit: (v: { email: string; role: InviteRole }) => void;
+  /** Settles when the API has answered: the field is emptied only if it accepted. */
+  onSubmit: (v: { email: string; role: InviteRole }) => Promise<unknown>;
   busy?: boolean;
 }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<InviteRole>('member');
   const [error, setError] = useState<string | null>(null);
-  function submit(e: FormEvent) {
+  async function submit(e: FormEvent) {
     e.preventDefault();
     const v = email.trim();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) {
@@ -63,7 +64,13 @@ export function InviteForm({
       return;
     }
     setError(null);
-    onSubmit({ email: v, role });
+    try {
+      await onSubmit({ email: v, role });
+    } catch {
+      // Refused or not sent: what was typed stays to be corrected or sent again; the page
+      // shows the problem (its ErrorView of the invite).
+      return;
+    }
     setEmail('');
   }
   return (

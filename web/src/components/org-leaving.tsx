@@ -1,7 +1,8 @@
 /**
  * The end of an org's settings: leave it, hand it to another member (owners), close it
  * (owners). Closing offers the transaction log's export first (CSV, and JSON gathered page
- * by page), because a closed org can still be read but nothing in it changes again.
+ * by page to the end), because a closed org can still be read but nothing in it changes
+ * again; once closed, the export stays offered.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -9,6 +10,7 @@ import { useLocation } from 'wouter';
 import { api, call } from '../api/client';
 import { ME_KEY, useOrg } from '../session';
 import { ErrorView } from './error-view';
+import { TransactionsExport } from './transactions-export';
 import './forms.css';
 
 export function OrgLeaving() {
@@ -30,6 +32,7 @@ export function OrgLeaving() {
           exported; nothing in it can change.
         </p>
       )}
+      {closed && <TransactionsExport orgId={orgId} />}
       {transferred && (
         <p className="notice ok" role="status">
           {transferred}
@@ -153,44 +156,12 @@ function TransferOwnership({ onTransferred }: { onTransferred: (message: string)
   );
 }
 
-/** Every transaction of the org, newest first, gathered page by page (at most 100 pages). */
-async function allTransactions(orgId: string) {
-  const out: unknown[] = [];
-  let after: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const page = await call(
-      api.GET('/v1/orgs/{org}/transactions', {
-        params: { path: { org: orgId }, query: { limit: 100, ...(after ? { starting_after: after } : {}) } },
-      }),
-    );
-    out.push(...page.data);
-    if (!page.has_more || !page.next_cursor) break;
-    after = page.next_cursor;
-  }
-  return out;
-}
-
 function CloseOrg({ name }: { name: string }) {
   const { orgId } = useOrg();
   const qc = useQueryClient();
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  async function downloadJson() {
-    setError(null);
-    try {
-      const blob = new Blob([JSON.stringify(await allTransactions(orgId), null, 2)], {
-        type: 'application/json',
-      });
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `${orgId}-transactions.json`;
-      a.click();
-      URL.revokeObjectURL(a.href);
-    } catch (err) {
-      setError(err);
-    }
-  }
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
@@ -213,14 +184,7 @@ function CloseOrg({ name }: { name: string }) {
         The plan is cancelled, API keys are revoked and nothing can be charged or changed again. The
         transaction log is kept. Export it first:
       </p>
-      <div className="row">
-        <a className="button" href={`/v1/orgs/${encodeURIComponent(orgId)}/transactions.csv`} download>
-          Export transactions (CSV)
-        </a>
-        <button type="button" onClick={downloadJson}>
-          Export transactions (JSON)
-        </button>
-      </div>
+      <TransactionsExport orgId={orgId} />
       <label>
         Type the org's name, <strong>{name}</strong>, to confirm
         <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />

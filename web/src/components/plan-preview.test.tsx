@@ -2,6 +2,7 @@
 /** The plan-change preview in words, and the budget bar's sentence, as a person reads them. */
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tierName } from '../lib/catalog';
 import { BudgetBar, budgetSentence } from './budget-bar';
 import { interpretInvite, inviteMessage } from './invite-form';
 import { type PlanPreviewData, PlanPreviewView, previewHeadline } from './plan-preview';
@@ -24,11 +25,20 @@ const upgrade: PlanPreviewData = {
   price: { amount: 1900, currency: 'usd', example: true },
 };
 
+/** The shipped catalog's tier names (config/catalog.json). */
+const TIERS = [
+  { id: 'free', name: 'Free' },
+  { id: 'basic', name: 'Basic' },
+  { id: 'pro', name: 'Pro' },
+  { id: 'business', name: 'Business' },
+];
+const name = (id: string) => tierName(TIERS, id);
+
 const text = () => (screen.getByTestId('plan-preview').textContent ?? '').replace(/\s+/g, ' ');
 
 describe('<PlanPreviewView>', () => {
   it('an upgrade: now, carried, forfeited, the allocation, the balance and the example price', () => {
-    render(<PlanPreviewView preview={upgrade} />);
+    render(<PlanPreviewView preview={upgrade} name={name} />);
     expect(text()).toContain(
       'Pro starts now: your Basic period ends today and a new Pro period begins, renewing Jan 4, 2027.',
     );
@@ -43,6 +53,7 @@ describe('<PlanPreviewView>', () => {
   it('a downgrade: at the period end, what is forfeited, and the assumption behind the figures', () => {
     render(
       <PlanPreviewView
+        name={name}
         preview={{
           ...upgrade,
           action: 'downgrade',
@@ -66,12 +77,20 @@ describe('<PlanPreviewView>', () => {
     expect(text()).not.toContain('per month'); // the price is shown for upgrades only
   });
 
+  it('names the tiers as the catalog does', () => {
+    const renamed = (id: string) =>
+      tierName([...TIERS.filter((t) => t.id !== 'pro'), { id: 'pro', name: 'Pro Studio' }], id);
+    expect(previewHeadline(upgrade, renamed)).toBe(
+      'Pro Studio starts now: your Basic period ends today and a new Pro Studio period begins, renewing Jan 4, 2027.',
+    );
+  });
+
   it('headlines for cancel and resume', () => {
     const at = { ...upgrade, immediate: false, effective_at: '2027-01-04T10:00:00.000Z' };
-    expect(previewHeadline({ ...at, action: 'cancel', from_tier: 'pro', to_tier: 'free' })).toBe(
+    expect(previewHeadline({ ...at, action: 'cancel', from_tier: 'pro', to_tier: 'free' }, name)).toBe(
       'Your Pro plan ends on Jan 4, 2027 and the org returns to Free. Until then nothing changes.',
     );
-    expect(previewHeadline({ ...at, action: 'resume', from_tier: 'pro', to_tier: 'pro' })).toBe(
+    expect(previewHeadline({ ...at, action: 'resume', from_tier: 'pro', to_tier: 'pro' }, name)).toBe(
       'Your Pro plan continues: the scheduled change is dropped and the plan renews on Jan 4, 2027.',
     );
   });

@@ -8,12 +8,13 @@ import { credits, date, dateTime, money } from '../lib/format';
 
 export type PlanPreviewData = Ok<'/v1/orgs/{org}/subscription/preview', 'post'>;
 
-const tierName = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+/** A tier's name from its id: `tierName` over the catalog (lib/catalog.ts). */
+export type TierNamer = (id: string) => string;
 
 /** The one-sentence summary: what happens and when. */
-export function previewHeadline(p: PlanPreviewData): string {
-  const from = tierName(p.from_tier);
-  const to = tierName(p.to_tier);
+export function previewHeadline(p: PlanPreviewData, name: TierNamer): string {
+  const from = name(p.from_tier);
+  const to = name(p.to_tier);
   switch (p.action) {
     case 'upgrade':
       return `${to} starts now: your ${from} period ends today and a new ${to} period begins${
@@ -22,7 +23,7 @@ export function previewHeadline(p: PlanPreviewData): string {
     case 'downgrade':
       return `Your plan changes from ${from} to ${to} at the end of this period, on ${date(p.effective_at)}. Until then nothing changes.`;
     case 'cancel':
-      return `Your ${from} plan ends on ${date(p.effective_at)} and the org returns to Free. Until then nothing changes.`;
+      return `Your ${from} plan ends on ${date(p.effective_at)} and the org returns to ${name('free')}. Until then nothing changes.`;
     case 'resume':
       return `Your ${to} plan continues: the scheduled change is dropped and the plan renews on ${date(p.effective_at)}.`;
     default:
@@ -32,11 +33,19 @@ export function previewHeadline(p: PlanPreviewData): string {
   }
 }
 
-export function PlanPreviewView({ preview: p, id }: { preview: PlanPreviewData; id?: string }) {
+export function PlanPreviewView({
+  preview: p,
+  name,
+  id,
+}: {
+  preview: PlanPreviewData;
+  name: TierNamer;
+  id?: string;
+}) {
   const when = p.immediate ? 'now' : `on ${date(p.effective_at)}`;
   return (
     <div className="plan-preview" id={id} data-testid="plan-preview">
-      <p>{previewHeadline(p)}</p>
+      <p>{previewHeadline(p, name)}</p>
       <dl className="preview-figures">
         <div>
           <dt>Credits carried {when}</dt>

@@ -11,6 +11,7 @@ import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, call, type Ok } from '../api/client';
+import { useTierName } from '../lib/catalog';
 import { credits, date } from '../lib/format';
 import { balanceKey, creditsChanged, invalidateOrg, POLL_MS, useOrgEvents } from '../lib/live';
 import { useMe, useOrg } from '../session';
@@ -73,6 +74,7 @@ function BalanceButton({ b }: { b: Balance }) {
   const id = useId();
   const wrap = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const tierOf = useTierName();
   useEffect(() => {
     if (!open) return;
     const onDoc = (e: MouseEvent) => {
@@ -109,7 +111,7 @@ function BalanceButton({ b }: { b: Balance }) {
           {credits(b.available)}
         </span>
         {b.held > 0 && <span className="balance-held"> · {b.held} held</span>}
-        <span className="tier-badge">{b.tier}</span>
+        <span className="tier-badge">{tierOf(b.tier)}</span>
         <span className="visually-hidden"> (show breakdown)</span>
       </button>
       <div id={id} className="balance-popover" hidden={!shown}>

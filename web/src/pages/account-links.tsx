@@ -1,10 +1,11 @@
 /**
- * The pages the account emails link to. The token rides in the URL's fragment
- * (`/verify-email#token=…`), which browsers never send to a server, so it stays out of
- * access logs; the page reads it and sends it in a request body.
+ * The pages the account emails link to: verify the email, confirm a new email, accept an
+ * invitation. The token rides in the URL's fragment (`/verify-email#token=…`), which
+ * browsers never send to a server, so it stays out of access logs; the page reads it and
+ * sends it in a request body.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, call } from '../api/client';
 import { ErrorView } from '../components/error-view';
@@ -16,14 +17,32 @@ export function tokenFromHash(hash: string): string | null {
   return t && /^[A-Za-z0-9_-]{1,200}$/.test(t) ? t : null;
 }
 
-export function VerifyEmailPage() {
+/**
+ * A page a single-use emailed link opens: it sends the link's token once (using it twice
+ * answers "already used", so once per page, not on every render), refreshes who is signed
+ * in, and says what happened, or why the link did not work.
+ */
+function TokenLinkPage<T>({
+  title,
+  action,
+  working,
+  use,
+  done,
+}: {
+  title: string;
+  /** Names this use of the token, for the query key. */
+  action: string;
+  /** Shown while the API answers: "Verifying…". */
+  working: string;
+  use: (token: string) => Promise<T>;
+  done: (answer: T) => ReactNode;
+}) {
   const token = tokenFromHash(window.location.hash);
   const qc = useQueryClient();
-  // Verifying twice answers "already used": run it once per page, not on every render.
-  const verified = useQuery({
-    queryKey: ['verify-email', token],
+  const used = useQuery({
+    queryKey: [action, token],
     queryFn: async () => {
-      const r = await call(api.POST('/v1/auth/verify-email', { body: { token: token ?? '' } }));
+      const r = await use(token ?? '');
       await qc.invalidateQueries({ queryKey: ME_KEY });
       return r;
     },
@@ -33,22 +52,56 @@ export function VerifyEmailPage() {
   });
   return (
     <main className="page narrow" id="main">
-      <h1>Verify your email</h1>
+      <h1>{title}</h1>
       {token === null && (
         <p>This link has no token. Open the link from the email again, or ask for a new one.</p>
       )}
-      {verified.isPending && token !== null && <p role="status">Verifying…</p>}
-      {verified.isError && <ErrorView error={verified.error} />}
-      {verified.data && (
+      {used.isPending && token !== null && <p role="status">{working}</p>}
+      {used.isError && <ErrorView error={used.error} />}
+      {used.data !== undefined && (
         <div className="notice ok" role="status">
-          <strong>{verified.data.user.email} is verified.</strong> You can now accept invitations and create
-          more orgs.
+          {done(used.data)}
         </div>
       )}
       <p>
         <Link href="/">Go to your dashboard</Link>
       </p>
     </main>
+  );
+}
+
+/** Where the sign-up verification link lands. */
+export function VerifyEmailPage() {
+  return (
+    <TokenLinkPage
+      title="Verify your email"
+      action="verify-email"
+      working="Verifying…"
+      use={(token) => call(api.POST('/v1/auth/verify-email', { body: { token } }))}
+      done={(r) => (
+        <>
+          <strong>{r.user.email} is verified.</strong> You can now accept invitations and create more orgs.
+        </>
+      )}
+    />
+  );
+}
+
+/** Where the email-change link lands (sent to the new address): applies the change once. */
+export function ConfirmEmailPage() {
+  return (
+    <TokenLinkPage
+      title="Confirm your new email"
+      action="confirm-email"
+      working="Confirming…"
+      use={(token) => call(api.POST('/v1/auth/email/confirm', { body: { token } }))}
+      done={(r) => (
+        <>
+          <strong>Your account now uses {r.user.email}.</strong> Sign in with it from now on; {r.old_email} no
+          longer reaches your account.
+        </>
+      )}
+    />
   );
 }
 

@@ -1,18 +1,17 @@
 /**
  * The person's own account: change the email (confirmed by a link mailed to the new
  * address; nothing changes until it is opened) and delete the account (refused, with the
- * reason, while an org needs them as its owner). Also the page the change link opens,
- * `/confirm-email#token=…` (the token stays in the fragment, out of server logs).
+ * reason, while an org needs them as its owner). The page the change link opens,
+ * `/confirm-email#token=…`, is with the other emailed links (account-links.tsx).
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { Link, useLocation } from 'wouter';
+import { useLocation } from 'wouter';
 import { api, call, setCsrfToken } from '../api/client';
 import { ErrorView } from '../components/error-view';
 import '../components/forms.css';
 import './settings.css';
-import { ME_KEY, useMe } from '../session';
-import { tokenFromHash } from './account-links';
+import { useMe } from '../session';
 
 export function AccountProfilePage() {
   const me = useMe();
@@ -150,42 +149,5 @@ function DeleteAccount() {
       </form>
       {error !== null && <ErrorView error={error} />}
     </section>
-  );
-}
-
-/** Where the email-change link lands: applies the change once, then says what happened. */
-export function ConfirmEmailPage() {
-  const token = tokenFromHash(window.location.hash);
-  const qc = useQueryClient();
-  // Confirming twice answers "already used": run it once per page, not on every render.
-  const confirmed = useQuery({
-    queryKey: ['confirm-email', token],
-    queryFn: async () => {
-      const r = await call(api.POST('/v1/auth/email/confirm', { body: { token: token ?? '' } }));
-      await qc.invalidateQueries({ queryKey: ME_KEY });
-      return r;
-    },
-    enabled: token !== null,
-    retry: false,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  return (
-    <main className="page narrow" id="main">
-      <h1>Confirm your new email</h1>
-      {token === null && (
-        <p>This link has no token. Open the link from the email again, or ask for a new one.</p>
-      )}
-      {confirmed.isPending && token !== null && <p role="status">Confirming…</p>}
-      {confirmed.isError && <ErrorView error={confirmed.error} />}
-      {confirmed.data && (
-        <div className="notice ok" role="status">
-          <strong>Your account now uses {confirmed.data.user.email}.</strong> Sign in with it from now on;{' '}
-          {confirmed.data.old_email} no longer reaches your account.
-        </div>
-      )}
-      <p>
-        <Link href="/">Go to your dashboard</Link>
-      </p>
-    </main>
   );
 }

@@ -13,9 +13,9 @@ import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
+import { useCatalog } from '../lib/catalog';
 import { credits, dateTime, money, perCredit } from '../lib/format';
 import { useOrg } from '../session';
-import { useCatalog } from './generate';
 import './buy.css';
 
 type Pack = Ok<'/v1/catalog', 'get'>['packs'][number];

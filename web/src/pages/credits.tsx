@@ -13,6 +13,7 @@ import { BySourceTable } from '../components/by-source-table';
 import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { renewalSentence, useBalance } from '../components/top-bar';
+import { useTierName } from '../lib/catalog';
 import {
   credits,
   date,
@@ -47,6 +48,7 @@ export function CreditsPage() {
 
 function Summary({ org }: { org: string }) {
   const balance = useBalance(org);
+  const tierOf = useTierName();
   if (balance.isError) return <ErrorView error={balance.error} retry={() => balance.refetch()} orgId={org} />;
   const b = balance.data;
   if (!b) return <p role="status">Loading the balance…</p>;
@@ -69,7 +71,7 @@ function Summary({ org }: { org: string }) {
         </div>
         <div className="card">
           <h3>Plan</h3>
-          <p className="big">{b.tier}</p>
+          <p className="big">{tierOf(b.tier)}</p>
           <dl className="facts">
             <dt>Monthly allocation</dt>
             <dd>{b.period_end ? credits(b.allocation) : 'None'}</dd>

@@ -1,11 +1,13 @@
 import { Link } from 'wouter';
 import { useBalance } from '../components/top-bar';
+import { useTierName } from '../lib/catalog';
 import { credits, date } from '../lib/format';
 import { useOrg } from '../session';
 
 export function DashboardPage() {
   const { orgId } = useOrg();
   const balance = useBalance(orgId);
+  const tierOf = useTierName();
   const b = balance.data;
   return (
     <>
@@ -19,7 +21,7 @@ export function DashboardPage() {
           </div>
           <div className="card">
             <h2>Plan</h2>
-            <p className="big capitalize">{b.tier}</p>
+            <p className="big">{tierOf(b.tier)}</p>
             {b.period_end && <p>Renews {date(b.period_end)}</p>}
           </div>
         </section>

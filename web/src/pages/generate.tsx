@@ -12,26 +12,18 @@ import { Link } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
 import { ErrorView } from '../components/error-view';
 import { useBalance } from '../components/top-bar';
+import { type Catalog, useCatalog } from '../lib/catalog';
 import { affordability, credits, resolutionLabel } from '../lib/format';
 import { useOrg } from '../session';
 import './generate.css';
 
 type Batch = Ok<'/v1/orgs/{org}/generations/{id}', 'get'>;
 type Image = Batch['images'][number];
-type Catalog = Ok<'/v1/catalog', 'get'>;
 export type Operation = Catalog['tools'][number]['operations'][number];
 
 const TOOL = 'image.generate';
 /** The API's own limit on prompts per batch (GET /v1/tools says the same). */
 const MAX_PROMPTS = 50;
-
-export function useCatalog() {
-  return useQuery({
-    queryKey: ['catalog'],
-    queryFn: () => call(api.GET('/v1/catalog')),
-    staleTime: 5 * 60_000,
-  });
-}
 
 export function imageOperations(c: Catalog | undefined): Operation[] {
   return [...(c?.tools.find((t) => t.id === TOOL)?.operations ?? [])].sort((a, b) => a.credits - b.credits);

@@ -10,13 +10,11 @@ import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { PlanPreviewView } from '../components/plan-preview';
 import { balanceKey, useBalance } from '../components/top-bar';
+import { type Tier, tierName, useCatalog, useTierName } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
-import { useCatalog } from './generate';
 import './plan.css';
 
-type Catalog = Ok<'/v1/catalog', 'get'>;
-type Tier = Catalog['tiers'][number];
 export type Subscription = Ok<'/v1/orgs/{org}/subscription', 'get'>;
 
 export const subscriptionKey = (org: string) => ['subscription', org] as const;
@@ -32,8 +30,6 @@ export function useSubscription(org: string) {
 export type PlanChange =
   | { kind: 'tier'; tier: string; title: string; confirm: string }
   | { kind: 'cancel'; title: string; confirm: string };
-
-const name = (tiers: Tier[], id: string | null) => tiers.find((t) => t.id === id)?.name ?? id ?? '';
 
 export function PlanPage() {
   const { orgId, can } = useOrg();
@@ -78,7 +74,7 @@ export function PlanPage() {
     <>
       <h1>Plan</h1>
       <p>
-        You are on <strong>{name(tiers, s.tier)}</strong>
+        You are on <strong>{tierName(tiers, s.tier)}</strong>
         {s.period_end && <> · the current period ends {date(s.period_end)}</>}
         {balance.data && <> · {credits(balance.data.balance)} in the org</>}.
       </p>
@@ -92,8 +88,8 @@ export function PlanPage() {
           <p>
             <strong>Scheduled:</strong>{' '}
             {s.cancel_at_period_end
-              ? `your ${name(tiers, s.tier)} plan is cancelled on ${date(s.period_end)}; the org returns to Free then.`
-              : `your plan changes from ${name(tiers, s.tier)} to ${name(tiers, pendingTo)} on ${date(s.period_end)}.`}
+              ? `your ${tierName(tiers, s.tier)} plan is cancelled on ${date(s.period_end)}; the org returns to ${tierName(tiers, 'free')} then.`
+              : `your plan changes from ${tierName(tiers, s.tier)} to ${tierName(tiers, pendingTo)} on ${date(s.period_end)}.`}
           </p>
           {billing && (
             <button
@@ -102,8 +98,8 @@ export function PlanPage() {
                 setChange({
                   kind: 'tier',
                   tier: s.tier,
-                  title: `Keep ${name(tiers, s.tier)}`,
-                  confirm: `Keep ${name(tiers, s.tier)}`,
+                  title: `Keep ${tierName(tiers, s.tier)}`,
+                  confirm: `Keep ${tierName(tiers, s.tier)}`,
                 })
               }
             >
@@ -207,6 +203,7 @@ function ConfirmPlanChange({
 }) {
   const { orgId } = useOrg();
   const qc = useQueryClient();
+  const tierOf = useTierName();
   const [key] = useState(idempotencyKey);
   const body = change.kind === 'cancel' ? { cancel: true as const } : { tier: change.tier as 'pro' };
   const preview = useQuery({
@@ -241,7 +238,7 @@ function ConfirmPlanChange({
     <Dialog title={change.title} onClose={onClose} describedBy={previewId}>
       {preview.isPending && <p role="status">Working out what this does to your balance…</p>}
       {preview.isError && <ErrorView error={preview.error} retry={() => preview.refetch()} orgId={orgId} />}
-      {preview.data && <PlanPreviewView preview={preview.data} id={previewId} />}
+      {preview.data && <PlanPreviewView preview={preview.data} name={tierOf} id={previewId} />}
       {confirm.isError && <ErrorView error={confirm.error} orgId={orgId} />}
       <div className="dialog-actions">
         <button type="button" onClick={onClose} data-autofocus>

@@ -10,11 +10,12 @@ import { ApiError, api, call, idempotencyKey, type Ok, type paths } from '../api
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { OrgLeaving } from '../components/org-leaving';
-import { ScrollTable } from '../components/scroll-table';
+import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
+import { useCatalog } from '../lib/catalog';
 import { credits, date, dateTime, money } from '../lib/format';
+import { webhookUrlProblem } from '../lib/webhook-url';
 import { type Scope, useOrg } from '../session';
-import { useCatalog } from './generate';
 import './settings.css';
 
 type ApiKey = Ok<'/v1/orgs/{org}/api_keys', 'get'>['data'][number];
@@ -194,7 +195,7 @@ function ApiKeys() {
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {keys.isError && <ErrorView error={keys.error} retry={() => keys.refetch()} />}
       {keys.data && keys.data.data.length > 0 && (
-        <ScrollTable label="API keys">
+        <TableWrap label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
             <thead>
@@ -233,7 +234,7 @@ function ApiKeys() {
               ))}
             </tbody>
           </table>
-        </ScrollTable>
+        </TableWrap>
       )}
       {revoking && <RevokeKey apiKey={revoking} onClose={() => setRevoking(null)} />}
     </section>
@@ -275,7 +276,7 @@ function RevokeKey({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void })
   );
 }
 
-function Webhooks() {
+export function Webhooks() {
   const { orgId } = useOrg();
   const qc = useQueryClient();
   const listKey = ['webhook_endpoints', orgId];
@@ -322,7 +323,8 @@ function Webhooks() {
   });
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (!/^https?:\/\/\S{3,}$/.test(url.trim())) return setError('Enter the full URL, starting https://');
+    const urlProblem = webhookUrlProblem(url);
+    if (urlProblem) return setError(urlProblem);
     if (!all && events.length === 0) return setError('Choose at least one event, or all events.');
     setError(null);
     setSecret(null);
@@ -449,7 +451,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
   if (!list.data) return <p role="status">Loading deliveries…</p>;
   if (list.data.data.length === 0) return <p className="help">No deliveries yet.</p>;
   return (
-    <ScrollTable label="Deliveries">
+    <TableWrap label="Deliveries">
       <table>
         <caption className="visually-hidden">Deliveries</caption>
         <thead>
@@ -482,7 +484,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
           ))}
         </tbody>
       </table>
-    </ScrollTable>
+    </TableWrap>
   );
 }
 

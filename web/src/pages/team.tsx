@@ -12,26 +12,17 @@ import { BudgetBar } from '../components/budget-bar';
 import { BudgetForm, type BudgetInput } from '../components/budget-form';
 import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
-import { ScrollTable } from '../components/scroll-table';
+import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
+import { tierName, useCatalog } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
 import { useOrg } from '../session';
-import { useCatalog } from './generate';
 import './team.css';
 
 type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
 type Project = Ok<'/v1/orgs/{org}/projects', 'get'>['data'][number];
 type Budget = Ok<'/v1/orgs/{org}/budgets', 'get'>['data'][number];
-
-/** Pending invitations, once the API lists them (GET /v1/orgs/{org}/invitations); until then none. */
-interface Invitation {
-  id: string;
-  email: string;
-  role?: string;
-  status?: string;
-  expires_at?: string;
-  created_at?: string;
-}
+type Invitation = Ok<'/v1/orgs/{org}/invitations', 'get'>['data'][number];
 
 const teamKey = (org: string, what: string) => ['team', org, what] as const;
 
@@ -59,8 +50,8 @@ function TeamUpsell({ tiers, current }: { tiers: Ok<'/v1/catalog', 'get'>['tiers
     <>
       <h1>Team</h1>
       <p>
-        Team access comes with {teamTiers.map((t) => t.name).join(', ')}. On{' '}
-        <span className="capitalize">{current}</span> the org is just you. With team access you get:
+        Team access comes with {teamTiers.map((t) => t.name).join(', ')}. On {tierName(tiers, current)} the
+        org is just you. With team access you get:
       </p>
       <ul className="upsell-list">
         <li>
@@ -110,20 +101,16 @@ function useList<T>(org: string, what: 'members' | 'projects' | 'budgets') {
   });
 }
 
-/** Pending invitations when the API has them; a 404 (no such list yet) means none to show. */
+/** The org's invitations still waiting to be accepted (listing them needs `admin`). */
 function useInvitations(org: string, enabled: boolean) {
   return useQuery({
     queryKey: teamKey(org, 'invitations'),
     enabled,
-    retry: false,
-    queryFn: async (): Promise<Invitation[] | null> => {
-      const r = await fetch(`/v1/orgs/${encodeURIComponent(org)}/invitations?limit=100`, {
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      });
-      if (!r.ok) return null;
-      const body = (await r.json()) as { data?: Invitation[] };
-      return (body.data ?? []).filter((i) => !i.status || i.status === 'pending');
+    queryFn: async (): Promise<Invitation[]> => {
+      const r = await call(
+        api.GET('/v1/orgs/{org}/invitations', { params: { path: { org }, query: { limit: 100 } } }),
+      );
+      return r.data.filter((i) => i.status === 'pending');
     },
   });
 }
@@ -197,7 +184,7 @@ function Team() {
               busy={invite.isPending}
               onSubmit={(v) => {
                 setNotice(null);
-                invite.mutate(v);
+                return invite.mutateAsync(v);
               }}
             />
             {invite.isError && <ErrorView error={invite.error} orgId={orgId} />}
@@ -206,7 +193,7 @@ function Team() {
         {members.isError ? (
           <ErrorView error={members.error} retry={() => members.refetch()} />
         ) : (
-          <ScrollTable label="Members">
+          <TableWrap label="Members">
             <table>
               <caption className="visually-hidden">Members of this org</caption>
               <thead>
@@ -229,7 +216,10 @@ function Team() {
                 ))}
               </tbody>
             </table>
-          </ScrollTable>
+          </TableWrap>
+        )}
+        {admin && invitations.isError && (
+          <ErrorView error={invitations.error} retry={() => invitations.refetch()} />
         )}
         {admin && invitations.data && invitations.data.length > 0 && (
           <>
@@ -237,9 +227,8 @@ function Team() {
             <ul className="plain-list" aria-label="Pending invitations">
               {invitations.data.map((i) => (
                 <li key={i.id}>
-                  {i.email}
-                  {i.role && <> · {i.role}</>}
-                  {i.expires_at && <span className="help"> · expires {date(i.expires_at)}</span>}
+                  {i.email} · {i.role}
+                  <span className="help"> · expires {date(i.expires_at)}</span>
                 </li>
               ))}
             </ul>

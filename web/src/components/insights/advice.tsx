@@ -1,9 +1,10 @@
 /** Purchase vs upgrade: the recommendation, why, and what every option would have cost. */
 
+import { useTierName } from '../../lib/catalog';
 import { credits, money } from '../../lib/format';
-import { ScrollTable } from '../chart';
+import { TableWrap } from '../table-wrap';
 import type { Insights } from './data';
-import { actionLabel, tierName } from './format';
+import { actionLabel } from './format';
 
 type Advice = Insights['advice'];
 
@@ -15,13 +16,14 @@ const OPTION: Record<Advice['action'], string> = {
 };
 
 export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
+  const tierOf = useTierName();
   const cheapest = a.basis.cheapest;
   const anyExample = a.costs.some((c) => c.example);
   return (
     <section aria-labelledby="advice-h" className="insights-section">
       <h2 id="advice-h">Packs or a plan change?</h2>
       <div className="card advice-card" data-testid="advice">
-        <p className="advice-action">{actionLabel(a.action, a.tier, tier)}</p>
+        <p className="advice-action">{actionLabel(a.action, a.tier, tier, tierOf)}</p>
         <p>{sentence(a.reason)}</p>
         {a.packs && a.packs.length > 0 && (
           <p>
@@ -40,7 +42,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
         </p>
       </div>
       <h3>What each option would have cost</h3>
-      <ScrollTable label="What each option would have cost">
+      <TableWrap label="What each option would have cost">
         <table data-testid="advice-costs">
           <caption className="visually-hidden">
             What each option would have cost over the periods looked at, in money
@@ -67,7 +69,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
               return (
                 <tr key={`${c.option}-${c.tier}`} className={isCheapest ? 'cheapest' : undefined}>
                   <th scope="row">
-                    {OPTION[c.option]} · {tierName(c.tier)}
+                    {OPTION[c.option]} · {tierOf(c.tier)}
                     {isCheapest && <span className="tag ok-tag">cheapest</span>}
                   </th>
                   <td className="num">
@@ -86,7 +88,7 @@ export function AdviceView({ a, tier }: { a: Advice; tier: string }) {
             })}
           </tbody>
         </table>
-      </ScrollTable>
+      </TableWrap>
       {anyExample && <p className="help">* Uses an example tier price from the shipped configuration.</p>}
     </section>
   );

@@ -1,7 +1,7 @@
 /** Workflow efficiency: what drafting at 720p and finalizing at high resolution would have cost. */
 
 import { credits } from '../../lib/format';
-import { ScrollTable } from '../chart';
+import { TableWrap } from '../table-wrap';
 import type { Insights } from './data';
 
 export function Efficiency({ e }: { e: Insights['efficiency'] }) {
@@ -35,7 +35,7 @@ export function Efficiency({ e }: { e: Insights['efficiency'] }) {
         </div>
       </dl>
       {e.top.length > 0 && (
-        <ScrollTable label="Groups of tries with the most to save">
+        <TableWrap label="Groups of tries with the most to save">
           <table>
             <caption className="visually-hidden">The groups of tries with the most to save</caption>
             <thead>
@@ -69,7 +69,7 @@ export function Efficiency({ e }: { e: Insights['efficiency'] }) {
               ))}
             </tbody>
           </table>
-        </ScrollTable>
+        </TableWrap>
       )}
       {e.truncated && <p className="help">More charges than one report reads: the newest 5,000 were used.</p>}
     </section>

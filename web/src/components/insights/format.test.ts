@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tierName } from '../../lib/catalog';
 import {
   actionLabel,
   daysUntil,
@@ -65,11 +66,19 @@ describe('insights formatting', () => {
     expect(relativeDays(-4)).toBe('4 days ago');
   });
 
-  it('words the advice’s action with the tiers', () => {
-    expect(actionLabel('upgrade', 'pro', 'basic')).toBe('Upgrade to Pro');
-    expect(actionLabel('downgrade', 'basic', 'pro')).toBe('Move down to Basic');
-    expect(actionLabel('buy_packs', undefined, 'basic')).toBe('Stay on Basic and buy packs');
-    expect(actionLabel('stay', undefined, 'business')).toBe('Stay on Business');
+  it('words the advice’s action with the tiers, named as the catalog names them', () => {
+    const tiers = [
+      { id: 'basic', name: 'Basic' },
+      { id: 'pro', name: 'Pro' },
+      { id: 'business', name: 'Business' },
+    ];
+    const name = (id: string) => tierName(tiers, id);
+    expect(actionLabel('upgrade', 'pro', 'basic', name)).toBe('Upgrade to Pro');
+    expect(actionLabel('downgrade', 'basic', 'pro', name)).toBe('Move down to Basic');
+    expect(actionLabel('buy_packs', undefined, 'basic', name)).toBe('Stay on Basic and buy packs');
+    expect(actionLabel('stay', undefined, 'business', name)).toBe('Stay on Business');
+    const renamed = (id: string) => tierName([{ id: 'pro', name: 'Pro Studio' }], id);
+    expect(actionLabel('upgrade', 'pro', 'basic', renamed)).toBe('Upgrade to Pro Studio');
   });
 
   it('reads operations and periods as a person would', () => {

@@ -83,27 +83,25 @@ export function relativeDays(days: number): string {
   return days === -1 ? 'yesterday' : `${-days} days ago`;
 }
 
-export const TIER_NAMES: Record<string, string> = {
-  free: 'Free',
-  basic: 'Basic',
-  pro: 'Pro',
-  business: 'Business',
-  enterprise: 'Enterprise',
-};
-
-export const tierName = (id: string) => TIER_NAMES[id] ?? id;
-
-/** The advice's action in words: "Upgrade to Pro", "Buy packs", "Stay on Basic". */
-export function actionLabel(action: string, tier: string | undefined, current: string): string {
+/**
+ * The advice's action in words: "Upgrade to Pro", "Buy packs", "Stay on Basic"; tiers named
+ * by `name` (`tierName` over the catalog, lib/catalog.ts).
+ */
+export function actionLabel(
+  action: string,
+  tier: string | undefined,
+  current: string,
+  name: (id: string) => string,
+): string {
   switch (action) {
     case 'upgrade':
-      return `Upgrade to ${tierName(tier ?? '')}`;
+      return `Upgrade to ${name(tier ?? '')}`;
     case 'downgrade':
-      return `Move down to ${tierName(tier ?? '')}`;
+      return `Move down to ${name(tier ?? '')}`;
     case 'buy_packs':
-      return `Stay on ${tierName(current)} and buy packs`;
+      return `Stay on ${name(current)} and buy packs`;
     default:
-      return `Stay on ${tierName(current)}`;
+      return `Stay on ${name(current)}`;
   }
 }
 

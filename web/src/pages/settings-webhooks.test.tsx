@@ -1,0 +1,111 @@
+// @vitest-environment jsdom
+/**
+ * Adding a webhook endpoint: the form's own check says the server's rule (http or https,
+ * src/notifications/targets.ts), an http URL is sent, and the server's refusal is shown.
+ */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OrgProvider, orgContextFor } from '../session';
+import { Webhooks } from './settings';
+
+// The API client binds `fetch` when its module loads, and Node's Request refuses the
+// app's relative URLs: both are replaced before any import, the answers set per test.
+const server = vi.hoisted(() => {
+  const NodeRequest = globalThis.Request;
+  globalThis.Request = class extends NodeRequest {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      super(typeof input === 'string' ? new URL(input, 'http://localhost:3000/') : input, init);
+    }
+  } as typeof Request;
+  const s = { handle: async (_r: Request): Promise<Response> => new Response(null, { status: 500 }) };
+  globalThis.fetch = ((input: Request) => s.handle(input)) as typeof fetch;
+  return s;
+});
+
+const ORG = 'org_test';
+
+function answer(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
+  });
+}
+
+/** No endpoints yet; a POST answers `created` (or the refusal given). */
+function serve(refusal?: { status: number; code: string; title: string; detail: string }) {
+  const posted: unknown[] = [];
+  server.handle = async (r: Request) => {
+    if (r.method === 'GET') return answer({ data: [], has_more: false, next_cursor: null });
+    const body = (await r.json()) as { url: string; events: string[] };
+    posted.push(body);
+    if (refusal) return answer(refusal, refusal.status);
+    return answer(
+      {
+        id: 'we_1',
+        url: body.url,
+        events: body.events,
+        status: 'enabled',
+        disabled_reason: null,
+        created_at: '2026-12-01T00:00:00Z',
+        secret: 'whsec_test',
+      },
+      201,
+    );
+  };
+  return posted;
+}
+
+function show() {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const ctx = orgContextFor(ORG, { org_id: ORG, member_id: 'mem_1', role: 'owner' } as never);
+  render(
+    <QueryClientProvider client={qc}>
+      <OrgProvider value={ctx}>
+        <Webhooks />
+      </OrgProvider>
+    </QueryClientProvider>,
+  );
+  const form = screen.getByRole('form', { name: 'Add a webhook endpoint' });
+  const input = screen.getByLabelText('Endpoint URL') as HTMLInputElement;
+  const add = (url: string) => {
+    fireEvent.change(input, { target: { value: url } });
+    fireEvent.submit(form);
+  };
+  return { input, add };
+}
+
+describe('adding a webhook endpoint', () => {
+  afterEach(cleanup);
+
+  it('asks for a URL starting http:// or https://, as the server accepts both', async () => {
+    const posted = serve();
+    const { add } = show();
+    add('hooks.example.com/amisi');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Enter the full URL, starting http:// or https://',
+    );
+    expect(posted).toEqual([]);
+  });
+
+  it('sends an http URL, which the server accepts', async () => {
+    const posted = serve();
+    const { add } = show();
+    add('http://hooks.example.com/amisi');
+    await waitFor(() => expect(posted).toEqual([{ url: 'http://hooks.example.com/amisi', events: ['*'] }]));
+    const secret = (await screen.findByLabelText("The endpoint's signing secret.")) as HTMLInputElement;
+    expect(secret.value).toBe('whsec_test');
+  });
+
+  it("shows the server's refusal of a target it will not reach", async () => {
+    serve({
+      status: 422,
+      code: 'validation_failed',
+      title: 'Validation failed',
+      detail: 'url: webhook target refused: 10.0.0.5 is a private address',
+    });
+    const { add } = show();
+    add('http://10.0.0.5/hook');
+    expect((await screen.findByRole('alert')).textContent).toContain('10.0.0.5 is a private address');
+  });
+});
