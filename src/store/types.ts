@@ -183,7 +183,6 @@ export interface Membership {
 /** How long a completed idempotency key outside the ledger is kept and replayed: the ledger's window. */
 export const REQUEST_KEYS_KEPT_MS = IDEMPOTENCY_KEPT_MS;
 
-
 /** Who may sign in, and with what: kept apart from the ledger, in the same database. */
 export interface AuthStore {
   createUser(u: User): Promise<void>;

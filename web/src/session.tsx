@@ -34,13 +34,6 @@ export function useMe() {
   return useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000 });
 }
 
-/** The scopes each role holds (the API's ROLE_SCOPES): what the UI may offer. */
-const ROLE_SCOPES: Record<Role, Scope[]> = {
-  owner: ['read', 'usage', 'billing', 'admin'],
-  admin: ['read', 'usage', 'billing', 'admin'],
-  member: ['read', 'usage'],
-};
-
 export interface OrgContext {
   orgId: string;
   membership: Membership;
@@ -55,8 +48,8 @@ export function OrgProvider({ value, children }: { value: OrgContext; children: 
 }
 
 export function orgContextFor(orgId: string, membership: Membership): OrgContext {
-  const scopes = (membership as Membership & { scopes?: Scope[] }).scopes ?? ROLE_SCOPES[membership.role];
-  return { orgId, membership, can: (s) => scopes.includes(s) };
+  // The API says what the membership's role may do (/v1/auth/me): the UI offers only that.
+  return { orgId, membership, can: (s) => membership.scopes.includes(s) };
 }
 
 /** The org of the current page; only inside an org's pages. */

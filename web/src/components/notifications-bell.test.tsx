@@ -62,9 +62,11 @@ const slow = { timeout: 10_000 };
 
 function mount() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const org = orgContextFor('org_1', { org_id: 'org_1', role: 'member' } as Parameters<
-    typeof orgContextFor
-  >[1]);
+  const org = orgContextFor('org_1', {
+    org_id: 'org_1',
+    role: 'member',
+    scopes: ['read', 'usage'],
+  } as Parameters<typeof orgContextFor>[1]);
   return render(
     <QueryClientProvider client={qc}>
       <OrgProvider value={org}>

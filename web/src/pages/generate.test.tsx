@@ -35,7 +35,12 @@ function answer(body: unknown, status = 200) {
 
 function wrap(children: ReactNode, role: 'owner' | 'member' = 'owner') {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, { org_id: ORG, member_id: 'mem_1', role } as never);
+  const ctx = orgContextFor(ORG, {
+    org_id: ORG,
+    member_id: 'mem_1',
+    role,
+    scopes: role === 'owner' ? ['read', 'usage', 'billing', 'admin'] : ['read', 'usage'],
+  } as never);
   return (
     <QueryClientProvider client={qc}>
       <OrgProvider value={ctx}>

@@ -58,7 +58,12 @@ function serve(refusal?: { status: number; code: string; title: string; detail: 
 
 function show() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, { org_id: ORG, member_id: 'mem_1', role: 'owner' } as never);
+  const ctx = orgContextFor(ORG, {
+    org_id: ORG,
+    member_id: 'mem_1',
+    role: 'owner',
+    scopes: ['read', 'usage', 'billing', 'admin'],
+  } as never);
   render(
     <QueryClientProvider client={qc}>
       <OrgProvider value={ctx}>

@@ -92,7 +92,12 @@ function serve(routes: {
 
 function show() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, { org_id: ORG, member_id: 'mem_1', role: 'owner' } as never);
+  const ctx = orgContextFor(ORG, {
+    org_id: ORG,
+    member_id: 'mem_1',
+    role: 'owner',
+    scopes: ['read', 'usage', 'billing', 'admin'],
+  } as never);
   render(
     <QueryClientProvider client={qc}>
       <OrgProvider value={ctx}>
