@@ -15,8 +15,12 @@ export interface Engine {
   readonly dialect: Dialect;
   readonly orgChanges: OrgChanges;
   readonly batchOptions: GroupCommitOptions;
-  /** Runs a procedure that only reads, seeing every write acknowledged before it. */
-  read<T>(proc: Proc<T>): Promise<T>;
+  /**
+   * Runs a procedure that only reads, seeing every write acknowledged before it. `org`: the
+   * read is about that org alone (its state, log, history, usage), so only its rows need
+   * to be current.
+   */
+  read<T>(proc: Proc<T>, org?: string): Promise<T>;
   /**
    * Runs a read of tables written in the write's own transaction (accounts, sessions, API
    * keys, request keys, members, the schema): SQLite's read does not first wait for the

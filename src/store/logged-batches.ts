@@ -98,6 +98,11 @@ export class LoggedBatches {
     return this.tail.ops;
   }
 
+  /** The log position of this writer's last append (or replay). */
+  get logHead() {
+    return this.head;
+  }
+
   /** Whether a projection the policy started still has slices to write. */
   get sweeping() {
     return this.sweep !== null;
@@ -151,15 +156,27 @@ export class LoggedBatches {
    * under way): `sliceOrgs` orgs in id order, in one transaction. Returns whether slices
    * are left.
    */
-  *projectSlice(): Proc<boolean> {
+  *projectSlice(): Proc<{ more: boolean; orgs: string[] }> {
+    let slice: string[] = [];
     yield* this.inOwnTransaction(function* (this: LoggedBatches) {
       yield* this.catchUp();
       if (this.sweep === null) this.sweep = this.tail.orgIds();
-      const slice = this.sweep.splice(0, this.ctx.policy.sliceOrgs);
+      slice = this.sweep.splice(0, this.ctx.policy.sliceOrgs);
       if (this.sweep.length === 0) this.sweep = null;
       yield* this.writeOrgs(slice);
     });
-    return this.sweep !== null;
+    return { more: this.sweep !== null, orgs: slice };
+  }
+
+  /**
+   * Projects what the tail holds of the named orgs (a read of one org needs only its own
+   * rows), in one transaction; another writer's appends are replayed whole first.
+   */
+  *projectOrgs(ids: string[]): Proc<void> {
+    yield* this.inOwnTransaction(function* (this: LoggedBatches) {
+      yield* this.catchUp();
+      yield* this.writeOrgs(ids);
+    });
   }
 
   private *inOwnTransaction(body: (this: LoggedBatches) => Proc<void>): Proc<void> {
@@ -327,7 +344,9 @@ export class LoggedBatches {
         entry.checked = this.epoch;
         cache.set(id, entry);
       }
-    yield* appendCommands(first, ops);
+    // A batch written whole needs no command rows: the tail before it is written already,
+    // and its own rows commit with the mark (the lone write of a quiet store, a sign-up).
+    if (!atOnce) yield* appendCommands(first, ops);
     this.head = first + ops.length - 1;
     if (this.tail.ops === 0) this.tailSince = Date.now();
     this.tail.add(changes, idem, loaded, logged);

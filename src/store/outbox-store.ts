@@ -28,13 +28,13 @@ export class OutboxRepo implements OutboxStore {
     return this.engine.write('createWebhookEndpoint', e);
   }
   async listWebhookEndpoints(orgId: string) {
-    const rows = await this.engine.read(
+    const rows = await this.engine.readDirect(
       all('SELECT * FROM webhook_endpoints WHERE org_id = ? ORDER BY created_at, id', orgId),
     );
     return rows.map(endpointOf);
   }
   async getWebhookEndpoint(orgId: string, id: string) {
-    const r = await this.engine.read(
+    const r = await this.engine.readDirect(
       get('SELECT * FROM webhook_endpoints WHERE org_id = ? AND id = ?', orgId, id),
     );
     return r ? endpointOf(r) : null;
@@ -47,6 +47,7 @@ export class OutboxRepo implements OutboxStore {
   }
 
   async dispatchEvents(limit: number, plan: (input: DispatchInput) => DispatchPlan) {
+    // Events are written by the ledger's projection: this read waits for it.
     const input = await this.engine.read(dispatchInput(limit));
     if (input.events.length === 0) return 0;
     const out = plan(input);
@@ -71,17 +72,17 @@ export class OutboxRepo implements OutboxStore {
     return this.engine.write('finishJob', orgId, id, u);
   }
   listJobs(orgId: string, f: JobFilter): Promise<Page<Job>> {
-    return this.engine.read(listJobs(orgId, f));
+    return this.engine.readDirect(listJobs(orgId, f));
   }
   listNotifications(orgId: string, limit: number, startingAfter?: string) {
-    return this.engine.read(listNotifications(orgId, limit, startingAfter));
+    return this.engine.readDirect(listNotifications(orgId, limit, startingAfter));
   }
   markNotificationRead(orgId: string, id: string, now: number) {
     return this.engine.write('markNotificationRead', orgId, id, now);
   }
   async countUnreadNotifications(orgId: string, max: number) {
     return num(
-      await this.engine.read(
+      await this.engine.readDirect(
         value(
           'SELECT count(*) FROM (SELECT 1 FROM notifications WHERE org_id = ? AND read_at IS NULL LIMIT ?) u',
           orgId,
@@ -95,14 +96,14 @@ export class OutboxRepo implements OutboxStore {
   }
   async getBillingAccount(orgId: string) {
     return (
-      ((await this.engine.read(get('SELECT * FROM billing_accounts WHERE org_id = ?', orgId))) as
+      ((await this.engine.readDirect(get('SELECT * FROM billing_accounts WHERE org_id = ?', orgId))) as
         | BillingAccount
         | undefined) ?? null
     );
   }
   async findBillingAccountByCustomer(provider: string, customerId: string) {
     return (
-      ((await this.engine.read(
+      ((await this.engine.readDirect(
         get('SELECT * FROM billing_accounts WHERE provider = ? AND customer_id = ?', provider, customerId),
       )) as BillingAccount | undefined) ?? null
     );
@@ -114,7 +115,7 @@ export class OutboxRepo implements OutboxStore {
     return this.engine.write('recordPayment', p);
   }
   async findPayment(paymentId: string) {
-    const r = await this.engine.read(get('SELECT * FROM payments WHERE payment_id = ?', paymentId));
+    const r = await this.engine.readDirect(get('SELECT * FROM payments WHERE payment_id = ?', paymentId));
     return r ? paymentOf(r) : null;
   }
   markPaymentCredited(orgId: string, paymentId: string, now: number) {
@@ -124,19 +125,19 @@ export class OutboxRepo implements OutboxStore {
     return this.engine.write('markPaymentRefunded', orgId, paymentId, now);
   }
   async getPayment(orgId: string, paymentId: string) {
-    const r = await this.engine.read(
+    const r = await this.engine.readDirect(
       get('SELECT * FROM payments WHERE org_id = ? AND payment_id = ?', orgId, paymentId),
     );
     return r ? paymentOf(r) : null;
   }
   listPayments(orgId: string, limit: number, startingAfter?: string) {
-    return this.engine.read(listPayments(orgId, limit, startingAfter));
+    return this.engine.readDirect(listPayments(orgId, limit, startingAfter));
   }
   setPaymentReceipt(orgId: string, paymentId: string, receiptUrl: string | null, method: string | null) {
     return this.engine.write('setPaymentReceipt', orgId, paymentId, receiptUrl, method);
   }
   async uncreditedPayments(limit: number) {
-    const rows = await this.engine.read(
+    const rows = await this.engine.readDirect(
       all('SELECT * FROM payments WHERE credited_at IS NULL ORDER BY paid_at, payment_id LIMIT ?', limit),
     );
     return rows.map(paymentOf);

@@ -106,7 +106,7 @@ class PostgresEngine implements Engine {
     };
   }
 
-  read<T>(proc: Proc<T>): Promise<T> {
+  read<T>(proc: Proc<T>, _org?: string): Promise<T> {
     return this.driver.run(proc);
   }
 

@@ -107,7 +107,7 @@ export class SqlStore implements Store {
   }
 
   async getOrg(orgId: string, now: number): Promise<OrgState | null> {
-    const json = await this.engine.read(value<string>('SELECT state FROM orgs WHERE id = ?', orgId));
+    const json = await this.engine.read(value<string>('SELECT state FROM orgs WHERE id = ?', orgId), orgId);
     if (json === null) return null;
     const state = JSON.parse(json) as OrgState;
     execute(state, { type: 'tick' }, now, this.catalog);
@@ -115,7 +115,10 @@ export class SqlStore implements Store {
   }
 
   async catchUp(orgId: string, now: number) {
-    const due = await this.engine.read(value<number>('SELECT next_due_at FROM orgs WHERE id = ?', orgId));
+    const due = await this.engine.read(
+      value<number>('SELECT next_due_at FROM orgs WHERE id = ?', orgId),
+      orgId,
+    );
     if (due !== null && num(due) <= now) await this.execute(orgId, { type: 'tick' }, { now });
   }
 
@@ -136,7 +139,7 @@ export class SqlStore implements Store {
     now: number,
     f: HistoryFilter,
   ): Promise<Page<HistoryItem<K>> | null> {
-    return this.engine.read(listHistory(this.catalog, orgId, kind, now, f));
+    return this.engine.read(listHistory(this.catalog, orgId, kind, now, f), orgId);
   }
 
   async findHistory<K extends HistoryKind>(
@@ -154,16 +157,17 @@ export class SqlStore implements Store {
         seq,
         id,
       ),
+      orgId,
     );
     return body === null ? null : (JSON.parse(body) as HistoryItem<K>);
   }
 
   listTransactions(orgId: string, f: TransactionFilter): Promise<Page<Transaction>> {
-    return this.engine.read(listTransactions(this.d, orgId, f));
+    return this.engine.read(listTransactions(this.d, orgId, f), orgId);
   }
 
   usageReport(orgId: string, group: UsageGroup, from: number | null, to: number | null): Promise<UsageRow[]> {
-    return this.engine.read(usageReport(orgId, group, from, to));
+    return this.engine.read(usageReport(orgId, group, from, to), orgId);
   }
 
   async events(afterSeq: number, limit: number): Promise<StoreEvent[]> {

@@ -25,8 +25,8 @@ db.pragma('synchronous = FULL');
 db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
 // The main thread learns the tail's size with every answer and after every projection the
 // policy started: it commits a lone write itself only when the tail is empty.
-const writer = new SqliteWriter(db, catalog, undefined, projection, () =>
-  parentPort!.postMessage({ tail: writer.tailOps }),
+const writer = new SqliteWriter(db, catalog, undefined, projection, (orgs) =>
+  parentPort!.postMessage({ tail: writer.tailOps, projected: orgs }),
 );
 // Recovery: the log after the projected mark (operations acknowledged before a crash) is
 // replayed and projected before the first write is taken.
@@ -39,6 +39,7 @@ parentPort!.on(
     id: number;
     ops?: Op[];
     project?: true;
+    org?: string;
     write?: WriteName;
     args?: unknown[];
     close?: true;
@@ -63,11 +64,13 @@ parentPort!.on(
       if (m.write !== undefined)
         parentPort!.postMessage({ id: m.id, value: writer.write(m.write, m.args as WriteArgs<WriteName>) });
       else if (m.project) {
-        writer.project();
-        parentPort!.postMessage({ id: m.id, value: writer.tailOps, tail: writer.tailOps });
+        if (m.org !== undefined) writer.projectOrg(m.org);
+        else writer.project();
+        const projected = writer.tailOps === 0 ? 'all' : m.org !== undefined ? [m.org] : 'all';
+        parentPort!.postMessage({ id: m.id, value: null, tail: writer.tailOps, projected });
       } else {
         const answers = writer.commit(m.ops!).map(toWire);
-        parentPort!.postMessage({ id: m.id, answers, tail: writer.tailOps });
+        parentPort!.postMessage({ id: m.id, answers, tail: writer.tailOps, head: writer.logHead });
         writer.afterCommit();
       }
     } catch (e) {

@@ -34,8 +34,11 @@ export class SqliteWriter {
     catalog: Catalog,
     cachedOrgs?: number,
     private readonly policy: ProjectionPolicy = DEFAULT_PROJECTION,
-    /** Told after every projection the policy started (the writer thread tells the main thread). */
-    private readonly onProjected: () => void = () => {},
+    /**
+     * Told which orgs' operations are now projected, after each slice of a projection the
+     * policy started ('all' when the tail is empty): the writer thread tells the main thread.
+     */
+    private readonly onProjected: (orgs: string[] | 'all') => void = () => {},
     onProjecting?: (from: number, to: number) => void,
   ) {
     this.driver = new SqliteDriver(db);
@@ -67,6 +70,16 @@ export class SqliteWriter {
     this.driver.run(this.logged.project());
   }
 
+  /** Projects what the tail holds of one org (what a read of that org needs). */
+  projectOrg(orgId: string) {
+    this.driver.run(this.logged.projectOrgs([orgId]));
+  }
+
+  /** The log position of the last operation this writer committed. */
+  get logHead() {
+    return this.logged.logHead;
+  }
+
   /**
    * Called once a commit's callers are answered: when the tail is due, starts projecting
    * it slice by slice, each slice a transaction of its own with the event loop's turn
@@ -92,12 +105,13 @@ export class SqliteWriter {
     this.nextSlice = null;
     let more = false;
     try {
-      more = this.driver.run(this.logged.projectSlice());
+      const done = this.driver.run(this.logged.projectSlice());
+      more = done.more;
+      this.onProjected(this.logged.tailOps === 0 ? 'all' : done.orgs);
     } catch {
       // Nothing is lost: the tail is in the log, and the next transaction replays it.
     }
     if (more) this.nextSlice = setImmediate(() => this.slice());
-    else this.onProjected();
   }
 
   private stopTimers() {

@@ -42,9 +42,14 @@ const nextLine = (lines: Interface) =>
   new Promise<Record<string, unknown>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
 
 describe('the command log on SQLite', () => {
-  it('makes a charge durable by its command row and projects the derived rows behind it', async () => {
+  it('makes a charge durable by its command row and projects the derived rows behind it, per org for a read of one org', async () => {
     const path = join(dir, 'durable.db');
-    const store = await openSqliteStore({ path, projection: { maxOps: 1_000_000, maxMs: 600_000 } });
+    // No lone writes (a quiet store's single write is projected in its own transaction).
+    const store = await openSqliteStore({
+      path,
+      projection: { maxOps: 1_000_000, maxMs: 600_000 },
+      batch: { quietMs: Number.POSITIVE_INFINITY },
+    });
     try {
       await store.createOrg({ id: 'org_d', name: 'D', tier: 'free' }, { now: T0 });
       const before = new Database(path, { readonly: true });
@@ -64,10 +69,19 @@ describe('the command log on SQLite', () => {
       expect((again as { result: { id: string } }).result.id).toBe(
         (charges[1] as { result: { id: string } }).result.id,
       );
-      // A read projects first: it sees the three charges, and the log is emptied up to them.
+      // Another org's charge waits in the tail too.
+      await store.createOrg({ id: 'org_e', name: 'E', tier: 'free' }, { now: T0 });
+      expect(await store.execute('org_e', consume, { now: T0 + 5 })).toMatchObject({ ok: true });
+      const otherTxns = before.prepare(`SELECT count(*) FROM transactions WHERE org_id = 'org_e'`).pluck();
+      const e0 = otherTxns.get() as number;
+      // A read of one org projects that org's rows first, and only them.
       const state = await store.getOrg('org_d', T0 + 10);
       expect(balanceOf(state!)).toBe(2);
       expect(txnsBefore.get()).toBe(n0 + 3);
+      expect(otherTxns.get()).toBe(e0);
+      // A read about every org projects the rest, and the log is emptied up to them.
+      await store.openHoldsTotal();
+      expect(otherTxns.get()).toBe(e0 + 1);
       expect(logged.get()).toBe(0);
       before.close();
       expect(await store.verify()).toEqual([]);
@@ -116,8 +130,8 @@ describe('the command log on SQLite', () => {
     }
     await setup.close();
     const acked = new Map<string, string>();
-    // Every other charge has no idempotency key: only the log's replay rules keep it from
-    // being applied twice (its job id names it in the log).
+    // Every other charge has no idempotency key (its job id names it in the log): only the
+    // replay's rules keep it from being applied twice, where a key would catch it.
     const sent: { key: string; org: string; keyed: boolean }[] = [];
     let killedInProjection = 0;
     let killedAfterASlice = 0;
@@ -189,20 +203,14 @@ describe('the command log on SQLite', () => {
         }
       }
       for (const [, txn] of acked) expect(log.has(txn)).toBe(true);
-      // No charge is in the log twice, keyed or not.
+      // No unkeyed charge is in the log twice.
       expect([...jobs.entries()].filter(([, n]) => n > 1)).toEqual([]);
       const unkeyedApplied = new Map(orgs.map((o) => [o, 0]));
       for (const x of sent)
         if (!x.keyed && jobs.has(x.key)) unkeyedApplied.set(x.org, unkeyedApplied.get(x.org)! + 1);
       const keyedSent = sent.filter((x) => x.keyed);
       const retried = await Promise.all(
-        keyedSent.map(({ key, org }) =>
-          store.execute(
-            org,
-            { ...consume, usage: { ...consume.usage, job_id: key } },
-            { now: T0 + 1000, idempotencyKey: key },
-          ),
-        ),
+        keyedSent.map(({ key, org }) => store.execute(org, consume, { now: T0 + 1000, idempotencyKey: key })),
       );
       for (const [i, r] of retried.entries()) {
         const key = keyedSent[i]!.key;
