@@ -247,7 +247,12 @@ describe('AmisiClient: every endpoint', () => {
     const me = await anon.auth.login(email, 'correct horse battery');
     expect(anon.signedIn).toBe(true);
     expect(me.memberships).toEqual([
-      { org_id: expect.any(String), member_id: expect.any(String), role: 'owner' },
+      {
+        org_id: expect.any(String),
+        member_id: expect.any(String),
+        role: 'owner',
+        scopes: ['read', 'usage', 'billing', 'admin'],
+      },
     ]);
     const org = me.memberships[0]!.org_id;
     expect(await anon.orgs.get(org)).toMatchObject({ name: 'Mine', tier: 'free' });
