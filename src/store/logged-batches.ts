@@ -103,11 +103,6 @@ export class LoggedBatches {
     return this.head;
   }
 
-  /** Whether a projection the policy started still has slices to write. */
-  get sweeping() {
-    return this.sweep !== null;
-  }
-
   /** Whether the policy says the tail should be projected now. */
   due(nowMs: number): boolean {
     if (this.tail.ops === 0) return false;
@@ -253,16 +248,7 @@ export class LoggedBatches {
       const ops = logged.map((l) => l.op);
       // An archived purchase is looked up in the history table: what the window holds goes there first.
       if (ops.some(needsHistory)) yield* this.writeWindow(window, after);
-      const idem = new Map<string, IdempotencyRecord>();
-      const fromTable: Op[] = [];
-      for (const o of ops) {
-        if (o.opts.idempotencyKey === undefined) continue;
-        const k = idemKey(o.orgId, o.opts.idempotencyKey);
-        const live = window.idemLive.get(k);
-        if (live) idem.set(k, live);
-        else fromTable.push(o);
-      }
-      for (const [k, rec] of yield* loadIdempotency(d, fromTable)) idem.set(k, rec);
+      const idem = yield* keysFor(d, ops, window);
       const archived = yield* loadArchivedPurchases(ops, loaded);
       let changes: BatchChanges;
       try {
@@ -322,16 +308,7 @@ export class LoggedBatches {
       for (const id of unread) if (!loaded.has(id)) cache.delete(id);
     }
 
-    const idem = new Map<string, IdempotencyRecord>();
-    const fromTable: Op[] = [];
-    for (const o of ops) {
-      if (o.opts.idempotencyKey === undefined) continue;
-      const k = idemKey(o.orgId, o.opts.idempotencyKey);
-      const live = this.tail.idemLive.get(k);
-      if (live) idem.set(k, live);
-      else fromTable.push(o);
-    }
-    for (const [k, rec] of yield* loadIdempotency(d, fromTable)) idem.set(k, rec);
+    const idem = yield* keysFor(d, ops, this.tail);
     const archived = atOnce ? yield* loadArchivedPurchases(ops, loaded) : new Map();
 
     const { outcomes, changes } = applyBatch(ops, loaded, idem, catalog, archived);
@@ -379,6 +356,24 @@ export class LoggedBatches {
     this.projected = mark;
     if (this.tail.size === 0) this.tailSince = null;
   }
+}
+
+/**
+ * The idempotency records of the operations' keys: from the tail when it holds them (not
+ * written yet, with their results), else from the table.
+ */
+function* keysFor(d: Dialect, ops: Op[], tail: Tail): Proc<Map<string, IdempotencyRecord>> {
+  const idem = new Map<string, IdempotencyRecord>();
+  const fromTable: Op[] = [];
+  for (const o of ops) {
+    if (o.opts.idempotencyKey === undefined) continue;
+    const k = idemKey(o.orgId, o.opts.idempotencyKey);
+    const live = tail.idemLive.get(k);
+    if (live) idem.set(k, live);
+    else fromTable.push(o);
+  }
+  for (const [k, rec] of yield* loadIdempotency(d, fromTable)) idem.set(k, rec);
+  return idem;
 }
 
 /** Operations whose batch is written in its own transaction (see the file's comment). */
