@@ -14,7 +14,7 @@ import { openSqliteStore } from '../src/store/sqlite.ts';
 import { tempDir } from './lib.ts';
 import type { Row } from './store.ts';
 
-const ADMIN = 'bench-admin-key-0123456789abcdef0123';
+export const ADMIN = 'bench-admin-key-0123456789abcdef0123';
 const LOAD = new URL('./http-load.ts', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
 
@@ -25,22 +25,31 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   total: number;
+  /**
+   * CPU time of this process (the server's request thread and its writer thread) per
+   * request: steadier than requests per second on a shared machine, since waiting for a core
+   * costs no CPU time. The load generator runs in its own process and is not counted.
+   */
+  cpuUs: number;
 }
 
 /** Asynchronous on purpose: the server under test runs on this process's event loop. */
-async function load(
+export async function load(
   url: string,
   targets: { path: string; key: string | null }[],
   method: 'GET' | 'POST',
   body: string | null,
   connections = 64,
 ): Promise<LoadResult> {
+  const cpu = process.cpuUsage();
   const { stdout: out } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', LOAD, JSON.stringify({ url, connections, seconds: SECONDS, targets, method, body })],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
-  return JSON.parse(out) as LoadResult;
+  const used = process.cpuUsage(cpu);
+  const r = JSON.parse(out) as Omit<LoadResult, 'cpuUs'>;
+  return { ...r, cpuUs: (used.user + used.system) / Math.max(1, r.total) };
 }
 
 /**
@@ -93,7 +102,7 @@ async function readsUnderWriteLoad(writerThread: boolean): Promise<Row[]> {
  * The same POST /usage on an in-memory SQLite store (no fsync, commits on the request
  * thread): what the request path costs on its own, to tell it apart from durability.
  */
-async function withoutDurability(bareRps: number): Promise<Row[]> {
+async function withoutDurability(bare: LoadResult): Promise<Row[]> {
   const store = await openSqliteStore({ path: ':memory:' });
   const config = loadConfig({
     env: {},
@@ -114,8 +123,14 @@ async function withoutDurability(bareRps: number): Promise<Row[]> {
       },
       {
         name: 'ratio in-memory usage / bare route (no target; diagnosis)',
-        value: r.rps / bareRps,
+        value: r.rps / bare.rps,
         unit: '×',
+      },
+      {
+        name: 'server CPU per POST /usage on an in-memory store (the request path and the rules)',
+        value: r.cpuUs,
+        unit: 'µs',
+        note: `bare route ${bare.cpuUs.toFixed(0)} µs: ratio ${(bare.cpuUs / r.cpuUs).toFixed(2)}`,
       },
     ];
   } finally {
@@ -126,7 +141,7 @@ async function withoutDurability(bareRps: number): Promise<Row[]> {
 }
 
 /** Orgs with credits and an API key each, made through the API as the operator. */
-async function seed(url: string, orgs: number, scopes: string[]) {
+export async function seed(url: string, orgs: number, scopes: string[]) {
   const admin = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(url + path, {
       method,
@@ -169,7 +184,7 @@ export async function httpBench(): Promise<Row[]> {
     name: 'bare Fastify route, constant JSON, 64 connections',
     value: base.rps,
     unit: 'req/s',
-    note: `p99 ${base.p99} ms`,
+    note: `p99 ${base.p99} ms, ${base.cpuUs.toFixed(0)} µs of server CPU per request`,
   });
 
   const dir = tempDir('http');
@@ -201,6 +216,12 @@ export async function httpBench(): Promise<Row[]> {
       note: `p50 ${spread.p50} ms, p99 ${spread.p99} ms, non-2xx ${spread.non2xx}`,
     });
     rows.push({
+      name: 'server CPU per POST /usage, durable, spread (both threads)',
+      value: spread.cpuUs,
+      unit: 'µs',
+      note: `bare route ${base.cpuUs.toFixed(0)} µs: ratio ${(base.cpuUs / spread.cpuUs).toFixed(2)}`,
+    });
+    rows.push({
       name: 'ratio usage / bare route, spread (target ≥ 0.4)',
       value: spread.rps / base.rps,
       unit: '×',
@@ -222,7 +243,7 @@ export async function httpBench(): Promise<Row[]> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  rows.push(...(await withoutDurability(base.rps)));
+  rows.push(...(await withoutDurability(base)));
   rows.push(...(await readsUnderWriteLoad(true)), ...(await readsUnderWriteLoad(false)));
   return rows;
 }

@@ -261,14 +261,22 @@ export async function createOwnedOrg(
 /** The digest `matchesSecret` compares against; computed once per secret, not per request. */
 export const secretDigest = (secret: string) => hash('sha256', secret, 'buffer');
 
-/** Constant-time comparison, so the admin key cannot be guessed byte by byte. */
-export function matchesSecret(candidate: string, digest: Buffer): boolean {
-  return timingSafeEqual(secretDigest(candidate), digest);
+/**
+ * Constant-time comparison of two secrets' digests, so the admin key cannot be guessed byte
+ * by byte. The caller hashes the presented secret once (`secretDigest`) and uses the same
+ * digest for the API key lookup (`keyFor`): one SHA-256 per request, not two.
+ */
+export function sameDigest(candidate: Buffer, digest: Buffer): boolean {
+  return timingSafeEqual(candidate, digest);
 }
 
-export async function keyFor(deps: AppDeps, secret: string): Promise<ApiKey | null> {
+/**
+ * The live API key for a secret, or null. `presented` is the secret's `secretDigest` when
+ * the caller already has it (the request path hashes each token once).
+ */
+export async function keyFor(deps: AppDeps, secret: string, presented?: Buffer): Promise<ApiKey | null> {
   if (!secret.startsWith(API_KEY_PREFIX) || secret.length > 200) return null;
-  const digest = sha256(secret);
+  const digest = (presented ?? secretDigest(secret)).toString('hex');
   const cached = deps.apiKeys?.get(digest);
   if (cached) return cached;
   const key = await deps.store.findApiKeyByHash(digest);

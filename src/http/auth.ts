@@ -7,7 +7,7 @@
  * Another org's resources answer 404, exactly as if they did not exist.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { keyFor, matchesSecret, memberships, secretDigest, sessionFor } from '../app/accounts.ts';
+import { keyFor, memberships, sameDigest, secretDigest, sessionFor } from '../app/accounts.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { refuseIfOrgClosed } from '../app/leaving.ts';
 import type { ApiKey, Membership, Scope, Session, User } from '../app/vocabulary.ts';
@@ -105,8 +105,9 @@ async function identify(
     const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header);
     if (!m) throw new HttpProblem('unauthorized', 'the Authorization header must be "Bearer <key>"');
     const token = m[1]!;
-    if (adminDigest !== null && matchesSecret(token, adminDigest)) return { kind: 'admin', id: 'admin' };
-    const key = await keyFor(o.deps, token);
+    const digest = secretDigest(token);
+    if (adminDigest !== null && sameDigest(digest, adminDigest)) return { kind: 'admin', id: 'admin' };
+    const key = await keyFor(o.deps, token, digest);
     if (!key) throw new HttpProblem('unauthorized', 'the API key is not valid or was revoked');
     return { kind: 'key', id: key.id, key };
   }
@@ -171,33 +172,34 @@ async function checkOrg(
   access: Extract<Access, { kind: 'org' }>,
 ) {
   const org = (request.params as { org?: string }).org ?? '';
-  const closedCheck = async () => {
-    if (access.refusedWhenClosed) await refuseIfOrgClosed(o.deps, org);
-  };
-  if (p.kind === 'admin') return closedCheck();
-  const hidden = () => new HttpProblem('not_found', `org ${org} not found`);
-  let scopes: Scope[];
-  if (p.kind === 'key') {
-    if (p.key.org_id !== org) throw hidden();
-    scopes = p.key.scopes;
-  } else {
-    const m = (await memberships(o.deps, p.user)).find((x) => x.org_id === org);
-    if (!m && access.replaysAfterLeaving && idempotencyKeyOf(request) !== undefined) return;
-    if (!m) throw hidden();
-    request.membership = m;
-    scopes = ROLE_SCOPES[m.role];
+  // No closures here: this runs on every org request, and each would be made per call.
+  if (p.kind !== 'admin') {
+    let scopes: Scope[];
+    if (p.kind === 'key') {
+      if (p.key.org_id !== org) throw hiddenOrg(org);
+      scopes = p.key.scopes;
+    } else {
+      const m = (await memberships(o.deps, p.user)).find((x) => x.org_id === org);
+      if (!m && access.replaysAfterLeaving && idempotencyKeyOf(request) !== undefined) return;
+      if (!m) throw hiddenOrg(org);
+      request.membership = m;
+      scopes = ROLE_SCOPES[m.role];
+    }
+    if (access.operatorOnly) throw new HttpProblem('forbidden', 'only the operator key may do this');
+    if (!scopes.includes(access.scope))
+      throw new HttpProblem(
+        'forbidden',
+        p.kind === 'key'
+          ? `this API key lacks the "${access.scope}" scope`
+          : `the ${request.membership?.role} role may not do this (needs "${access.scope}" access)`,
+        { required_scope: access.scope },
+      );
   }
-  if (access.operatorOnly) throw new HttpProblem('forbidden', 'only the operator key may do this');
-  if (!scopes.includes(access.scope))
-    throw new HttpProblem(
-      'forbidden',
-      p.kind === 'key'
-        ? `this API key lacks the "${access.scope}" scope`
-        : `the ${request.membership?.role} role may not do this (needs "${access.scope}" access)`,
-      { required_scope: access.scope },
-    );
-  await closedCheck();
+  if (access.refusedWhenClosed) await refuseIfOrgClosed(o.deps, org);
 }
+
+/** Another org's resources answer 404, exactly as if they did not exist. */
+const hiddenOrg = (org: string) => new HttpProblem('not_found', `org ${org} not found`);
 
 /** The scopes the caller holds in the org of the request (the operator holds all). */
 export function callerScopes(request: FastifyRequest): Scope[] {

@@ -41,7 +41,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { subscriptionPreviewRoutes } from './routes/subscription-preview.ts';
 import { teamRoutes } from './routes/team.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
-import { refuseUnstorableText } from './text-hygiene.ts';
+import { unstorableTextProblem } from './text-hygiene.ts';
 import { validatorCompiler } from './validation.ts';
 import { registerWebApp, type WebApp } from './web-app.ts';
 
@@ -161,19 +161,24 @@ export async function createHttpServer(opts: ServerOptions): Promise<App> {
       keyBuckets: limits.enabled ? new TokenBuckets(limits.per_key_rps, limits.per_key_burst) : null,
     }),
   );
-  // Bodyless mutations (cancel, release, logout…) validate against `{}` so a stray field is still refused.
-  app.addHook('preValidation', async (request) => {
+  // The hooks below run on every request and never wait, so they take Fastify's callback
+  // form: an async hook costs a promise and a turn of the microtask queue per request.
+  app.addHook('preValidation', (request, _reply, done) => {
+    // Bodyless mutations (cancel, release, logout…) validate against `{}` so a stray field is still refused.
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT'))
       request.body = {};
+    // NUL and unpaired surrogates: stored by SQLite, a 500 from PostgreSQL; refused before either.
+    const unstorable = unstorableTextProblem(request);
+    if (unstorable) return done(unstorable);
+    done();
   });
-  // NUL and unpaired surrogates: stored by SQLite, a 500 from PostgreSQL; refused before either.
-  app.addHook('preValidation', refuseUnstorableText);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.requestSeconds.observe(
       {
         method: request.method,
@@ -182,6 +187,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<App> {
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(fastifySwagger, openapiOptions(config.public_url));

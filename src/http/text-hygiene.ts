@@ -61,8 +61,8 @@ export function findUnstorableText(value: unknown, root: string): TextFault | nu
   return null;
 }
 
-/** A preValidation hook: refuses the request when any part carries text a database cannot keep. */
-export async function refuseUnstorableText(request: FastifyRequest): Promise<void> {
+/** For the preValidation hook: the problem to refuse the request with when any part carries text a database cannot keep. */
+export function unstorableTextProblem(request: FastifyRequest): HttpProblem | null {
   const parts: Record<(typeof PARTS)[number], unknown> = {
     body: request.body,
     querystring: request.query,
@@ -70,6 +70,7 @@ export async function refuseUnstorableText(request: FastifyRequest): Promise<voi
   };
   for (const part of PARTS) {
     const f = findUnstorableText(parts[part], part);
-    if (f) throw new HttpProblem('validation_failed', `${f.field} ${f.message}`, { errors: [f] });
+    if (f) return new HttpProblem('validation_failed', `${f.field} ${f.message}`, { errors: [f] });
   }
+  return null;
 }
