@@ -51,7 +51,20 @@ export class SqliteDriver {
         // BEGIN IMMEDIATE: a transaction that reads before it writes takes the write lock
         // first, so another process cannot change what it read. Nested: a savepoint.
         const tx = this.db.transaction(() => this.run(step.body()));
-        return this.db.inTransaction ? tx() : tx.immediate();
+        if (this.db.inTransaction) return tx();
+        if (step.waitForDisk !== false) return tx.immediate();
+        // A commit that need not be durable on its own (the projection of the command log:
+        // the log is durable, and a lost projection is replayed). In WAL mode NORMAL skips
+        // the fsync of this commit only; the WAL keeps transactions whole and in order, so a
+        // power loss drops at most a suffix of such commits, and the next FULL commit's fsync
+        // makes every frame before it durable too.
+        const level = this.db.pragma('synchronous', { simple: true }) as number;
+        this.db.pragma('synchronous = NORMAL');
+        try {
+          return tx.immediate();
+        } finally {
+          this.db.pragma(`synchronous = ${level}`);
+        }
       }
     }
   };

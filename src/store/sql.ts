@@ -25,8 +25,11 @@ export type Step =
   | { kind: 'many'; sql: string; rows: unknown[][] }
   /** Statements without parameters, run as one script (migrations). */
   | { kind: 'script'; sql: string }
-  /** A nested procedure run in one transaction; a failure rolls it back and is thrown into the caller. */
-  | { kind: 'tx'; body: () => Proc<unknown> };
+  /**
+   * A nested procedure run in one transaction; a failure rolls it back and is thrown into
+   * the caller. `waitForDisk: false` commits without waiting for the disk (see `inTransaction`).
+   */
+  | { kind: 'tx'; body: () => Proc<unknown>; waitForDisk?: boolean };
 
 export type Proc<T> = Generator<Step, T, unknown>;
 
@@ -63,8 +66,8 @@ export function* script(sql: string): Proc<void> {
   yield { kind: 'script', sql };
 }
 
-export function* inTransaction<T>(body: () => Proc<T>): Proc<T> {
-  return (yield { kind: 'tx', body }) as T;
+export function* inTransaction<T>(body: () => Proc<T>, opts: { waitForDisk?: boolean } = {}): Proc<T> {
+  return (yield { kind: 'tx', body, ...opts }) as T;
 }
 
 /** What the last step gave the procedure: its result, or its failure (thrown into it). */

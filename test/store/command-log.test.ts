@@ -90,6 +90,45 @@ describe('the command log on SQLite', () => {
     }
   });
 
+  it('commits a projection without waiting for the disk, and every acknowledged write with it', async () => {
+    // SQLite's synchronous level is per connection: read on the writer's own connection
+    // (inline writer), inside the projection's transaction and around it.
+    const FULL = 2;
+    const NORMAL = 1;
+    const during: number[] = [];
+    let fail = false;
+    const store = await openSqliteStore({
+      path: join(dir, 'sync.db'),
+      writerThread: false,
+      projection: { maxOps: 1_000_000, maxMs: 600_000 },
+      batch: { quietMs: Number.POSITIVE_INFINITY },
+      onProjecting: () => {
+        during.push(store.db.pragma('synchronous', { simple: true }) as number);
+        if (fail) throw new Error('a projection that fails');
+      },
+    });
+    const level = () => store.db.pragma('synchronous', { simple: true }) as number;
+    try {
+      await store.createOrg({ id: 'org_s', name: 'S', tier: 'free' }, { now: T0 });
+      expect(level()).toBe(FULL);
+      await store.execute('org_s', consume, { now: T0 + 1 });
+      expect(level()).toBe(FULL);
+      during.length = 0;
+      expect(balanceOf((await store.getOrg('org_s', T0 + 2))!)).toBe(4); // the read projects
+      expect(during).toEqual([NORMAL]);
+      expect(level()).toBe(FULL);
+      // A projection that throws leaves the connection waiting for the disk again too.
+      await store.execute('org_s', consume, { now: T0 + 3 });
+      fail = true;
+      await expect(store.getOrg('org_s', T0 + 4)).rejects.toThrow('a projection that fails');
+      expect(level()).toBe(FULL);
+      fail = false;
+      expect(balanceOf((await store.getOrg('org_s', T0 + 5))!)).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('two processes writing one file allow exactly 500 of 1,000 concurrent charges against 500 credits', {
     timeout: 300_000,
   }, async () => {
