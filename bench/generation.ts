@@ -21,6 +21,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import type { BatchRecord } from '../src/app/generations.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { buildServer } from '../src/main.ts';
@@ -139,6 +140,16 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
       note: `hold + capture straight on the SQLite store, batch of ${BATCH}, sequential, idle server`,
     });
 
+    // The floor under any durable settlement: one SQLite commit that waits for the disk
+    // (WAL, synchronous=FULL), nothing else. A batch's capture is one such commit.
+    const fsyncMs = durableCommitMs(join(dir, 'fsync-floor.db'));
+    rows.push({
+      name: 'generation.ledger.durable_commit_floor',
+      value: fsyncMs,
+      unit: 'ms',
+      note: 'median of 200 one-row SQLite commits with synchronous=FULL on the same disk: the least a durable settlement of a batch can take',
+    });
+
     const renderer = createLocalRenderer();
     const ops = buildToolRegistry().imageOperations.filter(
       (o) => !options.operations || options.operations.includes(o.operation),
@@ -244,7 +255,7 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
           name: `generation.${op.operation}.ledger_share`,
           value: share * 100,
           unit: '% of render time',
-          note: `ledger time added to a batch: median ${ledgerPerImage.toFixed(3)} ms per image (mean ${ledgerMeanPerImage.toFixed(3)}; medians ${parts}; hold + capture calls ${calls.toFixed(3)}, the hold beside the render) vs render ${renderPerImage.toFixed(1)} ms per image${op.operation === '720p' ? '; target < 1%' : ''}`,
+          note: `ledger time added to a batch: median ${ledgerPerImage.toFixed(3)} ms per image (mean ${ledgerMeanPerImage.toFixed(3)}; medians ${parts}; hold + capture calls ${calls.toFixed(3)}, the hold beside the render) vs render ${renderPerImage.toFixed(1)} ms per image; one durable commit alone is ${((fsyncMs / (renderPerImage * BATCH)) * 100).toFixed(2)}% of a batch's render${op.operation === '720p' ? '; target ≤ 0.7%' : ''}`,
         },
       );
     }
@@ -254,6 +265,26 @@ export async function generationBench(options: GenerationBenchOptions = {}): Pro
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** Median milliseconds of a one-row commit that waits for the disk, on a fresh file at `path`. */
+function durableCommitMs(path: string): number {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      insert.run(`row ${i}`);
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  } finally {
+    db.close();
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
