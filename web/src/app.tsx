@@ -6,6 +6,7 @@
 import type { ComponentType, ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
 import { ACCOUNT_PAGES } from './account-routes';
+import { ClosedOrgBanner } from './components/closed-org';
 import { ErrorView } from './components/error-view';
 import { PageNotice } from './components/page-notice';
 import { TopBar } from './components/top-bar';
@@ -82,6 +83,7 @@ function OrgFrame() {
                 <>
                   <PageNotice />
                   <VerifyBanner />
+                  <ClosedOrgBanner />
                 </>
               }
               routes={pages.map((p) => ({ path: p.path || '/', component: p.component }))}

@@ -2,7 +2,8 @@
  * Team (Pro, Business, Enterprise): members and their roles, invitations, projects, and
  * per-member and per-project budgets with what is spent, held and left this period.
  * Admins and owners get the controls; a member sees the team and their own budget. Lower
- * tiers see what team access would give them, with the way to the Plan page.
+ * tiers see what team access would give them, with the way to the Plan page. A closed org
+ * shows its team as it was, without the forms the API would refuse (410 `org_closed`).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -10,12 +11,14 @@ import { Link } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
 import { BudgetBar } from '../components/budget-bar';
 import { BudgetForm, type BudgetInput } from '../components/budget-form';
+import { ClosedNote } from '../components/closed-org';
 import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { tierName, useCatalog } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
+import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './team.css';
 
@@ -117,7 +120,10 @@ function useInvitations(org: string, enabled: boolean) {
 
 function Team() {
   const { orgId, can, membership } = useOrg();
+  const closed = useClosedAt() !== null;
   const admin = can('admin');
+  // No form a closed org would refuse.
+  const manage = admin && !closed;
   const qc = useQueryClient();
   const members = useList<Member>(orgId, 'members');
   const projects = useList<Project>(orgId, 'projects');
@@ -177,7 +183,10 @@ function Team() {
 
       <section aria-labelledby="members-h">
         <h2 id="members-h">Members</h2>
-        {admin && (
+        {closed && (
+          <ClosedNote>The org is closed: no one can be invited and budgets can no longer change.</ClosedNote>
+        )}
+        {manage && (
           <>
             <InviteForm
               canMakeOwners={membership.role === 'owner'}
@@ -238,7 +247,7 @@ function Team() {
 
       <section aria-labelledby="projects-h">
         <h2 id="projects-h">Projects</h2>
-        {admin && <AddProject onAdded={(name) => setNotice(`Project ${name} added.`)} />}
+        {manage && <AddProject onAdded={(name) => setNotice(`Project ${name} added.`)} />}
         {projectList.length === 0 ? (
           <p className="help">No projects yet.</p>
         ) : (
@@ -271,7 +280,7 @@ function Team() {
             ))}
           </ul>
         )}
-        {admin && (
+        {manage && (
           <>
             <h3>Set a budget</h3>
             <BudgetForm
