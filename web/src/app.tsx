@@ -12,6 +12,7 @@ import { PageNotice } from './components/page-notice';
 import { TopBar } from './components/top-bar';
 import { UserMenu } from './components/user-menu';
 import { VerifyBanner } from './components/verify-banner';
+import { useTopBarHeight } from './lib/top-bar-height';
 import { AcceptInvitationPage, ConfirmEmailPage, VerifyEmailPage } from './pages/account-links';
 import { ForgotPasswordPage } from './pages/forgot-password';
 import { ResetPasswordPage } from './pages/reset-password';
@@ -156,6 +157,7 @@ function Frame({
   notices?: ReactNode;
   routes: { path: string; component: ComponentType }[];
 }) {
+  useTopBarHeight();
   return (
     <>
       <a className="skip-link" href="#main">
