@@ -18,6 +18,9 @@ import { TopBar } from './top-bar';
 
 const { server, answer, page, problem } = await vi.hoisted(() => import('../test-support/fake-api'));
 
+/** A shared machine can be slow: wait for what a person would see, generously. */
+const slow = { timeout: 10_000 };
+
 const ORG = 'org_test';
 const CLOSED_AT = '2026-12-03T09:00:00.000Z';
 
@@ -106,7 +109,7 @@ describe('a closed org', () => {
   it('says at the top of its pages that it is closed, when, and that its history stays readable', async () => {
     serve(true);
     show(<ClosedOrgBanner />);
-    expect((await screen.findByTestId('org-closed')).textContent).toMatch(
+    expect((await screen.findByTestId('org-closed', {}, slow)).textContent).toMatch(
       /^This org was closed on Dec 3, 2026\. Its history can be read and exported; nothing in it can change\./,
     );
   });
@@ -114,10 +117,14 @@ describe('a closed org', () => {
   it('offers no Settings form the API refuses: keys, webhooks, alert, auto top-up, transfer, close', async () => {
     serve(true);
     show(<SettingsPage />);
-    await screen.findByText('The org is closed: its alert can no longer change.');
-    await screen.findByText('The org is closed: auto top-up is off and can no longer change.');
-    await screen.findByText('The org is closed: its keys were revoked and no new key can be created.');
-    await screen.findByText(/The org is closed: no endpoint can be added/);
+    await screen.findByText('The org is closed: its alert can no longer change.', {}, slow);
+    await screen.findByText('The org is closed: auto top-up is off and can no longer change.', {}, slow);
+    await screen.findByText(
+      'The org is closed: its keys were revoked and no new key can be created.',
+      {},
+      slow,
+    );
+    await screen.findByText(/The org is closed: no endpoint can be added/, {}, slow);
     expect(forms()).toEqual([]);
     // Reading and leaving stay: the log's export, and leaving the org.
     expect(screen.getByRole('button', { name: 'Export transactions (JSON)' })).toBeTruthy();
@@ -127,7 +134,7 @@ describe('a closed org', () => {
   it('offers no Team form: no invitation, no project, no budget', async () => {
     serve(true);
     show(<TeamPage />);
-    await screen.findByText(/The org is closed: no one can be invited/);
+    await screen.findByText(/The org is closed: no one can be invited/, {}, slow);
     expect(screen.getByRole('cell', { name: /owner@example\.com/ })).toBeTruthy();
     expect(forms()).toEqual([]);
     expect(screen.queryByRole('heading', { name: 'Set a budget' })).toBeNull();
@@ -136,7 +143,7 @@ describe('a closed org', () => {
   it('shows the packs but offers none to buy', async () => {
     serve(true);
     show(<BuyPage />);
-    await screen.findByText('The org is closed: no pack can be bought for it.');
+    await screen.findByText('The org is closed: no pack can be bought for it.', {}, slow);
     expect(screen.getByRole('heading', { name: '20 credits' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: /^Buy / })).toBeNull();
   });
@@ -144,7 +151,7 @@ describe('a closed org', () => {
   it('shows the tiers but offers no plan change', async () => {
     serve(true);
     show(<PlanPage />);
-    await screen.findByText('The org is closed: its plan can no longer change.');
+    await screen.findByText('The org is closed: its plan can no longer change.', {}, slow);
     const tiers = screen.getByRole('list', { name: 'Tiers' });
     expect(within(tiers).queryAllByRole('button')).toEqual([]);
   });
@@ -157,9 +164,9 @@ describe('a closed org', () => {
         <ClosedOrgBanner />
       </>,
     );
-    await screen.findByRole('button', { name: /12 credits/ });
+    await screen.findByRole('button', { name: /12 credits/ }, slow);
     // The org's record has arrived (the banner reads the same query) before the check below.
-    await screen.findByTestId('org-closed');
+    await screen.findByTestId('org-closed', {}, slow);
     expect(screen.queryByRole('link', { name: 'Buy credits' })).toBeNull();
   });
 });
@@ -168,8 +175,8 @@ describe('an open org', () => {
   it('offers every Settings form', async () => {
     serve(false);
     show(<SettingsPage />);
-    await screen.findByRole('form', { name: 'Auto top-up' });
-    await screen.findByRole('form', { name: 'Close this org' });
+    await screen.findByRole('form', { name: 'Auto top-up' }, slow);
+    await screen.findByRole('form', { name: 'Close this org' }, slow);
     expect(forms()).toEqual(expect.arrayContaining(SETTINGS_FORMS));
     expect(screen.queryByText(/The org is closed/)).toBeNull();
   });
@@ -177,7 +184,7 @@ describe('an open org', () => {
   it('offers every Team form', async () => {
     serve(false);
     show(<TeamPage />);
-    await screen.findByRole('form', { name: 'Invite a member' });
+    await screen.findByRole('form', { name: 'Invite a member' }, slow);
     expect(forms()).toEqual(expect.arrayContaining(TEAM_FORMS));
   });
 
@@ -190,8 +197,8 @@ describe('an open org', () => {
         <PlanPage />
       </>,
     );
-    await screen.findByRole('button', { name: 'Buy 20 credits' });
-    await screen.findByRole('button', { name: /Upgrade to Business/ });
+    await screen.findByRole('button', { name: 'Buy 20 credits' }, slow);
+    await screen.findByRole('button', { name: /Upgrade to Business/ }, slow);
     expect(screen.getByRole('link', { name: 'Buy credits' })).toBeTruthy();
   });
 });

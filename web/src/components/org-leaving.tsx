@@ -8,6 +8,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api, call } from '../api/client';
+import { allMembers } from '../lib/org-lists';
 import { useOrgRecord } from '../lib/org-record';
 import { ME_KEY, useOrg } from '../session';
 import { ErrorView } from './error-view';
@@ -99,10 +100,10 @@ function TransferOwnership({ onTransferred }: { onTransferred: (message: string)
   const [error, setError] = useState<unknown>(null);
   const members = useQuery({
     queryKey: ['members', orgId, 'all'],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/members', { params: { path: { org: orgId }, query: { limit: 100 } } })),
+    // Every member, however many: ownership may pass to any of them.
+    queryFn: () => allMembers(orgId),
   });
-  const others = (members.data?.data ?? []).filter((m) => m.id !== membership.member_id);
+  const others = (members.data ?? []).filter((m) => m.id !== membership.member_id);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);

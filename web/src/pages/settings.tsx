@@ -17,6 +17,7 @@ import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
 import { useCatalog } from '../lib/catalog';
 import { credits, date, dateTime, money } from '../lib/format';
+import { allApiKeys, allWebhookEndpoints } from '../lib/org-lists';
 import { useClosedAt } from '../lib/org-record';
 import { webhookUrlProblem } from '../lib/webhook-url';
 import { type Scope, useOrg } from '../session';
@@ -121,8 +122,7 @@ function ApiKeys() {
   const listKey = ['api_keys', orgId];
   const keys = useQuery({
     queryKey: listKey,
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/api_keys', { params: { path: { org: orgId }, query: { limit: 100 } } })),
+    queryFn: () => allApiKeys(orgId),
   });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['read', 'usage']);
@@ -203,7 +203,7 @@ function ApiKeys() {
       )}
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {keys.isError && <ErrorView error={keys.error} retry={() => keys.refetch()} />}
-      {keys.data && keys.data.data.length > 0 && (
+      {keys.data && keys.data.length > 0 && (
         <TableWrap label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
@@ -217,7 +217,7 @@ function ApiKeys() {
               </tr>
             </thead>
             <tbody>
-              {keys.data.data.map((k) => (
+              {keys.data.map((k) => (
                 <tr key={k.id}>
                   <td>{k.name}</td>
                   <td>
@@ -292,12 +292,7 @@ export function Webhooks() {
   const listKey = ['webhook_endpoints', orgId];
   const endpoints = useQuery({
     queryKey: listKey,
-    queryFn: () =>
-      call(
-        api.GET('/v1/orgs/{org}/webhook_endpoints', {
-          params: { path: { org: orgId }, query: { limit: 100 } },
-        }),
-      ),
+    queryFn: () => allWebhookEndpoints(orgId),
   });
   const [url, setUrl] = useState('');
   const [all, setAll] = useState(true);
@@ -398,7 +393,7 @@ export function Webhooks() {
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {endpoints.isError && <ErrorView error={endpoints.error} retry={() => endpoints.refetch()} />}
       <ul className="endpoint-list">
-        {endpoints.data?.data.map((e) => (
+        {endpoints.data?.map((e) => (
           <li key={e.id} className="endpoint">
             <div className="row">
               <code className="endpoint-url">{e.url}</code>

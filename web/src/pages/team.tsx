@@ -18,12 +18,11 @@ import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { tierName, useCatalog } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
+import { allBudgets, allInvitations, allMembers, allProjects } from '../lib/org-lists';
 import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './team.css';
 
-type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
-type Project = Ok<'/v1/orgs/{org}/projects', 'get'>['data'][number];
 type Budget = Ok<'/v1/orgs/{org}/budgets', 'get'>['data'][number];
 type Invitation = Ok<'/v1/orgs/{org}/invitations', 'get'>['data'][number];
 
@@ -88,33 +87,13 @@ function TeamUpsell({ tiers, current }: { tiers: Ok<'/v1/catalog', 'get'>['tiers
   );
 }
 
-function useList<T>(org: string, what: 'members' | 'projects' | 'budgets') {
-  return useQuery({
-    queryKey: teamKey(org, what),
-    queryFn: async () => {
-      const params = { path: { org }, query: { limit: 100 } };
-      const r =
-        what === 'members'
-          ? await call(api.GET('/v1/orgs/{org}/members', { params }))
-          : what === 'projects'
-            ? await call(api.GET('/v1/orgs/{org}/projects', { params }))
-            : await call(api.GET('/v1/orgs/{org}/budgets', { params }));
-      return r.data as T[];
-    },
-  });
-}
-
 /** The org's invitations still waiting to be accepted (listing them needs `admin`). */
 function useInvitations(org: string, enabled: boolean) {
   return useQuery({
     queryKey: teamKey(org, 'invitations'),
     enabled,
-    queryFn: async (): Promise<Invitation[]> => {
-      const r = await call(
-        api.GET('/v1/orgs/{org}/invitations', { params: { path: { org }, query: { limit: 100 } } }),
-      );
-      return r.data.filter((i) => i.status === 'pending');
-    },
+    queryFn: async (): Promise<Invitation[]> =>
+      (await allInvitations(org)).filter((i) => i.status === 'pending'),
   });
 }
 
@@ -125,9 +104,10 @@ function Team() {
   // No form a closed org would refuse.
   const manage = admin && !closed;
   const qc = useQueryClient();
-  const members = useList<Member>(orgId, 'members');
-  const projects = useList<Project>(orgId, 'projects');
-  const budgets = useList<Budget>(orgId, 'budgets');
+  // Every page of each: budgets name members and projects, and the forms offer them all.
+  const members = useQuery({ queryKey: teamKey(orgId, 'members'), queryFn: () => allMembers(orgId) });
+  const projects = useQuery({ queryKey: teamKey(orgId, 'projects'), queryFn: () => allProjects(orgId) });
+  const budgets = useQuery({ queryKey: teamKey(orgId, 'budgets'), queryFn: () => allBudgets(orgId) });
   const invitations = useInvitations(orgId, admin);
   const [notice, setNotice] = useState<string | null>(null);
   const refresh = (what: string) => qc.invalidateQueries({ queryKey: teamKey(orgId, what) });

@@ -39,3 +39,15 @@ export const problem = (status: number, code: string, title: string, detail: str
 export function page<T extends { id: string }>(data: T[], has_more = false) {
   return { data, has_more, next_cursor: has_more ? (data.at(-1)?.id ?? null) : null };
 }
+
+/**
+ * A cursor list as the API serves it (`?limit&starting_after`): the `limit` items after the
+ * one named by the cursor, in the order given, with `has_more` and `next_cursor`.
+ */
+export function cursorList<T extends { id: string }>(items: T[], url: URL): Response {
+  const limit = Number(url.searchParams.get('limit') ?? 20);
+  const after = url.searchParams.get('starting_after');
+  const from = after === null ? 0 : items.findIndex((i) => i.id === after) + 1;
+  if (after !== null && from === 0) return problem(400, 'validation_failed', 'Validation failed', after);
+  return answer(page(items.slice(from, from + limit), from + limit < items.length));
+}
