@@ -64,7 +64,7 @@ function serve(routes: {
       invites.push(body);
       return routes.invite
         ? routes.invite(body)
-        : answer(invitation('inv_9', 'x@example.com', 'pending'), 202);
+        : answer({ invitation: invitation('inv_9', 'x@example.com', 'pending') }, 202);
     }
     if (path.endsWith('/members')) return cursorList(routes.members ?? [OWNER], url);
     if (path.endsWith('/budgets')) return cursorList(routes.budgets ?? [], url);
@@ -153,7 +153,7 @@ describe('Team: the invite form', () => {
     const input = await invite('ana@example.com');
     await waitFor(() => expect(invites).toEqual([{ email: 'ana@example.com', role: 'member' }]), slow);
     expect(input.value).toBe('ana@example.com');
-    accept(answer(invitation('inv_1', 'ana@example.com', 'pending'), 202));
+    accept(answer({ invitation: invitation('inv_1', 'ana@example.com', 'pending') }, 202));
     expect(
       (await screen.findByText(/Invitation sent to ana@example.com as member/, {}, slow)).textContent,
     ).toBeTruthy();

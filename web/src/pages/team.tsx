@@ -114,13 +114,13 @@ function Team() {
 
   const invite = useMutation({
     mutationFn: async (v: { email: string; role: InviteRole }) => {
-      const body = await call(
+      const answer = await call(
         api.POST('/v1/orgs/{org}/members', {
           params: { path: { org: orgId }, header: { 'idempotency-key': idempotencyKey() } },
           body: v,
         }),
       );
-      return interpretInvite(body, v);
+      return interpretInvite(answer);
     },
     onSuccess: async (o) => {
       setNotice(inviteMessage(o));
