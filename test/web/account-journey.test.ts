@@ -141,6 +141,7 @@ describe('account pages (SQLite)', () => {
       .click();
     await waitVisible(page.getByText('The org is closed: no pack can be bought for it.'));
     expect(await page.getByRole('button', { name: /^Buy \d+ credits$/ }).count()).toBe(0);
+    await screenshot(page, 'org-closed-buy');
     await context.close();
   }, 120_000);
 });

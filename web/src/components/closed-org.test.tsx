@@ -146,6 +146,7 @@ describe('a closed org', () => {
     await screen.findByText('The org is closed: no pack can be bought for it.', {}, slow);
     expect(screen.getByRole('heading', { name: '20 credits' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: /^Buy / })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Compare plans' })).toBeNull();
   });
 
   it('shows the tiers but offers no plan change', async () => {
@@ -198,6 +199,7 @@ describe('an open org', () => {
       </>,
     );
     await screen.findByRole('button', { name: 'Buy 20 credits' }, slow);
+    expect(screen.getAllByRole('link', { name: 'Compare plans' })).toBeTruthy();
     await screen.findByRole('button', { name: /Upgrade to Business/ }, slow);
     expect(screen.getByRole('link', { name: 'Buy credits' })).toBeTruthy();
   });

@@ -111,10 +111,12 @@ export function BuyPage() {
           </li>
         ))}
       </ul>
-      <p className="help">
-        Need credits every month? <Link href="/plan">Compare plans</Link>: a plan's allocation can cost less
-        than packs.
-      </p>
+      {!closed && (
+        <p className="help">
+          Need credits every month? <Link href="/plan">Compare plans</Link>: a plan's allocation can cost less
+          than packs.
+        </p>
+      )}
       <PurchaseHistory org={orgId} />
       {confirm && (
         <Dialog
