@@ -9,6 +9,7 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuyPage } from '../pages/buy';
+import { GeneratePage } from '../pages/generate';
 import { PlanPage } from '../pages/plan';
 import { SettingsPage } from '../pages/settings';
 import { TeamPage } from '../pages/team';
@@ -157,6 +158,14 @@ describe('a closed org', () => {
     expect(within(tiers).queryAllByRole('button')).toEqual([]);
   });
 
+  it('offers no prompt form to generate with', async () => {
+    serve(true);
+    show(<GeneratePage />);
+    await screen.findByText('The org is closed: nothing can be generated or charged to it.', {}, slow);
+    expect(screen.queryByLabelText('Prompts')).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Generate/ })).toBeNull();
+  });
+
   it('has no "Buy credits" in its top bar', async () => {
     serve(true);
     show(
@@ -189,16 +198,18 @@ describe('an open org', () => {
     expect(forms()).toEqual(expect.arrayContaining(TEAM_FORMS));
   });
 
-  it('offers each pack, a plan change and "Buy credits" in the top bar', async () => {
+  it('offers each pack, a plan change, the prompt form and "Buy credits" in the top bar', async () => {
     serve(false);
     show(
       <>
         <TopBar />
         <BuyPage />
         <PlanPage />
+        <GeneratePage />
       </>,
     );
     await screen.findByRole('button', { name: 'Buy 20 credits' }, slow);
+    expect(screen.getByLabelText('Prompts')).toBeTruthy();
     expect(screen.getAllByRole('link', { name: 'Compare plans' })).toBeTruthy();
     await screen.findByRole('button', { name: /Upgrade to Business/ }, slow);
     expect(screen.getByRole('link', { name: 'Buy credits' })).toBeTruthy();
