@@ -131,10 +131,11 @@ describe('account pages (SQLite)', () => {
         return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.closest('a') === a;
       }),
     ).toBe(true);
+    await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     await screenshot(page, 'org-closed');
 
     // Buying is refused too: the packs and their prices stay, without a way to buy one.
-    await page.setViewportSize(DESKTOP);
     await page
       .getByRole('navigation', { name: 'Sections' })
       .getByRole('link', { name: 'Buy credits' })
