@@ -107,7 +107,42 @@ describe('account pages (SQLite)', () => {
     expect((await env.api.call('GET', `/v1/orgs/${org}`)).body.closed_at).toEqual(expect.any(String));
     // A closed org's log stays readable, and its export stays offered.
     await waitVisible(page.getByRole('button', { name: 'Export transactions (JSON)' }));
+
+    // Nothing the API now refuses is offered: the settings' forms give way to a sentence why.
+    expect(
+      (await env.api.call('PUT', `/v1/orgs/${org}/alerts`, { body: { low_balance_threshold: 5 } })).body.code,
+    ).toBe('org_closed');
+    await waitVisible(page.getByText('The org is closed: its alert can no longer change.'));
+    await waitVisible(page.getByText('The org is closed: auto top-up is off and can no longer change.'));
+    for (const form of ['Create an API key', 'Add a webhook endpoint', 'Low-balance alert', 'Auto top-up'])
+      expect(await page.getByRole('form', { name: form }).count(), form).toBe(0);
+    expect(await page.getByRole('banner').getByRole('link', { name: 'Buy credits' }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Scrolled to its end, the long Settings page still shows the sections below the top bar:
+    // the link's middle is the link itself, not the bar over it nor nothing.
+    await page.setViewportSize({ width: DESKTOP.width, height: 640 });
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    const link = page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settings' });
+    expect(
+      await link.evaluate((a) => {
+        const r = a.getBoundingClientRect();
+        return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.closest('a') === a;
+      }),
+    ).toBe(true);
+    await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     await screenshot(page, 'org-closed');
+
+    // Buying is refused too: the packs and their prices stay, without a way to buy one.
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'Buy credits' })
+      .click();
+    await waitVisible(page.getByText('The org is closed: no pack can be bought for it.'));
+    expect(await page.getByRole('button', { name: /^Buy \d+ credits$/ }).count()).toBe(0);
+    await screenshot(page, 'org-closed-buy');
     await context.close();
   }, 120_000);
 });

@@ -8,35 +8,14 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from './app';
 
-// The API client binds `fetch` when its module loads, and Node's Request refuses the
-// app's relative URLs: both are replaced before any import, the answers set per test.
-const server = vi.hoisted(() => {
-  const NodeRequest = globalThis.Request;
-  globalThis.Request = class extends NodeRequest {
-    constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(typeof input === 'string' ? new URL(input, 'http://localhost:3000/') : input, init);
-    }
-  } as typeof Request;
-  const s = { handle: async (_r: Request): Promise<Response> => new Response(null, { status: 500 }) };
-  globalThis.fetch = ((input: Request) => s.handle(input)) as typeof fetch;
-  return s;
-});
+const { server, answer, problem } = await vi.hoisted(() => import('./test-support/fake-api'));
 
 // Every source file of the app, as text (Vite reads them; the tests' own files left out).
-const SOURCES = import.meta.glob<string>(['./**/*.{ts,tsx}', '!./**/*.test.{ts,tsx}'], {
+const SOURCES = import.meta.glob<string>(['./**/*.{ts,tsx}', '!./**/*.test.{ts,tsx}', '!./test-support/**'], {
   query: '?raw',
   import: 'default',
   eager: true,
 });
-
-function answer(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
-}
-const problem = (status: number, code: string, title: string, detail: string) =>
-  answer({ type: 'about:blank', status, code, title, detail }, status);
 
 /** Nobody signed in; `post` answers the emailed-link routes. */
 function serve(post: (path: string, body: unknown) => Response = () => answer({}, 404)) {

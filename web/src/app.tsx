@@ -6,11 +6,13 @@
 import type { ComponentType, ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
 import { ACCOUNT_PAGES } from './account-routes';
+import { ClosedOrgBanner } from './components/closed-org';
 import { ErrorView } from './components/error-view';
 import { PageNotice } from './components/page-notice';
 import { TopBar } from './components/top-bar';
 import { UserMenu } from './components/user-menu';
 import { VerifyBanner } from './components/verify-banner';
+import { useTopBarHeight } from './lib/top-bar-height';
 import { AcceptInvitationPage, ConfirmEmailPage, VerifyEmailPage } from './pages/account-links';
 import { ForgotPasswordPage } from './pages/forgot-password';
 import { ResetPasswordPage } from './pages/reset-password';
@@ -82,6 +84,7 @@ function OrgFrame() {
                 <>
                   <PageNotice />
                   <VerifyBanner />
+                  <ClosedOrgBanner />
                 </>
               }
               routes={pages.map((p) => ({ path: p.path || '/', component: p.component }))}
@@ -154,6 +157,7 @@ function Frame({
   notices?: ReactNode;
   routes: { path: string; component: ComponentType }[];
 }) {
+  useTopBarHeight();
   return (
     <>
       <a className="skip-link" href="#main">

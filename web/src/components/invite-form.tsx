@@ -1,40 +1,31 @@
 /**
- * Inviting someone to the org. Today POST /v1/orgs/{org}/members adds the member at once;
- * the API is moving to email invitations (the answer becomes an invitation that the
- * person accepts). The form reads either answer, so it keeps working across that change.
+ * Inviting someone to the org: POST /v1/orgs/{org}/members. With a person's session (this
+ * app) the API emails an invitation, which the person accepts to join (202); with the
+ * operator's key it adds the member at once (201). The answer is read by its schema, so a
+ * change to either shape fails the typecheck here.
  */
 import { type FormEvent, useState } from 'react';
+import type { paths } from '../api/client';
 import './forms.css';
 
 export type InviteRole = 'member' | 'admin' | 'owner';
 
-export interface InviteOutcome {
-  kind: 'member' | 'invitation';
-  email: string;
-  role: string;
-  expires_at?: string;
-}
+type AddMember = paths['/v1/orgs/{org}/members']['post']['responses'];
+/** The API's answer to an invitation: the member added (201) or the invitation sent (202). */
+export type AddMemberAnswer =
+  | AddMember[201]['content']['application/json']
+  | AddMember[202]['content']['application/json'];
 
-/** A member (`{id: 'mem_…', email, role, created_at}`) or an invitation, whatever its exact shape. */
-export function interpretInvite(body: unknown, sent: { email: string; role: string }): InviteOutcome {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const inner = (typeof b.invitation === 'object' && b.invitation ? b.invitation : b) as Record<
-    string,
-    unknown
-  >;
-  const id = typeof inner.id === 'string' ? inner.id : '';
-  const isInvitation =
-    b.object === 'invitation' ||
-    inner.object === 'invitation' ||
-    typeof b.invitation === 'object' ||
-    id.startsWith('inv') ||
-    (inner.status === 'pending' && !id.startsWith('mem_')) ||
-    ('expires_at' in inner && !id.startsWith('mem_'));
-  const email = typeof inner.email === 'string' ? inner.email : sent.email;
-  const role = typeof inner.role === 'string' ? inner.role : sent.role;
-  const out: InviteOutcome = { kind: isInvitation ? 'invitation' : 'member', email, role };
-  if (isInvitation && typeof inner.expires_at === 'string') out.expires_at = inner.expires_at;
-  return out;
+export type InviteOutcome =
+  | { kind: 'member'; email: string; role: InviteRole }
+  | { kind: 'invitation'; email: string; role: InviteRole; expires_at: string };
+
+export function interpretInvite(answer: AddMemberAnswer): InviteOutcome {
+  if ('invitation' in answer) {
+    const i = answer.invitation;
+    return { kind: 'invitation', email: i.email, role: i.role, expires_at: i.expires_at };
+  }
+  return { kind: 'member', email: answer.email, role: answer.role };
 }
 
 export function inviteMessage(o: InviteOutcome): string {

@@ -8,6 +8,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api, call } from '../api/client';
+import { allMembers } from '../lib/org-lists';
+import { useOrgRecord } from '../lib/org-record';
 import { ME_KEY, useOrg } from '../session';
 import { ErrorView } from './error-view';
 import { TransactionsExport } from './transactions-export';
@@ -15,10 +17,7 @@ import './forms.css';
 
 export function OrgLeaving() {
   const { orgId, membership } = useOrg();
-  const org = useQuery({
-    queryKey: ['org', orgId],
-    queryFn: () => call(api.GET('/v1/orgs/{org}', { params: { path: { org: orgId } } })),
-  });
+  const org = useOrgRecord(orgId);
   const closed = org.data?.closed_at ?? null;
   // Kept here, not in the form: the transfer makes this person an admin, and the owner-only
   // form unmounts as soon as their membership is refetched, taking its message with it.
@@ -26,12 +25,8 @@ export function OrgLeaving() {
   return (
     <section aria-labelledby="leaving-h" className="settings-section">
       <h2 id="leaving-h">Leaving and closing</h2>
-      {closed && (
-        <p className="notice" role="status">
-          This org was closed on {new Date(closed).toLocaleDateString()}. Its history can be read and
-          exported; nothing in it can change.
-        </p>
-      )}
+      {/* The page's banner (closed-org.tsx) says it was closed; its log stays exportable here. */}
+      {closed && <p className="help">Its transaction log stays readable: export it at any time.</p>}
       {closed && <TransactionsExport orgId={orgId} />}
       {transferred && (
         <p className="notice ok" role="status">
@@ -105,10 +100,10 @@ function TransferOwnership({ onTransferred }: { onTransferred: (message: string)
   const [error, setError] = useState<unknown>(null);
   const members = useQuery({
     queryKey: ['members', orgId, 'all'],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/members', { params: { path: { org: orgId }, query: { limit: 100 } } })),
+    // Every member, however many: ownership may pass to any of them.
+    queryFn: () => allMembers(orgId),
   });
-  const others = (members.data?.data ?? []).filter((m) => m.id !== membership.member_id);
+  const others = (members.data ?? []).filter((m) => m.id !== membership.member_id);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);

@@ -4,7 +4,6 @@ import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tierName } from '../lib/catalog';
 import { BudgetBar, budgetSentence } from './budget-bar';
-import { interpretInvite, inviteMessage } from './invite-form';
 import { type PlanPreviewData, PlanPreviewView, previewHeadline } from './plan-preview';
 
 afterEach(cleanup);
@@ -113,39 +112,5 @@ describe('<BudgetBar>', () => {
     expect(budgetSentence({ limit: 5, spent: 7, held: 0, remaining: 0, enforcement: 'soft' })).toBe(
       '7 of 5 credits spent, 0 held, 0 left (2 over the soft limit)',
     );
-  });
-});
-
-describe('interpretInvite', () => {
-  const sent = { email: 'ana@example.com', role: 'member' };
-  it('reads a member answer (today) and an invitation answer (email invitations)', () => {
-    const member = interpretInvite(
-      { id: 'mem_2', email: 'ana@example.com', role: 'member', created_at: 'x' },
-      sent,
-    );
-    expect(member).toEqual({ kind: 'member', email: 'ana@example.com', role: 'member' });
-    expect(inviteMessage(member)).toMatch(/^ana@example.com is now a member of this org/);
-    const inv = interpretInvite(
-      {
-        id: 'inv_1',
-        email: 'ana@example.com',
-        role: 'admin',
-        status: 'pending',
-        expires_at: '2026-12-11T00:00:00Z',
-      },
-      sent,
-    );
-    expect(inv).toEqual({
-      kind: 'invitation',
-      email: 'ana@example.com',
-      role: 'admin',
-      expires_at: '2026-12-11T00:00:00Z',
-    });
-    expect(inviteMessage(inv)).toMatch(/^Invitation sent to ana@example.com as admin/);
-    expect(interpretInvite({ invitation: { id: 'x1', email: 'b@example.com' } }, sent)).toMatchObject({
-      kind: 'invitation',
-      email: 'b@example.com',
-      role: 'member',
-    });
   });
 });

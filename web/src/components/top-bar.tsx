@@ -14,6 +14,7 @@ import { api, call, type Ok } from '../api/client';
 import { useTierName } from '../lib/catalog';
 import { credits, date } from '../lib/format';
 import { balanceKey, creditsChanged, invalidateOrg, POLL_MS, useOrgEvents } from '../lib/live';
+import { orgQuery, useClosedAt } from '../lib/org-record';
 import { useMe, useOrg } from '../session';
 import { BySourceTable } from './by-source-table';
 import { NotificationsBell } from './notifications-bell';
@@ -33,6 +34,7 @@ export function useBalance(org: string, pollMs: number | false = false) {
 
 export function TopBar() {
   const { orgId, can } = useOrg();
+  const closed = useClosedAt();
   const { live } = useOrgEvents(orgId);
   const balance = useBalance(orgId, live ? false : POLL_MS);
   const qc = useQueryClient();
@@ -52,7 +54,7 @@ export function TopBar() {
       <div className="balance-chip" data-testid="balance">
         {b ? <BalanceButton b={b} /> : balance.isError ? <span>Balance unavailable</span> : <span>…</span>}
       </div>
-      {can('billing') && (
+      {can('billing') && !closed && (
         <Link href="/buy" className="button primary small">
           Buy credits
         </Link>
@@ -151,13 +153,7 @@ function OrgSwitcher() {
   const me = useMe();
   const [, navigate] = useLocation();
   const memberships = me.data?.memberships ?? [];
-  const orgs = useQueries({
-    queries: memberships.map((m) => ({
-      queryKey: ['org', m.org_id],
-      queryFn: () => call(api.GET('/v1/orgs/{org}', { params: { path: { org: m.org_id } } })),
-      staleTime: 60_000,
-    })),
-  });
+  const orgs = useQueries({ queries: memberships.map((m) => orgQuery(m.org_id)) });
   const name = (i: number) => orgs[i]?.data?.name ?? memberships[i]?.org_id ?? '';
   if (memberships.length <= 1) return <span className="org-name">{name(0)}</span>;
   return (

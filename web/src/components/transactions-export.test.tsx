@@ -4,19 +4,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransactionsExport } from './transactions-export';
 
-// The API client binds `fetch` when its module loads, and Node's Request refuses the
-// app's relative URLs: both are replaced before any import, the answers set per test.
-const server = vi.hoisted(() => {
-  const NodeRequest = globalThis.Request;
-  globalThis.Request = class extends NodeRequest {
-    constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(typeof input === 'string' ? new URL(input, 'http://localhost:3000/') : input, init);
-    }
-  } as typeof Request;
-  const s = { handle: async (_r: Request): Promise<Response> => new Response(null, { status: 500 }) };
-  globalThis.fetch = ((input: Request) => s.handle(input)) as typeof fetch;
-  return s;
-});
+const { server } = await vi.hoisted(() => import('../test-support/fake-api'));
 
 const ORG = 'org_test';
 

@@ -3,18 +3,21 @@
  * and a confirmation; the confirmation carries one idempotency key, so a double click (or
  * a retry after a lost answer) buys one pack. The development provider completes the
  * purchase at once; with Stripe the purchase has a `checkout_url` and the browser goes to
- * Checkout, which sends it back to /buy/result?purchase=….
+ * Checkout, which sends it back to /buy/result?purchase=…. A closed org shows its packs'
+ * prices and its purchases, but nothing can be bought for it (410 `org_closed`).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
+import { ClosedNote } from '../components/closed-org';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { useCatalog } from '../lib/catalog';
 import { credits, dateTime, money, perCredit } from '../lib/format';
+import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './buy.css';
 
@@ -26,6 +29,7 @@ export const goTo = (url: string) => window.location.assign(url);
 
 export function BuyPage() {
   const { orgId } = useOrg();
+  const closed = useClosedAt() !== null;
   const catalog = useCatalog();
   const balance = useBalance(orgId);
   const qc = useQueryClient();
@@ -80,6 +84,7 @@ export function BuyPage() {
         </div>
       )}
       {catalog.isError && <ErrorView error={catalog.error} retry={() => catalog.refetch()} orgId={orgId} />}
+      {closed && <ClosedNote>The org is closed: no pack can be bought for it.</ClosedNote>}
       <ul className="packs">
         {packs.map((p) => (
           <li key={p.id} className="pack">
@@ -89,25 +94,29 @@ export function BuyPage() {
               {perCredit(p.price, p.credits)} per credit
               {p.price.amount / p.credits === cheapest && packs.length > 1 ? ' · best value' : ''}
             </p>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => {
-                setError(null);
-                setDone(null);
-                // One key per confirmation: everything sent from this dialog is one purchase.
-                setConfirm({ pack: p, key: idempotencyKey() });
-              }}
-            >
-              Buy {p.credits} credits
-            </button>
+            {!closed && (
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
+                  setError(null);
+                  setDone(null);
+                  // One key per confirmation: everything sent from this dialog is one purchase.
+                  setConfirm({ pack: p, key: idempotencyKey() });
+                }}
+              >
+                Buy {p.credits} credits
+              </button>
+            )}
           </li>
         ))}
       </ul>
-      <p className="help">
-        Need credits every month? <Link href="/plan">Compare plans</Link>: a plan's allocation can cost less
-        than packs.
-      </p>
+      {!closed && (
+        <p className="help">
+          Need credits every month? <Link href="/plan">Compare plans</Link>: a plan's allocation can cost less
+          than packs.
+        </p>
+      )}
       <PurchaseHistory org={orgId} />
       {confirm && (
         <Dialog

@@ -23,6 +23,7 @@ import {
   sourcesSummary,
   TXN_TYPE_LABELS,
 } from '../lib/format';
+import { allMembers, allProjects } from '../lib/org-lists';
 import { useOrg } from '../session';
 import { csvHref, nextSearch, pageOf, previousSearch, txnQueryOf } from './credits-filters';
 import './credits.css';
@@ -163,14 +164,12 @@ function TransactionLog({ org }: { org: string }) {
   });
   const members = useQuery({
     queryKey: ['members', org],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/members', { params: { path: { org }, query: { limit: 100 } } })),
+    queryFn: () => allMembers(org),
     retry: false,
   });
   const projects = useQuery({
     queryKey: ['projects', org],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/projects', { params: { path: { org }, query: { limit: 100 } } })),
+    queryFn: () => allProjects(org),
     retry: false,
   });
   const ids = { type: useId(), member: useId(), project: useId(), from: useId(), to: useId() };
@@ -208,30 +207,28 @@ function TransactionLog({ org }: { org: string }) {
           Member
           <select id={ids.member} name="member" defaultValue={params.get('member') ?? ''}>
             <option value="">All members</option>
-            {(members.data?.data ?? []).map((m) => (
+            {(members.data ?? []).map((m) => (
               <option key={m.id} value={m.id}>
                 {m.email}
               </option>
             ))}
-            {params.get('member') &&
-              !(members.data?.data ?? []).some((m) => m.id === params.get('member')) && (
-                <option value={params.get('member')!}>{params.get('member')}</option>
-              )}
+            {params.get('member') && !(members.data ?? []).some((m) => m.id === params.get('member')) && (
+              <option value={params.get('member')!}>{params.get('member')}</option>
+            )}
           </select>
         </label>
         <label htmlFor={ids.project}>
           Project
           <select id={ids.project} name="project" defaultValue={params.get('project') ?? ''}>
             <option value="">All projects</option>
-            {(projects.data?.data ?? []).map((p) => (
+            {(projects.data ?? []).map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
               </option>
             ))}
-            {params.get('project') &&
-              !(projects.data?.data ?? []).some((p) => p.id === params.get('project')) && (
-                <option value={params.get('project')!}>{params.get('project')}</option>
-              )}
+            {params.get('project') && !(projects.data ?? []).some((p) => p.id === params.get('project')) && (
+              <option value={params.get('project')!}>{params.get('project')}</option>
+            )}
           </select>
         </label>
         <label htmlFor={ids.from}>

@@ -10,10 +10,12 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
+import { ClosedNote } from '../components/closed-org';
 import { ErrorView } from '../components/error-view';
 import { useBalance } from '../components/top-bar';
 import { type Catalog, useCatalog } from '../lib/catalog';
 import { affordability, credits, resolutionLabel } from '../lib/format';
+import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './generate.css';
 
@@ -39,6 +41,7 @@ export function promptsOf(text: string): string[] {
 
 export function GeneratePage() {
   const { orgId } = useOrg();
+  const closed = useClosedAt() !== null;
   const catalog = useCatalog();
   const ops = imageOperations(catalog.data);
   const [text, setText] = useState('');
@@ -86,63 +89,70 @@ export function GeneratePage() {
     <>
       <h1>Generate images</h1>
       {catalog.isError && <ErrorView error={catalog.error} retry={() => catalog.refetch()} orgId={orgId} />}
-      <form className="generate-form stack" onSubmit={submit}>
-        <label htmlFor={ids.prompts}>
-          Prompts
-          <textarea
-            id={ids.prompts}
-            rows={4}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            aria-describedby={ids.help}
-            maxLength={50_000}
+      {closed ? (
+        // Every charge to a closed org is refused (410 org_closed): no form that can only fail.
+        <ClosedNote>The org is closed: nothing can be generated or charged to it.</ClosedNote>
+      ) : (
+        <form className="generate-form stack" onSubmit={submit}>
+          <label htmlFor={ids.prompts}>
+            Prompts
+            <textarea
+              id={ids.prompts}
+              rows={4}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              aria-describedby={ids.help}
+              maxLength={50_000}
+            />
+          </label>
+          <p id={ids.help} className="help">
+            One prompt per line: each line is one image. Draft at 720p, then finalize the ones you like at a
+            higher resolution.
+          </p>
+          <fieldset className="resolutions">
+            <legend>Resolution</legend>
+            {ops.map((o) => (
+              <label key={o.id} className={`resolution ${operation === o.id ? 'chosen' : ''}`}>
+                <input
+                  type="radio"
+                  name="operation"
+                  value={o.id}
+                  checked={operation === o.id}
+                  onChange={() => setOperation(o.id)}
+                />
+                <span className="res-name">{resolutionLabel(o.id)}</span>
+                <span className="res-price">{credits(o.credits)}</span>
+                {o.params.width !== undefined && (
+                  <span className="help">
+                    {o.params.width}×{o.params.height}
+                  </span>
+                )}
+              </label>
+            ))}
+          </fieldset>
+          <QuoteSummary
+            org={orgId}
+            operation={operation}
+            count={Math.min(prompts.length, MAX_PROMPTS)}
+            tooMany={prompts.length > MAX_PROMPTS}
+            busy={busy}
+            totalId={ids.total}
           />
-        </label>
-        <p id={ids.help} className="help">
-          One prompt per line: each line is one image. Draft at 720p, then finalize the ones you like at a
-          higher resolution.
-        </p>
-        <fieldset className="resolutions">
-          <legend>Resolution</legend>
-          {ops.map((o) => (
-            <label key={o.id} className={`resolution ${operation === o.id ? 'chosen' : ''}`}>
-              <input
-                type="radio"
-                name="operation"
-                value={o.id}
-                checked={operation === o.id}
-                onChange={() => setOperation(o.id)}
-              />
-              <span className="res-name">{resolutionLabel(o.id)}</span>
-              <span className="res-price">{credits(o.credits)}</span>
-              {o.params.width !== undefined && (
-                <span className="help">
-                  {o.params.width}×{o.params.height}
-                </span>
-              )}
-            </label>
-          ))}
-        </fieldset>
-        <QuoteSummary
-          org={orgId}
-          operation={operation}
-          count={Math.min(prompts.length, MAX_PROMPTS)}
-          tooMany={prompts.length > MAX_PROMPTS}
-          busy={busy}
-          totalId={ids.total}
-        />
-        {error !== null && <ErrorView error={error} orgId={orgId} />}
-      </form>
-      <section aria-labelledby="results-h" className="results">
-        <h2 id="results-h">Results</h2>
-        {batches.length === 0 ? (
-          <p className="help">Your images appear here as they are made.</p>
-        ) : (
-          batches.map((b) => (
-            <BatchView key={b.id} batch={b} ops={ops} onUpdate={update} onFinalize={finalized} />
-          ))
-        )}
-      </section>
+          {error !== null && <ErrorView error={error} orgId={orgId} />}
+        </form>
+      )}
+      {(!closed || batches.length > 0) && (
+        <section aria-labelledby="results-h" className="results">
+          <h2 id="results-h">Results</h2>
+          {batches.length === 0 ? (
+            <p className="help">Your images appear here as they are made.</p>
+          ) : (
+            batches.map((b) => (
+              <BatchView key={b.id} batch={b} ops={ops} onUpdate={update} onFinalize={finalized} />
+            ))
+          )}
+        </section>
+      )}
     </>
   );
 }

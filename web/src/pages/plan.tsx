@@ -1,17 +1,20 @@
 /**
  * Plan: the tiers side by side; upgrade now, or downgrade / cancel at the period end.
  * Every change shows the API's preview of what it does to the balance before it is
- * confirmed, and a scheduled change stays visible with a way to undo it.
+ * confirmed, and a scheduled change stays visible with a way to undo it. A closed org's
+ * plan can no longer change (410 `org_closed`): the tiers are shown without actions.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
+import { ClosedNote } from '../components/closed-org';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { PlanPreviewView } from '../components/plan-preview';
 import { balanceKey, useBalance } from '../components/top-bar';
 import { type Tier, tierName, useCatalog, useTierName } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
+import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './plan.css';
 
@@ -33,6 +36,7 @@ export type PlanChange =
 
 export function PlanPage() {
   const { orgId, can } = useOrg();
+  const closed = useClosedAt() !== null;
   const catalog = useCatalog();
   const sub = useSubscription(orgId);
   const balance = useBalance(orgId);
@@ -52,7 +56,7 @@ export function PlanPage() {
   const s = sub.data;
   const rank = (id: string) => tiers.findIndex((t) => t.id === id);
   const current = rank(s.tier);
-  const billing = can('billing');
+  const billing = can('billing') && !closed;
   const pendingTo = s.cancel_at_period_end ? 'free' : s.pending_tier;
 
   function actionFor(t: Tier): PlanChange | null {
@@ -108,10 +112,14 @@ export function PlanPage() {
           )}
         </div>
       )}
-      {!billing && (
-        <p className="notice">
-          Only an owner or admin of this org can change its plan. You can compare the tiers here.
-        </p>
+      {closed ? (
+        <ClosedNote>The org is closed: its plan can no longer change.</ClosedNote>
+      ) : (
+        !billing && (
+          <p className="notice">
+            Only an owner or admin of this org can change its plan. You can compare the tiers here.
+          </p>
+        )
       )}
       <ul className="tier-grid" aria-label="Tiers">
         {tiers.map((t) => {

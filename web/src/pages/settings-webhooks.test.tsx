@@ -9,28 +9,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrgProvider, orgContextFor } from '../session';
 import { Webhooks } from './settings';
 
-// The API client binds `fetch` when its module loads, and Node's Request refuses the
-// app's relative URLs: both are replaced before any import, the answers set per test.
-const server = vi.hoisted(() => {
-  const NodeRequest = globalThis.Request;
-  globalThis.Request = class extends NodeRequest {
-    constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(typeof input === 'string' ? new URL(input, 'http://localhost:3000/') : input, init);
-    }
-  } as typeof Request;
-  const s = { handle: async (_r: Request): Promise<Response> => new Response(null, { status: 500 }) };
-  globalThis.fetch = ((input: Request) => s.handle(input)) as typeof fetch;
-  return s;
-});
+const { server, answer } = await vi.hoisted(() => import('../test-support/fake-api'));
 
 const ORG = 'org_test';
-
-function answer(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
-}
 
 /** No endpoints yet; a POST answers `created` (or the refusal given). */
 function serve(refusal?: { status: number; code: string; title: string; detail: string }) {

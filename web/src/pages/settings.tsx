@@ -3,10 +3,13 @@
  * endpoints with their deliveries, the low-balance alert threshold and auto top-up.
  * Each section appears with the controls the person's role allows: keys and webhooks
  * need `admin`, changing alerts and auto top-up needs `billing`, reading them `read`.
+ * A closed org keeps its lists readable but offers no form: the API refuses every change
+ * to it (410 `org_closed`), except deleting a webhook endpoint, which stops deliveries.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, api, call, idempotencyKey, type Ok, type paths } from '../api/client';
+import { ClosedNote } from '../components/closed-org';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { OrgLeaving } from '../components/org-leaving';
@@ -14,6 +17,8 @@ import { TableWrap } from '../components/table-wrap';
 import '../components/forms.css';
 import { useCatalog } from '../lib/catalog';
 import { credits, date, dateTime, money } from '../lib/format';
+import { allApiKeys, allWebhookEndpoints } from '../lib/org-lists';
+import { useClosedAt } from '../lib/org-record';
 import { webhookUrlProblem } from '../lib/webhook-url';
 import { type Scope, useOrg } from '../session';
 import './settings.css';
@@ -112,12 +117,12 @@ function ShownOnce({ label, secret, onDismiss }: { label: string; secret: string
 
 function ApiKeys() {
   const { orgId, can } = useOrg();
+  const closed = useClosedAt();
   const qc = useQueryClient();
   const listKey = ['api_keys', orgId];
   const keys = useQuery({
     queryKey: listKey,
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/api_keys', { params: { path: { org: orgId }, query: { limit: 100 } } })),
+    queryFn: () => allApiKeys(orgId),
   });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['read', 'usage']);
@@ -154,47 +159,51 @@ function ApiKeys() {
         Servers use API keys to call the API for this org. Give each key only the scopes it needs.
       </p>
       {secret && <ShownOnce label="Your new API key." secret={secret} onDismiss={() => setSecret(null)} />}
-      <form className="stack key-form" onSubmit={submit} noValidate aria-label="Create an API key">
-        <label>
-          Key name
-          <input
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            maxLength={100}
-            aria-invalid={error?.includes('name') ? true : undefined}
-          />
-        </label>
-        <fieldset className="plain">
-          <legend>Scopes</legend>
-          {allowed.map((s) => (
-            <label key={s.id} className="inline">
-              <input
-                type="checkbox"
-                checked={scopes.includes(s.id)}
-                onChange={(e) =>
-                  setScopes((cur) => (e.target.checked ? [...cur, s.id] : cur.filter((x) => x !== s.id)))
-                }
-              />
-              <span>
-                <code>{s.id}</code>: {s.what}
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create key
-          </button>
-        </div>
-      </form>
+      {closed ? (
+        <ClosedNote>The org is closed: its keys were revoked and no new key can be created.</ClosedNote>
+      ) : (
+        <form className="stack key-form" onSubmit={submit} noValidate aria-label="Create an API key">
+          <label>
+            Key name
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={100}
+              aria-invalid={error?.includes('name') ? true : undefined}
+            />
+          </label>
+          <fieldset className="plain">
+            <legend>Scopes</legend>
+            {allowed.map((s) => (
+              <label key={s.id} className="inline">
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(s.id)}
+                  onChange={(e) =>
+                    setScopes((cur) => (e.target.checked ? [...cur, s.id] : cur.filter((x) => x !== s.id)))
+                  }
+                />
+                <span>
+                  <code>{s.id}</code>: {s.what}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+          <div>
+            <button type="submit" className="primary" disabled={create.isPending}>
+              Create key
+            </button>
+          </div>
+        </form>
+      )}
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {keys.isError && <ErrorView error={keys.error} retry={() => keys.refetch()} />}
-      {keys.data && keys.data.data.length > 0 && (
+      {keys.data && keys.data.length > 0 && (
         <TableWrap label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
@@ -208,7 +217,7 @@ function ApiKeys() {
               </tr>
             </thead>
             <tbody>
-              {keys.data.data.map((k) => (
+              {keys.data.map((k) => (
                 <tr key={k.id}>
                   <td>{k.name}</td>
                   <td>
@@ -278,16 +287,12 @@ function RevokeKey({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void })
 
 export function Webhooks() {
   const { orgId } = useOrg();
+  const closed = useClosedAt();
   const qc = useQueryClient();
   const listKey = ['webhook_endpoints', orgId];
   const endpoints = useQuery({
     queryKey: listKey,
-    queryFn: () =>
-      call(
-        api.GET('/v1/orgs/{org}/webhook_endpoints', {
-          params: { path: { org: orgId }, query: { limit: 100 } },
-        }),
-      ),
+    queryFn: () => allWebhookEndpoints(orgId),
   });
   const [url, setUrl] = useState('');
   const [all, setAll] = useState(true);
@@ -340,49 +345,55 @@ export function Webhooks() {
       {secret && (
         <ShownOnce label="The endpoint's signing secret." secret={secret} onDismiss={() => setSecret(null)} />
       )}
-      <form className="stack key-form" onSubmit={submit} noValidate aria-label="Add a webhook endpoint">
-        <label>
-          Endpoint URL
-          <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://" />
-        </label>
-        <fieldset className="plain">
-          <legend>Events</legend>
-          <label className="inline">
-            <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
-            All events
+      {closed ? (
+        <ClosedNote>
+          The org is closed: no endpoint can be added. Deleting one stops its deliveries.
+        </ClosedNote>
+      ) : (
+        <form className="stack key-form" onSubmit={submit} noValidate aria-label="Add a webhook endpoint">
+          <label>
+            Endpoint URL
+            <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://" />
           </label>
-          {!all && (
-            <div className="event-grid">
-              {EVENTS.map((ev) => (
-                <label key={ev} className="inline">
-                  <input
-                    type="checkbox"
-                    checked={events.includes(ev)}
-                    onChange={(e) =>
-                      setEvents((cur) => (e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev)))
-                    }
-                  />
-                  <code>{ev}</code>
-                </label>
-              ))}
-            </div>
+          <fieldset className="plain">
+            <legend>Events</legend>
+            <label className="inline">
+              <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
+              All events
+            </label>
+            {!all && (
+              <div className="event-grid">
+                {EVENTS.map((ev) => (
+                  <label key={ev} className="inline">
+                    <input
+                      type="checkbox"
+                      checked={events.includes(ev)}
+                      onChange={(e) =>
+                        setEvents((cur) => (e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev)))
+                      }
+                    />
+                    <code>{ev}</code>
+                  </label>
+                ))}
+              </div>
+            )}
+          </fieldset>
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
           )}
-        </fieldset>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Add endpoint
-          </button>
-        </div>
-      </form>
+          <div>
+            <button type="submit" className="primary" disabled={create.isPending}>
+              Add endpoint
+            </button>
+          </div>
+        </form>
+      )}
       {create.isError && <ErrorView error={create.error} orgId={orgId} />}
       {endpoints.isError && <ErrorView error={endpoints.error} retry={() => endpoints.refetch()} />}
       <ul className="endpoint-list">
-        {endpoints.data?.data.map((e) => (
+        {endpoints.data?.map((e) => (
           <li key={e.id} className="endpoint">
             <div className="row">
               <code className="endpoint-url">{e.url}</code>
@@ -490,6 +501,7 @@ function Deliveries({ endpoint }: { endpoint: string }) {
 
 function Alerts() {
   const { orgId, can } = useOrg();
+  const closed = useClosedAt();
   const qc = useQueryClient();
   const key = ['alerts', orgId];
   const alerts = useQuery({
@@ -533,7 +545,9 @@ function Alerts() {
           {a.low_balance_threshold === null ? ' (the default: 20% of the allocation, at least 1)' : ''}.
         </p>
       )}
-      {can('billing') ? (
+      {closed ? (
+        <ClosedNote>The org is closed: its alert can no longer change.</ClosedNote>
+      ) : can('billing') ? (
         <form className="row narrow-form" onSubmit={submit} noValidate aria-label="Low-balance alert">
           <label>
             Alert below (credits)
@@ -568,6 +582,7 @@ function Alerts() {
 
 function AutoTopup() {
   const { orgId, can } = useOrg();
+  const closed = useClosedAt();
   const qc = useQueryClient();
   const catalog = useCatalog();
   const key = ['auto_topup', orgId];
@@ -643,7 +658,9 @@ function AutoTopup() {
             : 'Off: nothing is bought automatically.'}
         </p>
       )}
-      {can('billing') ? (
+      {closed ? (
+        <ClosedNote>The org is closed: auto top-up is off and can no longer change.</ClosedNote>
+      ) : can('billing') ? (
         <form className="stack key-form" onSubmit={submit} noValidate aria-label="Auto top-up">
           <label className="inline">
             <input type="checkbox" checked={f.enabled} onChange={(e) => set({ enabled: e.target.checked })} />

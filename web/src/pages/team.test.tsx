@@ -9,32 +9,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrgProvider, orgContextFor } from '../session';
 import { TeamPage } from './team';
 
-// The API client binds `fetch` when its module loads, and Node's Request refuses the
-// app's relative URLs: both are replaced before any import, the answers set per test.
-const server = vi.hoisted(() => {
-  const NodeRequest = globalThis.Request;
-  globalThis.Request = class extends NodeRequest {
-    constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(typeof input === 'string' ? new URL(input, 'http://localhost:3000/') : input, init);
-    }
-  } as typeof Request;
-  const s = { handle: async (_r: Request): Promise<Response> => new Response(null, { status: 500 }) };
-  globalThis.fetch = ((input: Request) => s.handle(input)) as typeof fetch;
-  return s;
-});
+const { server, answer, cursorList, page, problem } = await vi.hoisted(
+  () => import('../test-support/fake-api'),
+);
+
+/** A shared machine can be slow: wait for what a person would see, generously. */
+const slow = { timeout: 10_000 };
 
 const ORG = 'org_test';
-const page = (data: unknown[]) => ({ data, has_more: false, next_cursor: null });
-
-function answer(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
-}
-
-const problem = (status: number, code: string, title: string, detail: string) =>
-  answer({ type: 'about:blank', status, code, title, detail }, status);
+const OWNER = { id: 'mem_1', email: 'owner@example.com', role: 'owner', created_at: '2026-11-01T00:00:00Z' };
 
 function invitation(id: string, email: string, status: string) {
   return {
@@ -52,14 +35,20 @@ function invitation(id: string, email: string, status: string) {
   };
 }
 
-/** A Pro org with its owner; `invitations` and `invite` answer as each test says. */
+/**
+ * A Pro org with its owner (or the `members` given) and the `budgets` given; `invitations`
+ * and `invite` answer as each test says.
+ */
 function serve(routes: {
-  invitations: () => Response;
+  invitations: (url: URL) => Response;
   invite?: (body: unknown) => Response | Promise<Response>;
+  members?: { id: string; [field: string]: unknown }[];
+  budgets?: { id: string; [field: string]: unknown }[];
 }) {
   const invites: unknown[] = [];
   server.handle = async (r: Request) => {
-    const path = new URL(r.url).pathname;
+    const url = new URL(r.url);
+    const path = url.pathname;
     if (path === '/v1/catalog')
       return answer({
         tiers: [
@@ -75,16 +64,12 @@ function serve(routes: {
       invites.push(body);
       return routes.invite
         ? routes.invite(body)
-        : answer(invitation('inv_9', 'x@example.com', 'pending'), 202);
+        : answer({ invitation: invitation('inv_9', 'x@example.com', 'pending') }, 202);
     }
-    if (path.endsWith('/members'))
-      return answer(
-        page([
-          { id: 'mem_1', email: 'owner@example.com', role: 'owner', created_at: '2026-11-01T00:00:00Z' },
-        ]),
-      );
-    if (path.endsWith('/projects') || path.endsWith('/budgets')) return answer(page([]));
-    if (path.endsWith('/invitations')) return routes.invitations();
+    if (path.endsWith('/members')) return cursorList(routes.members ?? [OWNER], url);
+    if (path.endsWith('/budgets')) return cursorList(routes.budgets ?? [], url);
+    if (path.endsWith('/projects')) return answer(page([]));
+    if (path.endsWith('/invitations')) return routes.invitations(url);
     return problem(404, 'not_found', 'Not found', path);
   };
   return invites;
@@ -108,7 +93,7 @@ function show() {
 }
 
 async function invite(email: string) {
-  const form = await screen.findByRole('form', { name: 'Invite a member' });
+  const form = await screen.findByRole('form', { name: 'Invite a member' }, slow);
   const input = within(form).getByLabelText('Email') as HTMLInputElement;
   fireEvent.change(input, { target: { value: email } });
   fireEvent.submit(form);
@@ -129,7 +114,7 @@ describe('Team: invitations', () => {
         ),
     });
     show();
-    const list = await screen.findByRole('list', { name: 'Pending invitations' });
+    const list = await screen.findByRole('list', { name: 'Pending invitations' }, slow);
     expect(
       within(list)
         .getAllByRole('listitem')
@@ -148,10 +133,10 @@ describe('Team: invitations', () => {
       },
     });
     show();
-    const alert = await screen.findByRole('alert');
+    const alert = await screen.findByRole('alert', {}, slow);
     expect(alert.textContent).toContain('The store did not answer.');
     fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
-    expect(await screen.findByRole('list', { name: 'Pending invitations' })).toBeTruthy();
+    expect(await screen.findByRole('list', { name: 'Pending invitations' }, slow)).toBeTruthy();
   });
 });
 
@@ -166,13 +151,13 @@ describe('Team: the invite form', () => {
     const invites = serve({ invitations: () => answer(page([])), invite: () => answered });
     show();
     const input = await invite('ana@example.com');
-    await waitFor(() => expect(invites).toEqual([{ email: 'ana@example.com', role: 'member' }]));
+    await waitFor(() => expect(invites).toEqual([{ email: 'ana@example.com', role: 'member' }]), slow);
     expect(input.value).toBe('ana@example.com');
-    accept(answer(invitation('inv_1', 'ana@example.com', 'pending'), 202));
+    accept(answer({ invitation: invitation('inv_1', 'ana@example.com', 'pending') }, 202));
     expect(
-      (await screen.findByText(/Invitation sent to ana@example.com as member/)).textContent,
+      (await screen.findByText(/Invitation sent to ana@example.com as member/, {}, slow)).textContent,
     ).toBeTruthy();
-    await waitFor(() => expect(input.value).toBe(''));
+    await waitFor(() => expect(input.value).toBe(''), slow);
   });
 
   it('keeps what was typed and shows the problem when the API refuses the invitation', async () => {
@@ -183,9 +168,72 @@ describe('Team: the invite form', () => {
     });
     show();
     const input = await invite('ana@example.com');
-    const alert = await screen.findByRole('alert');
+    const alert = await screen.findByRole('alert', {}, slow);
     expect(alert.textContent).toContain('ana@example.com is already a member.');
     expect(input.value).toBe('ana@example.com');
     expect(screen.queryByText(/Invitation sent/)).toBeNull();
+  });
+});
+
+describe('Team: lists longer than one page', () => {
+  afterEach(cleanup);
+
+  // 250 members, newest first as the API lists them: three pages of at most 100.
+  const members = [
+    ...Array.from({ length: 249 }, (_, i) => ({
+      id: `mem_${250 - i}`,
+      email: `m${250 - i}@example.com`,
+      role: 'member',
+      created_at: '2026-11-02T00:00:00Z',
+    })),
+    OWNER,
+  ];
+
+  it('lists every member, past the first page of the API', async () => {
+    serve({ invitations: () => answer(page([])), members });
+    show();
+    const table = await screen.findByRole('table', { name: 'Members of this org' }, slow);
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 250), slow);
+    expect(within(table).getByText('m2@example.com')).toBeTruthy();
+    expect(within(table).getByText('owner@example.com')).toBeTruthy();
+  });
+
+  it("names a budget's member from a later page by email, and offers every member a budget", async () => {
+    serve({
+      invitations: () => answer(page([])),
+      members,
+      budgets: [
+        {
+          id: 'bud_1',
+          scope: 'member',
+          scope_id: 'mem_2',
+          limit: 10,
+          enforcement: 'hard',
+          spent: 0,
+          held: 0,
+          remaining: 10,
+          period_start: '2026-12-01T00:00:00Z',
+        },
+      ],
+    });
+    show();
+    const budgets = await screen.findByRole('list', { name: 'Budgets' }, slow);
+    await waitFor(() => expect(within(budgets).getByText('m2@example.com')).toBeTruthy(), slow);
+    const form = screen.getByRole('form', { name: 'Set a budget' });
+    await waitFor(
+      () => expect(within(form).getByRole('option', { name: 'm2@example.com (member)' })).toBeTruthy(),
+      slow,
+    );
+  });
+
+  it('lists every pending invitation, past the first page of all invitations', async () => {
+    const all = Array.from({ length: 130 }, (_, i) =>
+      invitation(`inv_${130 - i}`, `i${130 - i}@example.com`, i % 2 === 0 ? 'pending' : 'expired'),
+    );
+    serve({ invitations: (url) => cursorList(all, url) });
+    show();
+    const list = await screen.findByRole('list', { name: 'Pending invitations' }, slow);
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(65), slow);
+    expect(within(list).getByText(/^i2@example\.com/)).toBeTruthy();
   });
 });

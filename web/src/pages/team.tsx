@@ -2,7 +2,8 @@
  * Team (Pro, Business, Enterprise): members and their roles, invitations, projects, and
  * per-member and per-project budgets with what is spent, held and left this period.
  * Admins and owners get the controls; a member sees the team and their own budget. Lower
- * tiers see what team access would give them, with the way to the Plan page.
+ * tiers see what team access would give them, with the way to the Plan page. A closed org
+ * shows its team as it was, without the forms the API would refuse (410 `org_closed`).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -10,17 +11,18 @@ import { Link } from 'wouter';
 import { api, call, idempotencyKey, type Ok } from '../api/client';
 import { BudgetBar } from '../components/budget-bar';
 import { BudgetForm, type BudgetInput } from '../components/budget-form';
+import { ClosedNote } from '../components/closed-org';
 import { ErrorView } from '../components/error-view';
 import { InviteForm, type InviteRole, interpretInvite, inviteMessage } from '../components/invite-form';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { tierName, useCatalog } from '../lib/catalog';
 import { credits, date, money } from '../lib/format';
+import { allBudgets, allInvitations, allMembers, allProjects } from '../lib/org-lists';
+import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './team.css';
 
-type Member = Ok<'/v1/orgs/{org}/members', 'get'>['data'][number];
-type Project = Ok<'/v1/orgs/{org}/projects', 'get'>['data'][number];
 type Budget = Ok<'/v1/orgs/{org}/budgets', 'get'>['data'][number];
 type Invitation = Ok<'/v1/orgs/{org}/invitations', 'get'>['data'][number];
 
@@ -85,56 +87,40 @@ function TeamUpsell({ tiers, current }: { tiers: Ok<'/v1/catalog', 'get'>['tiers
   );
 }
 
-function useList<T>(org: string, what: 'members' | 'projects' | 'budgets') {
-  return useQuery({
-    queryKey: teamKey(org, what),
-    queryFn: async () => {
-      const params = { path: { org }, query: { limit: 100 } };
-      const r =
-        what === 'members'
-          ? await call(api.GET('/v1/orgs/{org}/members', { params }))
-          : what === 'projects'
-            ? await call(api.GET('/v1/orgs/{org}/projects', { params }))
-            : await call(api.GET('/v1/orgs/{org}/budgets', { params }));
-      return r.data as T[];
-    },
-  });
-}
-
 /** The org's invitations still waiting to be accepted (listing them needs `admin`). */
 function useInvitations(org: string, enabled: boolean) {
   return useQuery({
     queryKey: teamKey(org, 'invitations'),
     enabled,
-    queryFn: async (): Promise<Invitation[]> => {
-      const r = await call(
-        api.GET('/v1/orgs/{org}/invitations', { params: { path: { org }, query: { limit: 100 } } }),
-      );
-      return r.data.filter((i) => i.status === 'pending');
-    },
+    queryFn: async (): Promise<Invitation[]> =>
+      (await allInvitations(org)).filter((i) => i.status === 'pending'),
   });
 }
 
 function Team() {
   const { orgId, can, membership } = useOrg();
+  const closed = useClosedAt() !== null;
   const admin = can('admin');
+  // No form a closed org would refuse.
+  const manage = admin && !closed;
   const qc = useQueryClient();
-  const members = useList<Member>(orgId, 'members');
-  const projects = useList<Project>(orgId, 'projects');
-  const budgets = useList<Budget>(orgId, 'budgets');
+  // Every page of each: budgets name members and projects, and the forms offer them all.
+  const members = useQuery({ queryKey: teamKey(orgId, 'members'), queryFn: () => allMembers(orgId) });
+  const projects = useQuery({ queryKey: teamKey(orgId, 'projects'), queryFn: () => allProjects(orgId) });
+  const budgets = useQuery({ queryKey: teamKey(orgId, 'budgets'), queryFn: () => allBudgets(orgId) });
   const invitations = useInvitations(orgId, admin);
   const [notice, setNotice] = useState<string | null>(null);
   const refresh = (what: string) => qc.invalidateQueries({ queryKey: teamKey(orgId, what) });
 
   const invite = useMutation({
     mutationFn: async (v: { email: string; role: InviteRole }) => {
-      const body = await call(
+      const answer = await call(
         api.POST('/v1/orgs/{org}/members', {
           params: { path: { org: orgId }, header: { 'idempotency-key': idempotencyKey() } },
           body: v,
         }),
       );
-      return interpretInvite(body, v);
+      return interpretInvite(answer);
     },
     onSuccess: async (o) => {
       setNotice(inviteMessage(o));
@@ -177,7 +163,10 @@ function Team() {
 
       <section aria-labelledby="members-h">
         <h2 id="members-h">Members</h2>
-        {admin && (
+        {closed && (
+          <ClosedNote>The org is closed: no one can be invited and budgets can no longer change.</ClosedNote>
+        )}
+        {manage && (
           <>
             <InviteForm
               canMakeOwners={membership.role === 'owner'}
@@ -238,7 +227,7 @@ function Team() {
 
       <section aria-labelledby="projects-h">
         <h2 id="projects-h">Projects</h2>
-        {admin && <AddProject onAdded={(name) => setNotice(`Project ${name} added.`)} />}
+        {manage && <AddProject onAdded={(name) => setNotice(`Project ${name} added.`)} />}
         {projectList.length === 0 ? (
           <p className="help">No projects yet.</p>
         ) : (
@@ -271,7 +260,7 @@ function Team() {
             ))}
           </ul>
         )}
-        {admin && (
+        {manage && (
           <>
             <h3>Set a budget</h3>
             <BudgetForm

@@ -1,6 +1,7 @@
 /** The insights page's server state: the insights, the usage report per grouping, names. */
 import { useQuery } from '@tanstack/react-query';
 import { api, call, type Ok } from '../../api/client';
+import { allMembers, allProjects } from '../../lib/org-lists';
 
 export type Insights = Ok<'/v1/orgs/{org}/insights', 'get'>;
 export type UsageReport = Ok<'/v1/orgs/{org}/reports/usage', 'get'>;
@@ -29,22 +30,20 @@ export function useUsageReport(org: string, group: Group, from: string, to: stri
   });
 }
 
-/** Member ids → emails and project ids → names, for the report's keys (first 100 of each). */
+/** Member ids → emails and project ids → names, for the report's keys (every one of each). */
 export function useNames(org: string) {
   const members = useQuery({
     queryKey: ['members', org, 'names'],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/members', { params: { path: { org }, query: { limit: 100 } } })),
+    queryFn: () => allMembers(org),
     staleTime: 60_000,
   });
   const projects = useQuery({
     queryKey: ['projects', org, 'names'],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/projects', { params: { path: { org }, query: { limit: 100 } } })),
+    queryFn: () => allProjects(org),
     staleTime: 60_000,
   });
   const names = new Map<string, string>();
-  for (const m of members.data?.data ?? []) names.set(m.id, m.email);
-  for (const p of projects.data?.data ?? []) names.set(p.id, p.name);
+  for (const m of members.data ?? []) names.set(m.id, m.email);
+  for (const p of projects.data ?? []) names.set(p.id, p.name);
   return (key: string) => (key === 'unassigned' ? 'Unassigned' : (names.get(key) ?? key));
 }
