@@ -16,7 +16,9 @@ import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { useCatalog } from '../lib/catalog';
+import { firstInPages } from '../lib/every-page';
 import { credits, dateTime, money, perCredit } from '../lib/format';
+import { PAGE_LIMIT } from '../lib/org-lists';
 import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './buy.css';
@@ -201,16 +203,26 @@ export function BuyResultPage() {
   const params = new URLSearchParams(useSearch());
   const id = params.get('purchase');
   const cancelled = params.get('cancelled') === '1';
+  // The API has no lookup of one purchase: its list is searched, page by page, down to the
+  // purchase (newest first, so a purchase just made is on the first page).
   const list = useQuery({
     queryKey: ['purchases', orgId, 'result', id],
-    queryFn: () =>
-      call(api.GET('/v1/orgs/{org}/purchases', { params: { path: { org: orgId }, query: { limit: 100 } } })),
+    queryFn: ({ signal }) =>
+      firstInPages(
+        (after) =>
+          call(
+            api.GET('/v1/orgs/{org}/purchases', {
+              params: { path: { org: orgId }, query: { limit: PAGE_LIMIT, starting_after: after } },
+            }),
+          ),
+        (x) => x.id === id,
+        signal,
+      ),
     enabled: id !== null,
     // The webhook that completes it may land a moment after the browser comes back.
-    refetchInterval: (q) =>
-      q.state.data?.data.find((p) => p.id === id)?.status === 'pending' ? 2_000 : false,
+    refetchInterval: (q) => (q.state.data?.status === 'pending' ? 2_000 : false),
   });
-  const p = list.data?.data.find((x) => x.id === id);
+  const p = list.data;
   return (
     <>
       <h1>Your purchase</h1>

@@ -1,0 +1,94 @@
+// @vitest-environment jsdom
+/**
+ * The page Checkout sends the browser back to finds the purchase it names however many
+ * purchases the org has: the API lists them 100 at a time, newest first, and the page reads
+ * on until the purchase, never only the first page.
+ */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OrgProvider, orgContextFor } from '../session';
+import { BuyResultPage } from './buy';
+
+const { server, cursorList, problem } = await vi.hoisted(() => import('../test-support/fake-api'));
+
+/** A shared machine can be slow: wait for what a person would see, generously. */
+const slow = { timeout: 10_000 };
+
+const ORG = 'org_test';
+
+const purchase = (n: number, status: 'completed' | 'pending') => ({
+  id: `pur_${n}`,
+  pack: n === 1 ? 'pack_500' : 'pack_20',
+  credits: n === 1 ? 500 : 20,
+  price: { amount: n === 1 ? 12_500 : 600, currency: 'usd' },
+  status,
+  revoked: 0,
+  created_at: '2026-11-02T00:00:00Z',
+  completed_at: status === 'completed' ? '2026-11-02T00:00:00Z' : null,
+  refunded_at: null,
+});
+// Newest first, as the API lists them: the one sought, pur_1, is the oldest of 150.
+const purchases = Array.from({ length: 150 }, (_, i) =>
+  purchase(150 - i, i === 149 ? 'completed' : 'pending'),
+);
+
+function serve() {
+  const asked: string[] = [];
+  server.handle = async (r: Request) => {
+    const url = new URL(r.url);
+    if (url.pathname === `/v1/orgs/${ORG}/purchases`) {
+      asked.push(url.searchParams.get('starting_after') ?? '-');
+      return cursorList(purchases, url);
+    }
+    return problem(404, 'not_found', 'Not found', url.pathname);
+  };
+  return asked;
+}
+
+function showResultOf(purchaseId: string) {
+  window.history.pushState({}, '', `/buy/result?purchase=${purchaseId}`);
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const ctx = orgContextFor(ORG, {
+    org_id: ORG,
+    member_id: 'mem_1',
+    role: 'owner',
+    scopes: ['read', 'usage', 'billing', 'admin'],
+  } as never);
+  render(
+    <QueryClientProvider client={qc}>
+      <OrgProvider value={ctx}>
+        <BuyResultPage />
+      </OrgProvider>
+    </QueryClientProvider>,
+  );
+}
+
+afterEach(cleanup);
+
+describe('Buy result: the purchase Checkout names', () => {
+  it('is found past the first 100 purchases and shown with its status', async () => {
+    const asked = serve();
+    showResultOf('pur_1');
+    const status = await screen.findByTestId('purchase-status', {}, slow);
+    expect(status.textContent).toContain('Paid, credits added.');
+    expect(status.textContent).toContain('500 credits for $125.00');
+    expect(asked).toEqual(['-', 'pur_51']);
+  });
+
+  it('costs one request when it is on the first page', async () => {
+    const asked = serve();
+    showResultOf('pur_150');
+    const status = await screen.findByTestId('purchase-status', {}, slow);
+    expect(status.textContent).toContain('Waiting for the payment.');
+    expect(asked).toEqual(['-']);
+  });
+
+  it("is said not to be the org's only after the last page", async () => {
+    const asked = serve();
+    showResultOf('pur_999');
+    const alert = await screen.findByRole('alert', {}, slow);
+    expect(alert.textContent).toContain("Purchase pur_999 is not one of this org's.");
+    expect(asked).toEqual(['-', 'pur_51']);
+  });
+});
