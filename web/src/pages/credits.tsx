@@ -5,7 +5,7 @@
  * what is filtered.
  */
 
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, call, type Ok, type paths } from '../api/client';
@@ -34,6 +34,8 @@ type TxnType = NonNullable<
 >;
 
 const PAGE_SIZE = 20;
+/** Open holds per page of the Pending list: the API's largest page. */
+const HOLDS_PAGE = 100;
 
 export function CreditsPage() {
   const { orgId } = useOrg();
@@ -94,22 +96,45 @@ function Summary({ org }: { org: string }) {
   );
 }
 
+/**
+ * Open holds, newest first, a page of HOLDS_PAGE at a time with "Show more" for the next.
+ * Paged rather than read whole: the list is bounded (1000 open holds per org, core/holds.ts)
+ * but an org near that bound is a busy one, and every change of its balance refetches the
+ * holds shown; a first page keeps that one request, and only someone who asked for more
+ * pays for more. The credits held are always the exact total (the balance's `held`); the
+ * number of holds is exact once the last page is in, "more than N" before (the API has no
+ * count of them).
+ */
 function PendingHolds({ org }: { org: string }) {
-  const holds = useQuery({
+  const balance = useBalance(org);
+  const holds = useInfiniteQuery({
     queryKey: ['holds', org, 'open'],
-    queryFn: () =>
+    queryFn: ({ pageParam, signal }) =>
       call(
-        api.GET('/v1/orgs/{org}/holds', { params: { path: { org }, query: { status: 'open', limit: 100 } } }),
+        api.GET('/v1/orgs/{org}/holds', {
+          params: { path: { org }, query: { status: 'open', limit: HOLDS_PAGE, starting_after: pageParam } },
+          signal,
+        }),
       ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => (last.has_more && last.next_cursor ? last.next_cursor : undefined),
   });
-  const open = holds.data?.data ?? [];
-  if (holds.isError) return <ErrorView error={holds.error} retry={() => holds.refetch()} orgId={org} />;
+  const open = holds.data?.pages.flatMap((p) => p.data) ?? [];
+  if (holds.isError && open.length === 0)
+    return <ErrorView error={holds.error} retry={() => holds.refetch()} orgId={org} />;
   if (open.length === 0) return null;
+  const count = holds.hasNextPage
+    ? `The ${open.length} newest of more than ${open.length} open holds`
+    : `${open.length} open ${open.length === 1 ? 'hold' : 'holds'}`;
   return (
     <section aria-labelledby="pending-h">
       <h2 id="pending-h">Pending</h2>
       <p className="help">
         Credits held for work in progress: charged when it finishes, returned if it fails.
+      </p>
+      <p data-testid="holds-count">
+        {count}
+        {balance.data ? `; ${credits(balance.data.held)} held in all.` : '.'}
       </p>
       <TableWrap label="Pending holds">
         <table>
@@ -135,6 +160,20 @@ function PendingHolds({ org }: { org: string }) {
           </tbody>
         </table>
       </TableWrap>
+      {holds.isError && (
+        <ErrorView
+          error={holds.error}
+          retry={() => (holds.isFetchNextPageError ? holds.fetchNextPage() : holds.refetch())}
+          orgId={org}
+        />
+      )}
+      {holds.hasNextPage && (
+        <p>
+          <button type="button" onClick={() => holds.fetchNextPage()} disabled={holds.isFetchingNextPage}>
+            {holds.isFetchingNextPage ? 'Loading holds…' : 'Show more holds'}
+          </button>
+        </p>
+      )}
     </section>
   );
 }
