@@ -248,6 +248,9 @@ export class AmisiClient {
       this.post<Purchase>(orgPath(org, '/purchases'), { pack }, o),
     list: (org: string, params: ListParams = {}, o?: RequestOptions) =>
       this.pages<Purchase>(orgPath(org, '/purchases'), { ...params }, o),
+    /** One purchase, open or long settled (404 `not_found` when it is not the org's). */
+    get: (org: string, purchase: string, o?: RequestOptions) =>
+      this.get<Purchase>(orgPath(org, `/purchases/${seg(purchase)}`), undefined, o),
     /** Operator only: revokes the unspent rest of the purchase's credits. */
     refund: (org: string, purchase: string, o?: RequestOptions) =>
       this.post<Purchase>(orgPath(org, `/purchases/${seg(purchase)}/refund`), undefined, o),

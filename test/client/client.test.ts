@@ -119,13 +119,14 @@ describe('AmisiClient: every endpoint', () => {
     expect(await admin.grants.list(org, { status: 'closed' }).toArray()).toEqual([]);
   });
 
-  it('buys, lists and refunds packs, and adjusts credits', async () => {
+  it('buys, lists, reads and refunds packs, and adjusts credits', async () => {
     const { id: org } = await admin.orgs.create({ name: 'Buyer' });
     const p = await admin.purchases.create(org, 'pack_20');
     expect(p).toMatchObject({ pack: 'pack_20', credits: 20, status: 'completed', price: { amount: 999 } });
     expect((await admin.purchases.list(org).toArray()).map((x) => x.id)).toEqual([p.id]);
     const r = await admin.purchases.refund(org, p.id);
     expect(r).toMatchObject({ status: 'refunded', revoked: 20 });
+    expect(await admin.purchases.get(org, p.id)).toEqual(r);
     const adj = await admin.adjustments.create(org, { amount: 7, reason: 'goodwill' });
     expect(adj).toMatchObject({ type: 'adjustment', amount: 7, balance_after: 12 });
     // The billing history mirrors it: the payment (refunded) and the refund, each with a receipt.

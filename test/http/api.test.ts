@@ -288,6 +288,30 @@ describe.each(DIALECTS)('the API on %s', (dialect) => {
     expectProblem(await api.call('POST', `/v1/orgs/${org}/purchases/pur_nope/refund`), 404, 'not_found');
   });
 
+  it('reads one purchase by id, open or settled and archived, and none of another org', async () => {
+    const org = await newOrg(api);
+    const paid = await api.call('POST', `/v1/orgs/${org}/purchases`, { body: { pack: 'pack_20' } });
+    const refunded = await api.call('POST', `/v1/orgs/${org}/purchases/${paid.body.id}/refund`);
+    const pending = await api.store.execute(
+      org,
+      { type: 'purchase_create', pack: 'pack_50' },
+      { now: Date.now() },
+    );
+    const pendingId = (pending as { result: { id: string } }).result.id;
+    // Refunded: settled, so out of the org's state and read from the history table.
+    const state = await api.store.getOrg(org, Date.now());
+    expect(state!.purchases.map((x) => x.id)).toEqual([pendingId]);
+    const one = await api.call('GET', `/v1/orgs/${org}/purchases/${paid.body.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(refunded.body);
+    const open = await api.call('GET', `/v1/orgs/${org}/purchases/${pendingId}`);
+    expect(open.body).toMatchObject({ id: pendingId, pack: 'pack_50', status: 'pending' });
+    expectProblem(await api.call('GET', `/v1/orgs/${org}/purchases/pur_nope`), 404, 'not_found');
+    const other = await newOrg(api);
+    expectProblem(await api.call('GET', `/v1/orgs/${other}/purchases/${paid.body.id}`), 404, 'not_found');
+    expectProblem(await api.call('GET', `/v1/orgs/org_nope/purchases/${paid.body.id}`), 404, 'not_found');
+  });
+
   it('lets the operator adjust credits either way, never below zero', async () => {
     const org = await newOrg(api);
     const plus = await api.call('POST', `/v1/orgs/${org}/adjustments`, {

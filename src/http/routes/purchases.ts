@@ -1,7 +1,8 @@
-/** Credit packs: buy (the development provider completes at once), list, and refund (operator). */
+/** Credit packs: buy (the development provider completes at once), list, read one, and refund (operator). */
 import { Type } from '@sinclair/typebox';
-import { listHistory } from '../../app/ledger.ts';
+import { findPurchase, listHistory, loadOrg } from '../../app/ledger.ts';
 import { buyPack, refund } from '../../app/purchases.ts';
+import { notFound } from '../../core/index.ts';
 import type { App, RouteContext } from '../context.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { presentPurchase } from '../present.ts';
@@ -58,6 +59,25 @@ export function purchaseRoutes(app: App, { deps }: RouteContext) {
         ...(q.starting_after === undefined ? {} : { starting_after: q.starting_after }),
       });
       return { ...page, data: page.data.map(presentPurchase) };
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org/purchases/:id',
+    {
+      config: { access: { kind: 'org', scope: 'read' } },
+      schema: {
+        tags,
+        summary: 'One purchase, open or long settled (the page after Checkout reads it)',
+        params: Obj({ org: Id('org id'), id: Id('purchase id') }),
+        response: { 200: Purchase, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { org, id } = request.params;
+      const found = await findPurchase(deps, org, id, await loadOrg(deps, org));
+      if (!found) throw notFound('purchase', id);
+      return presentPurchase(found);
     },
   );
 

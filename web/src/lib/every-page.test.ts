@@ -1,6 +1,6 @@
 /** Reading a cursor list: every page to the end, or to the item sought, never a silent stop. */
 import { describe, expect, it } from 'vitest';
-import { type CursorPage, everyPage, firstInPages } from './every-page';
+import { type CursorPage, everyPage } from './every-page';
 
 /** A list of `total` numbers served `size` at a time, cursor = the last item's index. */
 function list(total: number, size: number) {
@@ -46,42 +46,5 @@ describe('everyPage', () => {
     const { fetchPage, asked } = list(1_000, 100);
     await expect(everyPage(fetchPage, (n) => n >= 300 && ctl.abort(), ctl.signal)).rejects.toThrow();
     expect(asked).toHaveLength(3);
-  });
-});
-
-describe('firstInPages', () => {
-  it('finds an item past the first page and reads no page after the one that holds it', async () => {
-    const { fetchPage, asked } = list(1_000, 100);
-    expect(await firstInPages(fetchPage, (n) => n === 249)).toBe(249);
-    expect(asked).toEqual([undefined, '99', '199']);
-  });
-
-  it('reads one page for an item on the first', async () => {
-    const { fetchPage, asked } = list(1_000, 100);
-    expect(await firstInPages(fetchPage, (n) => n === 0)).toBe(0);
-    expect(asked).toHaveLength(1);
-  });
-
-  it('answers null after the last page when no item matches', async () => {
-    const { fetchPage, asked } = list(250, 100);
-    expect(await firstInPages(fetchPage, (n) => n === 250)).toBeNull();
-    expect(asked).toHaveLength(3);
-  });
-
-  it('fails, rather than loop or answer null, when more is said to follow without a new cursor', async () => {
-    const stuck = async (): Promise<CursorPage<number>> => ({ data: [1], has_more: true, next_cursor: null });
-    await expect(firstInPages(stuck, (n) => n === 2)).rejects.toThrow(/gave no new cursor after 1 item;/);
-  });
-
-  it('stops when its signal is aborted', async () => {
-    const ctl = new AbortController();
-    const { fetchPage, asked } = list(1_000, 100);
-    const abortingAfterTwo = async (after: string | undefined) => {
-      const p = await fetchPage(after);
-      if (asked.length === 2) ctl.abort();
-      return p;
-    };
-    await expect(firstInPages(abortingAfterTwo, () => false, ctl.signal)).rejects.toThrow();
-    expect(asked).toHaveLength(2);
   });
 });

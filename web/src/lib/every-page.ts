@@ -31,31 +31,3 @@ export async function everyPage<T>(
     after = page.next_cursor;
   }
 }
-
-/**
- * The first item of a cursor list that `matches`, reading page by page and stopping at the
- * page that holds it; null once the list ends without one. For a lookup the API offers only
- * as a list (a purchase by id): an item past the first page is still found, and a recent
- * one, near the top of a newest-first list, costs one request.
- */
-export async function firstInPages<T>(
-  fetchPage: (startingAfter: string | undefined) => Promise<CursorPage<T>>,
-  matches: (item: T) => boolean,
-  signal?: AbortSignal,
-): Promise<T | null> {
-  let after: string | undefined;
-  let read = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const page = await fetchPage(after);
-    const found = page.data.find(matches);
-    if (found !== undefined) return found;
-    read += page.data.length;
-    if (!page.has_more) return null;
-    if (!page.next_cursor || page.next_cursor === after)
-      throw new Error(
-        `The list said more followed but gave no new cursor after ${read} ${read === 1 ? 'item' : 'items'}; the search stopped there.`,
-      );
-    after = page.next_cursor;
-  }
-}

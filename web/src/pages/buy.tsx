@@ -9,16 +9,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
-import { api, call, idempotencyKey, type Ok } from '../api/client';
+import { ApiError, api, call, idempotencyKey, type Ok } from '../api/client';
 import { ClosedNote } from '../components/closed-org';
 import { Dialog } from '../components/dialog';
 import { ErrorView } from '../components/error-view';
 import { TableWrap } from '../components/table-wrap';
 import { useBalance } from '../components/top-bar';
 import { useCatalog } from '../lib/catalog';
-import { firstInPages } from '../lib/every-page';
 import { credits, dateTime, money, perCredit } from '../lib/format';
-import { PAGE_LIMIT } from '../lib/org-lists';
 import { useClosedAt } from '../lib/org-record';
 import { useOrg } from '../session';
 import './buy.css';
@@ -203,21 +201,19 @@ export function BuyResultPage() {
   const params = new URLSearchParams(useSearch());
   const id = params.get('purchase');
   const cancelled = params.get('cancelled') === '1';
-  // The API has no lookup of one purchase: its list is searched, page by page, down to the
-  // purchase (newest first, so a purchase just made is on the first page).
+  // One purchase by id, open or long settled; a 404 means it is not one of this org's.
   const list = useQuery({
     queryKey: ['purchases', orgId, 'result', id],
-    queryFn: ({ signal }) =>
-      firstInPages(
-        (after) =>
-          call(
-            api.GET('/v1/orgs/{org}/purchases', {
-              params: { path: { org: orgId }, query: { limit: PAGE_LIMIT, starting_after: after } },
-            }),
-          ),
-        (x) => x.id === id,
-        signal,
-      ),
+    queryFn: async ({ signal }) => {
+      try {
+        return await call(
+          api.GET('/v1/orgs/{org}/purchases/{id}', { params: { path: { org: orgId, id: id! } }, signal }),
+        );
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }
+    },
     enabled: id !== null,
     // The webhook that completes it may land a moment after the browser comes back.
     refetchInterval: (q) => (q.state.data?.status === 'pending' ? 2_000 : false),
