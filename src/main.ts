@@ -54,6 +54,7 @@ export async function buildServer(opts: BuildOptions): Promise<App> {
         clock,
         payments: config.payments,
         sessionTtlMs: config.session_ttl_seconds * 1000,
+        passwordHashCost: config.password_hash_cost,
         publicUrl: config.public_url,
         onWrite: metrics.onWrite,
       };
@@ -143,6 +144,7 @@ export function commandDeps(config: Config, store: Store, at: number): AppDeps {
     clock: { manual: false, now: () => at },
     payments: config.payments,
     sessionTtlMs: config.session_ttl_seconds * 1000,
+    passwordHashCost: config.password_hash_cost,
     publicUrl: config.public_url,
     notify: {
       mailer: config.notifications.smtp_url

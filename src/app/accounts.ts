@@ -56,7 +56,7 @@ export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome>
   const email = normalizeEmail(req.email);
   await checkPasswordStrength(req.password, personalWords(email, req.org_name));
   // Hashed before looking the email up, whoever owns it, so both answers cost the same.
-  const password_hash = await hashingWork(deps, () => hashPassword(req.password));
+  const password_hash = await hashingWork(deps, () => hashPassword(req.password, deps.passwordHashCost));
   const alreadyRegistered = async (): Promise<SignUpOutcome> => {
     // The owner is told; the caller is not (the answer is the same as for a new account).
     await mailQuietly(deps, signUpAttemptMail(email));
@@ -146,7 +146,7 @@ export async function logIn(
     throw new Throttled(wait, `too many failed sign-ins for this email; retry in ${plural(wait, 'second')}`);
   const user = await deps.store.findUserByEmail(email);
   const ok = await hashingWork(deps, async () =>
-    verifyPassword(password, user?.password_hash ?? (await dummyHash())),
+    verifyPassword(password, user?.password_hash ?? (await dummyHash(deps.passwordHashCost))),
   );
   if (!user || !ok) {
     await deps.store.recordSignInFailure(subject, at, at - FAILURES_FORGOTTEN_AFTER_MS);

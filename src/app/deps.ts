@@ -48,6 +48,8 @@ export interface AppDeps {
    * always has one; absent (the CLI, which signs nobody in), hashes run unbounded.
    */
   hashing?: HashingQueue;
+  /** log2 of scrypt's N for new password hashes (absent: PASSWORD_HASH_COST, 15; see passwords.ts). */
+  passwordHashCost?: number;
   /** Where the server is reached from outside (AMISI_PUBLIC_URL): receipt links point there. */
   publicUrl?: string;
   /** Observes every ledger write (metrics); must not throw. */

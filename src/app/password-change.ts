@@ -53,7 +53,7 @@ export async function changePassword(
 ): Promise<{ sessions_ended: number }> {
   const forgetFailures = await checkCurrentPassword(deps, user, currentPassword);
   await checkPasswordStrength(newPassword, personalWords(user.email), 'body.new_password');
-  const hash = await hashingWork(deps, () => hashPassword(newPassword));
+  const hash = await hashingWork(deps, () => hashPassword(newPassword, deps.passwordHashCost));
   await deps.store.setPasswordHash(user.id, hash);
   const sessions_ended = await deps.store.deleteUserSessions(user.id, session.hash);
   await forgetFailures();

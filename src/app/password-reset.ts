@@ -91,7 +91,7 @@ export async function confirmPasswordReset(
   if (!before || before.email !== t.email)
     throw new DomainError('token_invalid', 'this link was for an address the account no longer uses');
   await checkPasswordStrength(password, personalWords(before.email));
-  const password_hash = await hashingWork(deps, () => hashPassword(password));
+  const password_hash = await hashingWork(deps, () => hashPassword(password, deps.passwordHashCost));
   await spendToken(deps, t);
   await deps.store.setPasswordHash(before.id, password_hash);
   const sessions_ended = await deps.store.deleteUserSessions(before.id, null);

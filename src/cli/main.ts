@@ -2,17 +2,14 @@
  * The `amisi` command: serve, migrate, verify, renew, demo, export. Settings come from env
  * vars and AMISI_CONFIG; a bad setting or flag stops here with one clear line, not a stack
  * trace.
+ *
+ * Each command's module is imported only when that command runs: the server's modules
+ * (Fastify, payments, mail, every route) take over a second to load from source, which
+ * `amisi verify`, `export`, `migrate`, `demo` and every `--help` have no use for.
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { StoreError } from '../store/errors.ts';
 import { UsageError } from './args.ts';
-import { DEMO_HELP, demoCommand } from './demo.ts';
-import { EXPORT_HELP, exportCommand } from './export.ts';
-import { MIGRATE_HELP, migrateCommand } from './migrate.ts';
-import { RECONCILE_HELP, reconcileCommand } from './reconcile.ts';
-import { RENEW_HELP, renewCommand } from './renew.ts';
-import { serve } from './serve.ts';
-import { VERIFY_HELP, verifyCommand } from './verify.ts';
 
 const USAGE = `usage: amisi <command>
 
@@ -28,20 +25,20 @@ commands:
 Run amisi <command> --help for a command's flags. The database is DATABASE_URL
 (default sqlite:./data/amisi.db).`;
 
-const HELP: Record<string, string> = {
-  migrate: MIGRATE_HELP,
-  verify: VERIFY_HELP,
-  renew: RENEW_HELP,
-  reconcile: RECONCILE_HELP,
-  demo: DEMO_HELP,
-  export: EXPORT_HELP,
+const HELP: Record<string, () => Promise<string>> = {
+  migrate: async () => (await import('./migrate.ts')).MIGRATE_HELP,
+  verify: async () => (await import('./verify.ts')).VERIFY_HELP,
+  renew: async () => (await import('./renew.ts')).RENEW_HELP,
+  reconcile: async () => (await import('./reconcile.ts')).RECONCILE_HELP,
+  demo: async () => (await import('./demo.ts')).DEMO_HELP,
+  export: async () => (await import('./export.ts')).EXPORT_HELP,
 };
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   // Help must work without a valid configuration.
   if (command !== undefined && HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
-    console.log(HELP[command]);
+    console.log(await HELP[command]());
     return;
   }
   switch (command) {
@@ -52,25 +49,25 @@ async function main(argv: string[]) {
         );
         return;
       }
-      await serve(loadConfig());
+      await (await import('./serve.ts')).serve(loadConfig());
       return;
     case 'migrate':
-      process.exitCode = await migrateCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./migrate.ts')).migrateCommand(loadConfig(), rest);
       return;
     case 'verify':
-      process.exitCode = await verifyCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./verify.ts')).verifyCommand(loadConfig(), rest);
       return;
     case 'renew':
-      process.exitCode = await renewCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./renew.ts')).renewCommand(loadConfig(), rest);
       return;
     case 'reconcile':
-      process.exitCode = await reconcileCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./reconcile.ts')).reconcileCommand(loadConfig(), rest);
       return;
     case 'demo':
-      process.exitCode = await demoCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./demo.ts')).demoCommand(loadConfig(), rest);
       return;
     case 'export':
-      process.exitCode = await exportCommand(loadConfig(), rest);
+      process.exitCode = await (await import('./export.ts')).exportCommand(loadConfig(), rest);
       return;
     case undefined:
     case 'help':

@@ -1,7 +1,6 @@
 /** `amisi reconcile [--apply]`: payments the provider took whose credits were never granted. */
 import { reconcile } from '../app/reconcile.ts';
 import type { Config } from '../config/config.ts';
-import { commandDeps } from '../main.ts';
 import { openStore } from '../store/open.ts';
 import { flags, UsageError } from './args.ts';
 
@@ -23,6 +22,9 @@ export async function reconcileCommand(config: Config, argv: string[]): Promise<
     throw new UsageError('--since-days must be an integer from 1 to 3650');
   const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   const now = Date.now();
+  // The composition root loads the whole server (a second from source): only once the
+  // database is known to exist, so `--help` and a mistyped database answer at once.
+  const { commandDeps } = await import('../main.ts');
   const deps = commandDeps(config, store, now);
   try {
     const r = await reconcile(deps, { apply: f.apply === true, sinceMs: now - days * 86_400_000 });

@@ -1,7 +1,6 @@
 /** `amisi renew`: one scheduler pass at the given time, the same code as `POST /v1/admin/renewals/run`. */
 import { runScheduledWork } from '../app/scheduler.ts';
 import type { Config } from '../config/config.ts';
-import { commandDeps } from '../main.ts';
 import { openStore } from '../store/open.ts';
 import { flags, timeFlag } from './args.ts';
 
@@ -21,6 +20,9 @@ export async function renewCommand(config: Config, argv: string[]): Promise<numb
   const at = timeFlag('at', f.at) ?? Date.now();
   const store = await openStore(config.database_url, { catalog: config.catalog, mustExist: true });
   try {
+    // The composition root loads the whole server (a second from source): only once the
+    // database is known to exist, so `--help` and a mistyped database answer at once.
+    const { commandDeps } = await import('../main.ts');
     const deps = commandDeps(config, store, at);
     const r = await runScheduledWork(deps);
     deps.notify?.mailer?.close();

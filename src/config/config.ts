@@ -49,6 +49,12 @@ export interface Config {
   secure_cookies: boolean;
   session_ttl_seconds: number;
   /**
+   * log2 of scrypt's N for new password hashes: 15 (the secure default, the only value
+   * production accepts) down to 10, which only a test suite should use: it signs hundreds of
+   * people in, and at 15 each sign-up and sign-in spends ≈ 100 ms of a core in scrypt.
+   */
+  password_hash_cost: number;
+  /**
    * Orgs a signed-in person may own, the one sign-up made included. Each new org starts on
    * Free with its 5 credits, so without a bound an account could open orgs for free credits
    * without end. The operator's key is not bound by it.
@@ -120,6 +126,9 @@ export class ConfigError extends Error {
 
 type Source = Record<string, unknown>;
 
+/** src/app/passwords.ts's cost, repeated here (config imports only core); a test holds them equal. */
+const PASSWORD_HASH_COST = 15;
+
 /** Keys a config file may set, with the environment variable that overrides each. */
 const SETTINGS = {
   port: 'PORT',
@@ -140,6 +149,7 @@ const SETTINGS = {
   trust_proxy: 'AMISI_TRUST_PROXY',
   secure_cookies: 'AMISI_SECURE_COOKIES',
   session_ttl_seconds: 'AMISI_SESSION_TTL_SECONDS',
+  password_hash_cost: 'AMISI_PASSWORD_HASH_COST',
   orgs_per_user: 'AMISI_ORGS_PER_USER',
   api_key_cache_ms: 'AMISI_API_KEY_CACHE_MS',
   scheduler_interval_seconds: 'AMISI_SCHEDULER_INTERVAL_SECONDS',
@@ -402,6 +412,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     trust_proxy: bool('trust_proxy', false),
     secure_cookies: bool('secure_cookies', production),
     session_ttl_seconds: int('session_ttl_seconds', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    password_hash_cost: int('password_hash_cost', PASSWORD_HASH_COST, 10, PASSWORD_HASH_COST),
     orgs_per_user: int('orgs_per_user', 5, 1, 1000),
     api_key_cache_ms: int('api_key_cache_ms', 1000, 0, 60_000),
     scheduler_interval_seconds: int('scheduler_interval_seconds', 60, 0, 24 * 3600),
@@ -430,6 +441,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       );
     if (config.admin_key !== null && config.admin_key.length < 32)
       refuse('an AMISI_ADMIN_KEY shorter than 32 characters');
+    if (config.password_hash_cost < PASSWORD_HASH_COST)
+      refuse(
+        `AMISI_PASSWORD_HASH_COST below ${PASSWORD_HASH_COST} (cheaper password hashes are for test suites)`,
+      );
     if (!config.secure_cookies) refuse('AMISI_SECURE_COOKIES=false (session cookies must be Secure)');
     if (config.notifications.webhooks_allow_private)
       refuse('AMISI_WEBHOOKS_ALLOW_PRIVATE=true (webhooks must not reach this machine or a private network)');

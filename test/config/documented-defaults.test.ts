@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PASSWORD_HASH_COST } from '../../src/app/passwords.ts';
 import { loadConfig } from '../../src/config/config.ts';
 
 const README = readFileSync(new URL('../../src/config/README.md', import.meta.url), 'utf8');
@@ -29,5 +30,12 @@ describe('documented defaults', () => {
     const text = documentedDefault('AMISI_WEBHOOKS_ALLOW_PRIVATE');
     expect(statedFor(text, 'outside production')).toBe(development().notifications.webhooks_allow_private);
     expect(statedFor(text, 'in production')).toBe(production().notifications.webhooks_allow_private);
+  });
+
+  it('states the AMISI_PASSWORD_HASH_COST default as loadConfig applies it and passwords hash at it', () => {
+    const stated = Number(/^`(\d+)`$/.exec(documentedDefault('AMISI_PASSWORD_HASH_COST'))?.[1]);
+    expect(stated).toBe(PASSWORD_HASH_COST);
+    expect(development().password_hash_cost).toBe(stated);
+    expect(production().password_hash_cost).toBe(stated);
   });
 });

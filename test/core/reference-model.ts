@@ -45,8 +45,11 @@ export interface LedgerLike {
   verify(): MaybePromise<Violation[]>;
   /** Optional: every domain event so far, oldest first (checks budget alerts when given). */
   events?(): MaybePromise<DomainEvent[]>;
-  /** Optional: called once when a sequence is done (close files, connections). */
-  close?(): MaybePromise<void>;
+  /**
+   * Optional: called once when a sequence is done (close files, connections); `passed` says
+   * whether it agreed with the model throughout.
+   */
+  close?(passed: boolean): MaybePromise<void>;
 }
 
 export function memoryLedgerLike(catalog: Catalog = defaultCatalog): LedgerLike & { ledger: MemoryLedger } {
@@ -1023,6 +1026,7 @@ export async function runModelTest(
         const ledger = await makeLedger();
         run += 1;
         const prefix = `${options.orgIdPrefix ?? 'm'}${run.toString(36)}x`;
+        let passed = false;
         try {
           const setup = async () => {
             const model = await setupWorld(ledger, orgs, start, prefix);
@@ -1036,8 +1040,9 @@ export async function runModelTest(
             return held.world;
           }, steps);
           if (held.world) await checkWorld(held.world.model, held.world.real, true);
+          passed = true;
         } finally {
-          await ledger.close?.();
+          await ledger.close?.(passed);
         }
       },
     ),

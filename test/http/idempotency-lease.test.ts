@@ -109,6 +109,7 @@ describe.each(DIALECTS)('idempotency leases after a SIGKILL, on %s', (dialect) =
         rate_limit: false,
         log_level: 'silent',
         data_dir: dataDir,
+        password_hash_cost: 10, // as startApi's servers: hashing time is not what this is about
       },
     });
     app = await buildServer({ config, store: h.store, clock, logger: false });

@@ -300,6 +300,11 @@ describe('settings', () => {
     refuses({ AMISI_CLOCK: 'fast' }, /AMISI_CLOCK="fast" is invalid: expected one of system, manual/);
     refuses({ AMISI_ADMIN_KEY: 'short' }, /AMISI_ADMIN_KEY is invalid/);
     refuses({ AMISI_RATE_LIMIT: 'maybe' }, /AMISI_RATE_LIMIT/);
+    refuses(
+      { AMISI_PASSWORD_HASH_COST: '9' },
+      /AMISI_PASSWORD_HASH_COST="9" is invalid: expected an integer from 10 to 15/,
+    );
+    refuses({ AMISI_PASSWORD_HASH_COST: '16' }, /AMISI_PASSWORD_HASH_COST/);
     refuses({ AMISI_CATALOG: '/nonexistent/catalog.json' }, /AMISI_CATALOG.*cannot read/);
   });
 
@@ -314,10 +319,14 @@ describe('settings', () => {
       { NODE_ENV: 'production', AMISI_PAYMENTS: 'disabled', AMISI_ADMIN_KEY: 'k'.repeat(20) },
       /shorter than 32/,
     );
+    refuses(
+      { NODE_ENV: 'production', AMISI_PAYMENTS: 'disabled', AMISI_PASSWORD_HASH_COST: '14' },
+      /AMISI_PASSWORD_HASH_COST below 15/,
+    );
     const ok = loadConfig({
       env: { NODE_ENV: 'production', AMISI_PAYMENTS: 'disabled', AMISI_ADMIN_KEY: key },
     });
-    expect(ok).toMatchObject({ production: true, secure_cookies: true });
+    expect(ok).toMatchObject({ production: true, secure_cookies: true, password_hash_cost: 15 });
   });
 
   it('read a config file that env vars override, and a catalog it names', () => {
