@@ -612,9 +612,15 @@ describe('a batch the org can afford starts rendering while its hold commits (SQ
     expect(storedFiles(org)).toHaveLength(2);
     expect(await balance(api, org)).toMatchObject({ balance: 13, held: 0 });
     // The images were rendered before the hold committed, and waited for it.
-    const record = JSON.parse(
-      readFileSync(join(dataDir, 'generations', org, `${r.body.id}.json`), 'utf8'),
-    ) as BatchRecord;
+    // The batch reads as done once settled; its record file is saved just after: wait for it.
+    const saved = () =>
+      JSON.parse(readFileSync(join(dataDir, 'generations', org, `${r.body.id}.json`), 'utf8')) as BatchRecord;
+    let record = saved();
+    for (let i = 0; i < 400 && record.status !== 'succeeded'; i++) {
+      await sleep(50);
+      record = saved();
+    }
+    expect(record.status).toBe('succeeded');
     expect(record.timings_ms.hold).toBeGreaterThanOrEqual(250);
     expect(record.timings_ms.hold_wait).toBeGreaterThan(100);
     expect(await earlyRenders('kept')).toBe(kept + 1);
