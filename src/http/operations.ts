@@ -100,6 +100,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // purchases
   'POST /v1/orgs/:org/purchases': { id: 'createPurchase', answer: 'the purchase' },
   'GET /v1/orgs/:org/purchases': { id: 'listPurchases', answer: 'a page of purchases' },
+  'GET /v1/orgs/:org/purchases/:id': { id: 'getPurchase', answer: 'the purchase' },
   'POST /v1/orgs/:org/purchases/:id/refund': { id: 'refundPurchase', answer: 'the refunded purchase' },
   'POST /v1/orgs/:org/leave': { id: 'leaveOrg', answer: 'the person has left the org' },
   'POST /v1/orgs/:org/transfer_ownership': {
