@@ -4,8 +4,7 @@
  * routes marked `refusedWhenClosed`, and the ledger's own commands), so its pages say it is
  * closed and offer none of those controls; the same pages of an open org offer them all.
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuyPage } from '../pages/buy';
@@ -13,7 +12,7 @@ import { GeneratePage } from '../pages/generate';
 import { PlanPage } from '../pages/plan';
 import { SettingsPage } from '../pages/settings';
 import { TeamPage } from '../pages/team';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { ClosedOrgBanner } from './closed-org';
 import { TopBar } from './top-bar';
 
@@ -86,18 +85,7 @@ function serve(closed: boolean) {
 }
 
 function show(ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>{ui}</OrgProvider>
-    </QueryClientProvider>,
-  );
+  renderInOrg(ui, { org: ORG });
 }
 
 const SETTINGS_FORMS = ['Create an API key', 'Add a webhook endpoint', 'Low-balance alert', 'Auto top-up'];

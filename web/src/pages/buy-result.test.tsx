@@ -4,10 +4,9 @@
  * purchases the org has: one request for that purchase by id, never a search of the list
  * (which the API pages 100 at a time).
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { BuyResultPage } from './buy';
 
 const { server, problem } = await vi.hoisted(() => import('../test-support/fake-api'));
@@ -48,20 +47,7 @@ function serve() {
 
 function showResultOf(purchaseId: string) {
   window.history.pushState({}, '', `/buy/result?purchase=${purchaseId}`);
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>
-        <BuyResultPage />
-      </OrgProvider>
-    </QueryClientProvider>,
-  );
+  renderInOrg(<BuyResultPage />, { org: ORG });
 }
 
 afterEach(cleanup);

@@ -5,10 +5,9 @@
  * of the balance; the count of holds is exact once the last page is in, the credits held
  * always are.
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { CreditsPage } from './credits';
 
 const { server, answer, cursorList, page, problem } = await vi.hoisted(
@@ -70,21 +69,7 @@ function serve(count: number) {
 }
 
 function show() {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>
-        <CreditsPage />
-      </OrgProvider>
-    </QueryClientProvider>,
-  );
-  return qc;
+  return renderInOrg(<CreditsPage />, { org: ORG });
 }
 
 /** The rows of the Pending holds table (by selector: role queries over 100s of rows are slow in jsdom). */

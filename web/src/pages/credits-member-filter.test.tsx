@@ -1,9 +1,8 @@
 // @vitest-environment jsdom
 /** The Credits log's filters offer every member and every project, past the API's first page. */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { CreditsPage } from './credits';
 
 const { server, answer, cursorList, page, problem } = await vi.hoisted(
@@ -43,20 +42,7 @@ afterEach(cleanup);
 describe('Credits: the log filters', () => {
   it('offer every member and every project, the oldest included', async () => {
     serve();
-    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    const ctx = orgContextFor(ORG, {
-      org_id: ORG,
-      member_id: 'mem_1',
-      role: 'owner',
-      scopes: ['read', 'usage', 'billing', 'admin'],
-    } as never);
-    render(
-      <QueryClientProvider client={qc}>
-        <OrgProvider value={ctx}>
-          <CreditsPage />
-        </OrgProvider>
-      </QueryClientProvider>,
-    );
+    renderInOrg(<CreditsPage />, { org: ORG });
     const member = (await screen.findByLabelText('Member', {}, slow)) as HTMLSelectElement;
     const project = screen.getByLabelText('Project') as HTMLSelectElement;
     await waitFor(

@@ -4,10 +4,9 @@
  * page, can still be revoked), every webhook endpoint, and every member as a possible new
  * owner, read page by page to the end.
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { SettingsPage } from './settings';
 
 const { server, answer, cursorList, problem } = await vi.hoisted(() => import('../test-support/fake-api'));
@@ -71,20 +70,7 @@ function serve() {
 }
 
 function show() {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>
-        <SettingsPage />
-      </OrgProvider>
-    </QueryClientProvider>,
-  );
+  renderInOrg(<SettingsPage />, { org: ORG });
 }
 
 afterEach(cleanup);

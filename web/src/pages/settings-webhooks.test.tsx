@@ -3,10 +3,9 @@
  * Adding a webhook endpoint: the form's own check says the server's rule (http or https,
  * src/notifications/targets.ts), an http URL is sent, and the server's refusal is shown.
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { Webhooks } from './settings';
 
 const { server, answer } = await vi.hoisted(() => import('../test-support/fake-api'));
@@ -38,20 +37,7 @@ function serve(refusal?: { status: number; code: string; title: string; detail: 
 }
 
 function show() {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>
-        <Webhooks />
-      </OrgProvider>
-    </QueryClientProvider>,
-  );
+  renderInOrg(<Webhooks />, { org: ORG });
   const form = screen.getByRole('form', { name: 'Add a webhook endpoint' });
   const input = screen.getByLabelText('Endpoint URL') as HTMLInputElement;
   const add = (url: string) => {

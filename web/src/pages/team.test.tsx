@@ -3,10 +3,9 @@
  * The Team page's invitations: listed through the typed API client with their failures shown
  * like every other list, and the invite form keeping what was typed until the API accepts it.
  */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrgProvider, orgContextFor } from '../session';
+import { renderInOrg } from '../test-support/render-in-org';
 import { TeamPage } from './team';
 
 const { server, answer, cursorList, page, problem } = await vi.hoisted(
@@ -76,20 +75,7 @@ function serve(routes: {
 }
 
 function show() {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const ctx = orgContextFor(ORG, {
-    org_id: ORG,
-    member_id: 'mem_1',
-    role: 'owner',
-    scopes: ['read', 'usage', 'billing', 'admin'],
-  } as never);
-  render(
-    <QueryClientProvider client={qc}>
-      <OrgProvider value={ctx}>
-        <TeamPage />
-      </OrgProvider>
-    </QueryClientProvider>,
-  );
+  renderInOrg(<TeamPage />, { org: ORG });
 }
 
 async function invite(email: string) {
