@@ -54,8 +54,6 @@ export class PostgresDriver {
           const c = await this.pool.connect();
           try {
             await c.query('BEGIN');
-            // The same promise as SQLite's NORMAL: this commit does not wait for the WAL flush.
-            if (step.waitForDisk === false) await c.query('SET LOCAL synchronous_commit = off');
             const v = await runAsync(step.body(), this.exec(c));
             await c.query('COMMIT');
             return v;

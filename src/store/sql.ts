@@ -27,7 +27,9 @@ export type Step =
   | { kind: 'script'; sql: string }
   /**
    * A nested procedure run in one transaction; a failure rolls it back and is thrown into
-   * the caller. `waitForDisk: false` commits without waiting for the disk (see `inTransaction`).
+   * the caller. `waitForDisk: false` lets SQLite commit it without an fsync (only the command
+   * log's projections ask: see logged-batches.ts); PostgreSQL, where no projection runs,
+   * commits every transaction alike.
    */
   | { kind: 'tx'; body: () => Proc<unknown>; waitForDisk?: boolean };
 
