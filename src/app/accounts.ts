@@ -52,11 +52,15 @@ export type SignUpOutcome =
 export const hashingWork = <T>(deps: AppDeps, work: () => Promise<T>): Promise<T> =>
   deps.hashing ? deps.hashing.run(work) : work();
 
+/** A new password's hash, at the server's cost, through the hashing queue. */
+export const hashNewPassword = (deps: AppDeps, password: string): Promise<string> =>
+  hashingWork(deps, () => hashPassword(password, deps.passwordHashCost));
+
 export async function signUp(deps: AppDeps, req: SignUp): Promise<SignUpOutcome> {
   const email = normalizeEmail(req.email);
   await checkPasswordStrength(req.password, personalWords(email, req.org_name));
   // Hashed before looking the email up, whoever owns it, so both answers cost the same.
-  const password_hash = await hashingWork(deps, () => hashPassword(req.password, deps.passwordHashCost));
+  const password_hash = await hashNewPassword(deps, req.password);
   const alreadyRegistered = async (): Promise<SignUpOutcome> => {
     // The owner is told; the caller is not (the answer is the same as for a new account).
     await mailQuietly(deps, signUpAttemptMail(email));

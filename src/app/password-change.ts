@@ -7,11 +7,11 @@
  */
 import { DomainError, plural } from '../core/index.ts';
 import type { Session, User } from '../store/types.ts';
-import { hashingWork, mailQuietly } from './accounts.ts';
+import { hashingWork, hashNewPassword, mailQuietly } from './accounts.ts';
 import type { AppDeps } from './deps.ts';
 import { passwordChangedMail } from './password-reset.ts';
 import { checkPasswordStrength, personalWords } from './password-strength.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { verifyPassword } from './passwords.ts';
 import { FAILURES_FORGOTTEN_AFTER_MS, secondsToWait, signInSubject } from './sign-in-throttle.ts';
 import { Throttled } from './throttled.ts';
 
@@ -53,7 +53,7 @@ export async function changePassword(
 ): Promise<{ sessions_ended: number }> {
   const forgetFailures = await checkCurrentPassword(deps, user, currentPassword);
   await checkPasswordStrength(newPassword, personalWords(user.email), 'body.new_password');
-  const hash = await hashingWork(deps, () => hashPassword(newPassword, deps.passwordHashCost));
+  const hash = await hashNewPassword(deps, newPassword);
   await deps.store.setPasswordHash(user.id, hash);
   const sessions_ended = await deps.store.deleteUserSessions(user.id, session.hash);
   await forgetFailures();

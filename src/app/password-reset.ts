@@ -13,10 +13,9 @@
 import { DomainError } from '../core/index.ts';
 import type { User } from '../store/types.ts';
 import { accountLink } from './account-mail.ts';
-import { hashingWork, mailQuietly, normalizeEmail } from './accounts.ts';
+import { hashNewPassword, mailQuietly, normalizeEmail } from './accounts.ts';
 import type { AppDeps } from './deps.ts';
 import { checkPasswordStrength, personalWords } from './password-strength.ts';
-import { hashPassword } from './passwords.ts';
 import { signInSubject } from './sign-in-throttle.ts';
 import { issueToken, openToken, spendToken } from './tokens.ts';
 
@@ -91,7 +90,7 @@ export async function confirmPasswordReset(
   if (!before || before.email !== t.email)
     throw new DomainError('token_invalid', 'this link was for an address the account no longer uses');
   await checkPasswordStrength(password, personalWords(before.email));
-  const password_hash = await hashingWork(deps, () => hashPassword(password, deps.passwordHashCost));
+  const password_hash = await hashNewPassword(deps, password);
   await spendToken(deps, t);
   await deps.store.setPasswordHash(before.id, password_hash);
   const sessions_ended = await deps.store.deleteUserSessions(before.id, null);
