@@ -11,10 +11,11 @@ import Fastify from 'fastify';
 import { loadConfig } from '../src/config/config.ts';
 import { buildServer } from '../src/main.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
+import type { Store } from '../src/store/types.ts';
 import { tempDir } from './lib.ts';
 import type { Row } from './store.ts';
 
-export const ADMIN = 'bench-admin-key-0123456789abcdef0123';
+const ADMIN = 'bench-admin-key-0123456789abcdef0123';
 const LOAD = new URL('./http-load.ts', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
 
@@ -52,6 +53,17 @@ export async function load(
   return { ...r, cpuUs: (used.user + used.system) / Math.max(1, r.total) };
 }
 
+/** The API server on `store`, listening on a free loopback port, with its files under `dir`. */
+export async function serveOn(store: Store, dir: string) {
+  const config = loadConfig({
+    env: {},
+    overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: dir },
+  });
+  const app = await buildServer({ config, store, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
+}
+
 /**
  * Reads while the server is busy writing: GET balance latency, one request at a time,
  * during 48 connections of POST /usage, with SQLite commits in the writer thread or inline.
@@ -59,13 +71,7 @@ export async function load(
 async function readsUnderWriteLoad(writerThread: boolean): Promise<Row[]> {
   const dir = tempDir('reads');
   const store = await openSqliteStore({ path: join(dir, 'amisi.db'), writerThread });
-  const config = loadConfig({
-    env: {},
-    overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: dir },
-  });
-  const app = await buildServer({ config, store, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const { app, url } = await serveOn(store, dir);
   try {
     const targets = await seed(url, 200, ['usage', 'read']);
     const writing = load(url, targets, 'POST', '{"tool":"image.generate","operation":"720p"}', 48);
@@ -104,13 +110,8 @@ async function readsUnderWriteLoad(writerThread: boolean): Promise<Row[]> {
  */
 async function withoutDurability(bare: LoadResult): Promise<Row[]> {
   const store = await openSqliteStore({ path: ':memory:' });
-  const config = loadConfig({
-    env: {},
-    overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: tempDir('http-mem') },
-  });
-  const app = await buildServer({ config, store, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const dir = tempDir('http-mem');
+  const { app, url } = await serveOn(store, dir);
   try {
     const targets = await seed(url, 200, ['usage']);
     const r = await load(url, targets, 'POST', '{"tool":"image.generate","operation":"720p"}');
@@ -136,7 +137,7 @@ async function withoutDurability(bare: LoadResult): Promise<Row[]> {
   } finally {
     await app.close();
     await store.close();
-    rmSync(config.data_dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -192,18 +193,7 @@ export async function httpBench(): Promise<Row[]> {
     path: join(dir, 'amisi.db'),
     writerThread: process.env.BENCH_WRITER_THREAD !== '0',
   });
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      admin_key: ADMIN,
-      rate_limit: false,
-      log_level: 'silent',
-      database_url: `sqlite:${join(dir, 'amisi.db')}`,
-    },
-  });
-  const app = await buildServer({ config, store, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const { app, url } = await serveOn(store, dir);
   try {
     const targets = await seed(url, 200, ['usage']);
     const body = '{"tool":"image.generate","operation":"720p"}';

@@ -8,22 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/main.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
-import { ADMIN, load, seed } from './http.ts';
+import { load, seed, serveOn } from './http.ts';
 import { tempDir } from './lib.ts';
 
 const mode = process.argv[2] ?? 'memory';
 const dir = tempDir('profile');
 const store = await openSqliteStore({ path: mode === 'memory' ? ':memory:' : join(dir, 'amisi.db') });
-const config = loadConfig({
-  env: {},
-  overrides: { admin_key: ADMIN, rate_limit: false, log_level: 'silent', data_dir: dir },
-});
-const app = await buildServer({ config, store, logger: false });
-await app.listen({ port: 0, host: '127.0.0.1' });
-const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+const { app, url } = await serveOn(store, dir);
 const targets = await seed(url, 200, ['usage']);
 const session = new Session();
 if (process.env.PROFILE_OUT) {
